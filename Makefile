@@ -1,0 +1,43 @@
+# ferrodis: `make run` starts the server with built-in defaults; `make test` runs every test.
+CARGO ?= cargo
+PORT ?= 6379
+
+.PHONY: build run test deps bench fmt lint coverage fuzz doc-check clean
+
+build:
+	$(CARGO) build --release
+
+run: build
+	./target/release/ferrodis --port $(PORT)
+
+# The integration and differential tests drive the real redis-server / redis-cli.
+deps:
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then \
+		echo "installing redis-server and redis-tools"; \
+		SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server redis-tools; \
+	fi
+
+test: deps
+	$(CARGO) build --release
+	$(CARGO) test --release
+
+bench: build
+	$(CARGO) bench --bench core
+	./scripts/bench.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+coverage:
+	./scripts/coverage.sh
+
+fuzz:
+	./scripts/fuzz.sh
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,203 @@
+//! Commands: the table, the dispatcher and one file per family.
+
+use std::borrow::Cow;
+
+use crate::resp::{Args, Reply};
+use crate::server::state::{Client, Server};
+use crate::store::Db;
+
+pub mod conn;
+pub mod keys;
+pub mod server;
+pub mod string;
+pub mod table;
+
+use table::{registry, CommandId};
+
+/// A command failure; rendered as Redis's exact error line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CmdError {
+    WrongType,
+    NotInteger,
+    NotFloat,
+    Syntax,
+    Overflow,
+    /// The full error text, starting with its code (`ERR …`).
+    Msg(Cow<'static, str>),
+}
+
+impl CmdError {
+    pub fn text(&self) -> Cow<'static, str> {
+        match self {
+            CmdError::WrongType => {
+                "WRONGTYPE Operation against a key holding the wrong kind of value".into()
+            }
+            CmdError::NotInteger => "ERR value is not an integer or out of range".into(),
+            CmdError::NotFloat => "ERR value is not a valid float".into(),
+            CmdError::Syntax => "ERR syntax error".into(),
+            CmdError::Overflow => "ERR increment or decrement would overflow".into(),
+            CmdError::Msg(m) => m.clone(),
+        }
+    }
+
+    /// An `ERR …` error with a message built at run time.
+    pub fn err(msg: impl Into<String>) -> CmdError {
+        CmdError::Msg(Cow::Owned(format!("ERR {}", msg.into())))
+    }
+}
+
+impl From<&'static str> for CmdError {
+    /// A fixed error text including its code.
+    fn from(text: &'static str) -> Self {
+        CmdError::Msg(Cow::Borrowed(text))
+    }
+}
+
+pub type CmdResult = Result<(), CmdError>;
+
+/// What a handler runs against.
+pub struct Ctx<'a> {
+    pub srv: &'a mut Server,
+    /// Slab key of the calling client in `srv.clients`.
+    pub client_key: usize,
+    pub out: &'a mut Reply,
+    /// Time the command started (unix ms); expiry decisions within one command use it.
+    pub now_ms: i64,
+    /// LRU clock at the start of the command.
+    pub clock: u32,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.srv.clients[self.client_key]
+    }
+
+    pub fn client_ref(&self) -> &Client {
+        &self.srv.clients[self.client_key]
+    }
+
+    pub fn db_index(&self) -> usize {
+        self.srv.clients[self.client_key].db
+    }
+
+    /// The client's selected database.
+    pub fn db(&mut self) -> &mut Db {
+        let idx = self.srv.clients[self.client_key].db;
+        &mut self.srv.dbs[idx]
+    }
+
+    /// The selected database and the reply buffer together, for handlers that read a value and
+    /// reply with it without copying.
+    pub fn db_out(&mut self) -> (&mut Db, &mut Reply) {
+        let idx = self.srv.clients[self.client_key].db;
+        (&mut self.srv.dbs[idx], &mut *self.out)
+    }
+
+    /// Pseudo-random number from the server's generator.
+    pub fn random(&mut self) -> u64 {
+        self.srv.random()
+    }
+}
+
+/// Parses an integer argument or fails with Redis's generic integer error.
+pub fn arg_i64(arg: &[u8]) -> Result<i64, CmdError> {
+    crate::util::num::parse_i64(arg).ok_or(CmdError::NotInteger)
+}
+
+/// Redis's `%.128s` of an argument inside an error message (C-string semantics: stops at NUL).
+pub fn quote_arg(arg: &[u8], max: usize) -> String {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
+    String::from_utf8_lossy(&arg[..end]).into_owned()
+}
+
+/// Resolves a request to a command (or subcommand), or the error Redis gives for it.
+pub fn resolve(args: &Args) -> Result<CommandId, CmdError> {
+    let reg = registry();
+    let name = args.get(0);
+    let Some(id) = reg.lookup(name) else {
+        return Err(unknown_command(args));
+    };
+    let cmd = reg.command(id);
+    if !cmd.subcommands.is_empty() && args.len() >= 2 {
+        return reg.lookup_sub(id, args.get(1)).ok_or_else(|| {
+            CmdError::err(format!(
+                "unknown subcommand '{}'. Try {} HELP.",
+                quote_arg(args.get(1), 128),
+                quote_arg(name, usize::MAX).to_uppercase()
+            ))
+        });
+    }
+    Ok(id)
+}
+
+fn unknown_command(args: &Args) -> CmdError {
+    let mut listed = String::new();
+    for arg in args.iter().skip(1) {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&quote_arg(arg, room));
+        listed.push_str("' ");
+    }
+    CmdError::err(format!(
+        "unknown command '{}', with args beginning with: {}",
+        quote_arg(args.get(0), 128),
+        listed
+    ))
+}
+
+/// Checks arity the way Redis does: N exactly, or -N at least.
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    if arity > 0 {
+        argc == arity as usize
+    } else {
+        argc >= arity.unsigned_abs() as usize
+    }
+}
+
+/// Runs one request for the client `client_key`, appending its reply to `out`.
+pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply, now_ms: i64) {
+    let reg = registry();
+    let result = match resolve(args) {
+        Err(e) => Err(e),
+        Ok(id) => {
+            let cmd = reg.command(id);
+            if !arity_ok(cmd.arity, args.len()) {
+                srv.command_stats[id].rejected += 1;
+                Err(CmdError::err(format!(
+                    "wrong number of arguments for '{}' command",
+                    reg.full_name(id)
+                )))
+            } else {
+                let clock = srv.lru_clock();
+                let mut ctx = Ctx {
+                    srv,
+                    client_key,
+                    out,
+                    now_ms,
+                    clock,
+                };
+                let result = (cmd.handler)(&mut ctx, args);
+                ctx.srv.stats.commands_processed += 1;
+                let stat = &mut ctx.srv.command_stats[id];
+                stat.calls += 1;
+                if result.is_err() {
+                    stat.failed += 1;
+                }
+                let client = &mut ctx.srv.clients[client_key];
+                if client.last_cmd != reg.full_name(id) {
+                    client.last_cmd.clear();
+                    client.last_cmd.push_str(reg.full_name(id));
+                }
+                result
+            }
+        }
+    };
+    if let Err(e) = result {
+        let text = e.text();
+        srv.count_error(&text);
+        out.error(&text);
+    }
+}

@@ -1,0 +1,321 @@
+//! The command table: every command ferrodis knows, as data.
+//!
+//! Each family file (`string.rs`, `keys.rs`, …) declares a `COMMANDS` slice; [`FAMILIES`] joins
+//! them into the one table that the dispatcher, COMMAND, INFO commandstats, ACL categories and
+//! `docs/commands.md` all read. Container commands (CLIENT, CONFIG, OBJECT, COMMAND) carry
+//! their subcommands in the same shape.
+
+use std::sync::OnceLock;
+
+use hashbrown::HashMap;
+
+use super::{CmdResult, Ctx};
+use crate::resp::Args;
+
+/// A command handler. Arity has been checked before it runs, so it may index its arguments.
+pub type Handler = fn(&mut Ctx, &Args) -> CmdResult;
+
+/// Command flags, as COMMAND INFO reports them (Redis 7.0 names).
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 15;
+    pub const NO_MULTI: u32 = 1 << 16;
+    pub const MOVABLE_KEYS: u32 = 1 << 17;
+    pub const ALLOW_BUSY: u32 = 1 << 18;
+    /// ferrodis-only: the ACL category `@dangerous` applies although the command is not admin.
+    pub const DANGEROUS: u32 = 1 << 19;
+
+    /// (flag, COMMAND INFO name) in the order Redis prints them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// Command groups, as COMMAND DOCS reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Generic,
+    String,
+    Connection,
+    Server,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Generic => "generic",
+            Group::String => "string",
+            Group::Connection => "connection",
+            Group::Server => "server",
+        }
+    }
+
+    /// The ACL category every command of the group belongs to.
+    pub fn acl_category(self) -> Option<&'static str> {
+        match self {
+            Group::Generic => Some("keyspace"),
+            Group::String => Some("string"),
+            Group::Connection => Some("connection"),
+            Group::Server => None,
+        }
+    }
+}
+
+/// Which arguments are keys: Redis's (first, last, step); last < 0 counts from the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeySpec {
+    pub first: i32,
+    pub last: i32,
+    pub step: i32,
+}
+
+impl KeySpec {
+    pub const NONE: KeySpec = KeySpec {
+        first: 0,
+        last: 0,
+        step: 0,
+    };
+    pub const ONE: KeySpec = KeySpec {
+        first: 1,
+        last: 1,
+        step: 1,
+    };
+    pub const ALL: KeySpec = KeySpec {
+        first: 1,
+        last: -1,
+        step: 1,
+    };
+    pub const fn new(first: i32, last: i32, step: i32) -> KeySpec {
+        KeySpec { first, last, step }
+    }
+}
+
+/// One command (or subcommand).
+#[derive(Debug)]
+pub struct Command {
+    /// Lower-case name; subcommands hold only their own part (`list` for CLIENT LIST).
+    pub name: &'static str,
+    /// Redis's convention: N means exactly N arguments including the name, -N at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub keys: KeySpec,
+    pub group: Group,
+    pub summary: &'static str,
+    pub since: &'static str,
+    pub complexity: &'static str,
+    pub handler: Handler,
+    pub subcommands: &'static [Command],
+}
+
+impl Command {
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// ACL categories, derived from the group and flags as Redis derives them.
+    pub fn acl_categories(&self) -> Vec<&'static str> {
+        use flags::*;
+        let mut cats = Vec::new();
+        if self.has(WRITE) {
+            cats.push("write");
+        }
+        if self.has(READONLY) {
+            cats.push("read");
+        }
+        if let Some(c) = self.group.acl_category() {
+            cats.push(c);
+        }
+        if self.has(ADMIN) {
+            cats.push("admin");
+        }
+        if self.has(ADMIN) || self.has(DANGEROUS) {
+            cats.push("dangerous");
+        }
+        if self.has(PUBSUB) {
+            cats.push("pubsub");
+        }
+        if self.has(FAST) {
+            cats.push("fast");
+        } else {
+            cats.push("slow");
+        }
+        if self.has(BLOCKING) {
+            cats.push("blocking");
+        }
+        cats
+    }
+
+    /// Whether the (first, last, step) spec holds keys for an `argc`-argument call.
+    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
+        let k = self.keys;
+        if k.first <= 0 || k.step <= 0 {
+            return Vec::new();
+        }
+        let last = if k.last < 0 {
+            argc as i64 + k.last as i64
+        } else {
+            k.last as i64
+        };
+        (k.first as i64..=last)
+            .step_by(k.step as usize)
+            .filter(|&i| i > 0 && (i as usize) < argc)
+            .map(|i| i as usize)
+            .collect()
+    }
+}
+
+/// Every command family's table.
+pub static FAMILIES: &[&[Command]] = &[
+    super::string::COMMANDS,
+    super::keys::COMMANDS,
+    super::conn::COMMANDS,
+    super::server::COMMANDS,
+];
+
+/// A command's position in [`Registry::all`], used to index per-command statistics.
+pub type CommandId = usize;
+
+/// Name lookup over the table, built once.
+pub struct Registry {
+    /// Every command, then every subcommand, each with its full name (`client|list`).
+    pub all: Vec<(String, &'static Command)>,
+    by_name: HashMap<Vec<u8>, CommandId>,
+    /// For each top-level command id with subcommands: subcommand name -> id.
+    subs: HashMap<CommandId, HashMap<Vec<u8>, CommandId>>,
+}
+
+static REGISTRY: OnceLock<Registry> = OnceLock::new();
+
+/// The registry (built on first use).
+pub fn registry() -> &'static Registry {
+    REGISTRY.get_or_init(Registry::build)
+}
+
+/// Longest command name that can match; longer names are unknown without a lookup.
+const MAX_NAME: usize = 32;
+
+fn lowercase_into<'b>(name: &[u8], buf: &'b mut [u8; MAX_NAME]) -> Option<&'b [u8]> {
+    if name.len() > MAX_NAME {
+        return None;
+    }
+    for (dst, src) in buf.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    Some(&buf[..name.len()])
+}
+
+impl Registry {
+    fn build() -> Registry {
+        let mut reg = Registry {
+            all: Vec::new(),
+            by_name: HashMap::new(),
+            subs: HashMap::new(),
+        };
+        for family in FAMILIES {
+            for cmd in family.iter() {
+                let id = reg.all.len();
+                reg.all.push((cmd.name.to_string(), cmd));
+                reg.by_name.insert(cmd.name.as_bytes().to_vec(), id);
+                if !cmd.subcommands.is_empty() {
+                    let mut subs = HashMap::new();
+                    for sub in cmd.subcommands {
+                        let sid = reg.all.len();
+                        reg.all.push((format!("{}|{}", cmd.name, sub.name), sub));
+                        subs.insert(sub.name.as_bytes().to_vec(), sid);
+                    }
+                    reg.subs.insert(id, subs);
+                }
+            }
+        }
+        reg
+    }
+
+    /// Looks a top-level command up by name, case-insensitively, without allocating.
+    pub fn lookup(&self, name: &[u8]) -> Option<CommandId> {
+        let mut buf = [0u8; MAX_NAME];
+        let lower = lowercase_into(name, &mut buf)?;
+        self.by_name.get(lower).copied()
+    }
+
+    /// Looks up subcommand `name` of command `parent`.
+    pub fn lookup_sub(&self, parent: CommandId, name: &[u8]) -> Option<CommandId> {
+        let mut buf = [0u8; MAX_NAME];
+        let lower = lowercase_into(name, &mut buf)?;
+        self.subs.get(&parent)?.get(lower).copied()
+    }
+
+    pub fn command(&self, id: CommandId) -> &'static Command {
+        self.all[id].1
+    }
+
+    pub fn full_name(&self, id: CommandId) -> &str {
+        &self.all[id].0
+    }
+
+    /// Top-level commands, in table order.
+    pub fn top_level(&self) -> impl Iterator<Item = (CommandId, &'static Command)> + '_ {
+        self.all
+            .iter()
+            .enumerate()
+            .filter(|(_, (full, _))| !full.contains('|'))
+            .map(|(id, (_, c))| (id, *c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_lowercase_and_short() {
+        let reg = registry();
+        let mut seen = std::collections::HashSet::new();
+        for (full, cmd) in &reg.all {
+            assert!(seen.insert(full.clone()), "duplicate {full}");
+            assert_eq!(cmd.name, cmd.name.to_lowercase());
+            assert!(cmd.name.len() <= MAX_NAME);
+            assert!(cmd.arity != 0, "{full} has arity 0");
+            assert!(!cmd.summary.is_empty(), "{full} has no summary");
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_case() {
+        let reg = registry();
+        let get = reg.lookup(b"get").unwrap();
+        assert_eq!(reg.lookup(b"GeT"), Some(get));
+        assert_eq!(reg.lookup(b"nosuchcommand"), None);
+    }
+}

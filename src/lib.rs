@@ -1,0 +1,19 @@
+//! ferrodis: a Redis 7.0 compatible in-memory data store.
+//!
+//! # Layout
+//! - `config`: the one `Config` (defaults < YAML < env < flags) and the CONFIG GET/SET table.
+//! - `resp`: the in-place RESP request parser and the reply writer.
+//! - `cmd`: the static command table, the dispatcher and one file per command family.
+//! - `store`: databases, values, compact byte strings, expiry bookkeeping.
+//! - `server`: the mio reactor, connections, cron and shutdown.
+//! - `util`: Redis-exact number parsing/formatting and glob matching.
+//! - `logging`: fern set-up (text or JSON lines).
+
+pub mod alloc;
+pub mod cmd;
+pub mod config;
+pub mod logging;
+pub mod resp;
+pub mod server;
+pub mod store;
+pub mod util;

@@ -1,0 +1,475 @@
+//! The reactor: one thread, one `mio::Poll`, every connection and the whole keyspace.
+//!
+//! Each loop turn: poll; accept; for every readable connection read, parse and run every
+//! complete command in its buffer (bounded per turn so one client cannot starve the others);
+//! then write each connection's replies with as few `write` calls as possible, registering
+//! WRITABLE interest only for sockets that would block; then run the cron when due.
+
+pub mod conn;
+pub mod cron;
+pub mod state;
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token, Waker};
+use slab::Slab;
+
+use crate::cmd;
+use crate::config::Config;
+use crate::resp::{Limits, Parsed};
+use conn::{Conn, ReadOutcome, Stream};
+use state::{unix_ms, Client, Server};
+
+/// Tokens below this are listeners and the waker; connections use `CONN_BASE + slab key`.
+const CONN_BASE: usize = 16;
+const WAKER: Token = Token(15);
+
+/// Commands run per connection per loop turn before the others get their go.
+const MAX_COMMANDS_PER_TURN: usize = 1024;
+/// Output at which a connection stops being read until its client catches up.
+const OUTPUT_PAUSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Signals the reactor acts on, set by the signal thread.
+#[derive(Default)]
+pub struct SignalFlags {
+    pub shutdown: AtomicBool,
+}
+
+pub struct Reactor {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    conns: Slab<Conn>,
+    pub server: Server,
+    /// Connections with output to write at the end of this turn.
+    to_flush: Vec<usize>,
+    /// Connections with unparsed input left over because they hit their per-turn budget.
+    to_resume: Vec<usize>,
+    waker: Arc<Waker>,
+    signals: Arc<SignalFlags>,
+    next_cron: Instant,
+}
+
+/// Starts the server with `config` and runs until shutdown.
+pub fn run(config: Config) -> Result<(), String> {
+    let mut reactor = Reactor::bind(config)?;
+    reactor.install_signal_thread()?;
+    reactor.run()
+}
+
+fn resolve_bind(bind: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+    let host = bind.strip_prefix('-').unwrap_or(bind);
+    let host = if host == "*" { "0.0.0.0" } else { host };
+    let text = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    text.to_socket_addrs()
+        .map(|a| a.collect())
+        .map_err(|e| format!("bad bind address '{bind}': {e}"))
+}
+
+impl Reactor {
+    /// Binds every listener named by the configuration.
+    pub fn bind(config: Config) -> Result<Reactor, String> {
+        let poll = Poll::new().map_err(|e| format!("cannot create poll: {e}"))?;
+        let waker = Arc::new(
+            Waker::new(poll.registry(), WAKER).map_err(|e| format!("cannot create waker: {e}"))?,
+        );
+        let mut listeners = Vec::new();
+        for bind in &config.bind {
+            for addr in resolve_bind(bind, config.port)? {
+                let mut listener = TcpListener::bind(addr)
+                    .map_err(|e| format!("could not bind {addr}: {e}"))?;
+                let token = Token(listeners.len());
+                if token.0 >= WAKER.0 {
+                    return Err("too many bind addresses (at most 15)".into());
+                }
+                poll.registry()
+                    .register(&mut listener, token, Interest::READABLE)
+                    .map_err(|e| format!("cannot register listener {addr}: {e}"))?;
+                listeners.push(listener);
+            }
+        }
+        if listeners.is_empty() {
+            return Err("no bind address configured".into());
+        }
+        let mut server = Server::new(config);
+        server.tcp_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(0);
+        Ok(Reactor {
+            poll,
+            listeners,
+            conns: Slab::new(),
+            server,
+            to_flush: Vec::new(),
+            to_resume: Vec::new(),
+            waker,
+            signals: Arc::new(SignalFlags::default()),
+            next_cron: Instant::now(),
+        })
+    }
+
+    /// Addresses the listeners are bound to (after `--port 0`, the real ports).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    fn install_signal_thread(&mut self) -> Result<(), String> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])
+            .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+        let flags = Arc::clone(&self.signals);
+        let waker = Arc::clone(&self.waker);
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                for sig in signals.forever() {
+                    let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+                    log::warn!("Received {name} scheduling shutdown...");
+                    flags.shutdown.store(true, Ordering::SeqCst);
+                    let _ = waker.wake();
+                }
+            })
+            .map_err(|e| format!("cannot start signal thread: {e}"))?;
+        // SIGPIPE is ignored by Rust's runtime already; a dead peer shows up as EPIPE.
+        Ok(())
+    }
+
+    /// The event loop.
+    pub fn run(&mut self) -> Result<(), String> {
+        for addr in self.local_addrs() {
+            log::info!("Ready to accept connections tcp {addr}");
+        }
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let timeout = if self.to_resume.is_empty() {
+                self.next_cron.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(format!("poll failed: {e}"));
+                }
+            }
+            for event in events.iter() {
+                match event.token() {
+                    WAKER => {}
+                    Token(t) if t < self.listeners.len() => self.accept(t),
+                    Token(t) => {
+                        let key = t - CONN_BASE;
+                        if event.is_writable() {
+                            self.on_writable(key);
+                        }
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.on_readable(key);
+                        }
+                    }
+                }
+            }
+            for key in std::mem::take(&mut self.to_resume) {
+                if self.conns.contains(key) {
+                    self.process_input(key);
+                }
+            }
+            self.flush_all();
+            if Instant::now() >= self.next_cron {
+                self.cron();
+            }
+            if self.signals.shutdown.load(Ordering::SeqCst) {
+                self.server.shutdown_requested = true;
+            }
+            if self.server.shutdown_requested {
+                return self.shutdown();
+            }
+        }
+    }
+
+    fn cron(&mut self) {
+        let hz = self.server.config.hz.clamp(1, 500);
+        self.next_cron = Instant::now() + Duration::from_micros(1_000_000 / hz as u64);
+        cron::tick(&mut self.server);
+        let killed: Vec<usize> = self
+            .server
+            .clients
+            .iter()
+            .filter(|(_, c)| c.killed)
+            .map(|(k, _)| k)
+            .collect();
+        for key in killed {
+            self.close(key);
+        }
+        for (_, conn) in self.conns.iter_mut() {
+            conn.shrink_idle_buffers();
+        }
+    }
+
+    fn shutdown(&mut self) -> Result<(), String> {
+        log::warn!("User requested shutdown...");
+        let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
+        for key in keys {
+            if let Some(conn) = self.conns.get_mut(key) {
+                let _ = conn.flush();
+            }
+            self.close(key);
+        }
+        log::warn!("ferrodis is now ready to exit, bye bye...");
+        Ok(())
+    }
+
+    fn accept(&mut self, listener_idx: usize) {
+        loop {
+            let (mut stream, peer) = match self.listeners[listener_idx].accept() {
+                Ok(pair) => pair,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log::warn!("Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.server.stats.connections_received += 1;
+            if self.server.clients.len() as u64 >= self.server.config.maxclients {
+                use std::io::Write;
+                let _ = stream.write(b"-ERR max number of clients reached\r\n");
+                self.server.stats.rejected_connections += 1;
+                continue;
+            }
+            let _ = stream.set_nodelay(true);
+            let laddr = stream
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            let fd = {
+                use std::os::fd::AsRawFd;
+                stream.as_raw_fd()
+            };
+            let now = unix_ms();
+            let id = self.server.next_client_id;
+            self.server.next_client_id += 1;
+            let entry = self.conns.vacant_entry();
+            let key = entry.key();
+            if let Err(e) = self.poll.registry().register(
+                &mut stream,
+                Token(CONN_BASE + key),
+                Interest::READABLE,
+            ) {
+                log::warn!("Registering client connection: {e}");
+                continue;
+            }
+            entry.insert(Conn::new(Stream::Plain(stream)));
+            let client_key = self.server.clients.insert(Client {
+                id,
+                addr: peer.to_string(),
+                laddr,
+                fd,
+                name: None,
+                lib_name: None,
+                lib_ver: None,
+                db: 0,
+                created_ms: now,
+                last_interaction_ms: now,
+                resp: 2,
+                last_cmd: "NULL".to_string(),
+                close_after_reply: false,
+                killed: false,
+                qbuf: 0,
+                qbuf_free: 0,
+                omem: 0,
+                argv_mem: 0,
+                tot_mem: 0,
+            });
+            debug_assert_eq!(client_key, key, "connection and client slabs move together");
+            log::debug!("id={id} Accepted {peer}");
+        }
+    }
+
+    fn on_readable(&mut self, key: usize) {
+        loop {
+            let Some(conn) = self.conns.get_mut(key) else {
+                return;
+            };
+            if conn.paused {
+                return;
+            }
+            match conn.read_once() {
+                ReadOutcome::Closed => {
+                    self.close(key);
+                    return;
+                }
+                ReadOutcome::WouldBlock => return,
+                ReadOutcome::Data { drained } => {
+                    let before = self.server.stats.net_input_bytes;
+                    self.server.stats.net_input_bytes = before + conn.pending_input() as u64;
+                    if !self.process_input(key) || drained {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the complete commands in `key`'s buffer. Returns false when the connection was
+    /// closed or must not read more now.
+    fn process_input(&mut self, key: usize) -> bool {
+        let limits = Limits {
+            max_bulk_len: self.server.config.proto_max_bulk_len as i64,
+        };
+        let Some(conn) = self.conns.get_mut(key) else {
+            return false;
+        };
+        let now = unix_ms();
+        let mut ran = 0;
+        let mut keep_reading = true;
+        loop {
+            if conn.rpos == conn.rend {
+                break;
+            }
+            if ran >= MAX_COMMANDS_PER_TURN {
+                self.to_resume.push(key);
+                keep_reading = false;
+                break;
+            }
+            let input = &conn.rbuf[conn.rpos..conn.rend];
+            match conn.parser.parse(input, &limits) {
+                Ok(Parsed::Incomplete) => {
+                    if conn.pending_input() as u64 > self.server.config.client_query_buffer_limit {
+                        let id = self.server.clients[key].id;
+                        log::warn!("id={id} Closing client that reached max query buffer length");
+                        self.server.stats.client_qbuf_limit_disconnections += 1;
+                        self.close(key);
+                        return false;
+                    }
+                    break;
+                }
+                Ok(Parsed::Empty { consumed }) => conn.rpos += consumed,
+                Ok(Parsed::Command { consumed }) => {
+                    let args = conn.parser.args(input);
+                    cmd::execute(&mut self.server, key, &args, &mut conn.out, now);
+                    conn.rpos += consumed;
+                    ran += 1;
+                    let client = &self.server.clients[key];
+                    if client.close_after_reply || client.killed {
+                        conn.rpos = conn.rend;
+                        keep_reading = false;
+                        break;
+                    }
+                    if conn.out.len() > OUTPUT_PAUSE_BYTES {
+                        conn.paused = true;
+                        keep_reading = false;
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let client = &mut self.server.clients[key];
+                    log::debug!(
+                        "id={} Protocol error ({}) from client {}",
+                        client.id,
+                        e.message(),
+                        client.addr
+                    );
+                    client.close_after_reply = true;
+                    conn.out.error(&e.message());
+                    self.server.count_error(&e.message());
+                    conn.rpos = conn.rend;
+                    keep_reading = false;
+                    break;
+                }
+            }
+        }
+        if conn.rpos == conn.rend {
+            conn.rpos = 0;
+            conn.rend = 0;
+        }
+        if ran > 0 {
+            self.server.clients[key].last_interaction_ms = now;
+        }
+        if (conn.has_output() || self.server.clients[key].close_after_reply) && !conn.flush_queued
+        {
+            conn.flush_queued = true;
+            self.to_flush.push(key);
+        }
+        keep_reading
+    }
+
+    fn on_writable(&mut self, key: usize) {
+        if self.conns.contains(key) {
+            self.write_conn(key);
+        }
+    }
+
+    fn flush_all(&mut self) {
+        let pending = std::mem::take(&mut self.to_flush);
+        for &key in &pending {
+            if let Some(conn) = self.conns.get_mut(key) {
+                conn.flush_queued = false;
+                self.write_conn(key);
+            }
+        }
+        self.to_flush = pending;
+        self.to_flush.clear();
+    }
+
+    /// Writes what `key` has pending and adjusts its interest; closes it when done and asked to.
+    fn write_conn(&mut self, key: usize) {
+        let Some(conn) = self.conns.get_mut(key) else {
+            return;
+        };
+        match conn.flush() {
+            Ok(n) => self.server.stats.net_output_bytes += n as u64,
+            Err(_) => {
+                self.close(key);
+                return;
+            }
+        }
+        let client = &self.server.clients[key];
+        let done = !conn.has_output();
+        if done && (client.close_after_reply || client.killed) {
+            self.close(key);
+            return;
+        }
+        let want_write = !done;
+        if want_write != conn.want_write {
+            let interest = if want_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            let token = Token(CONN_BASE + key);
+            if self
+                .poll
+                .registry()
+                .reregister(conn.stream.source(), token, interest)
+                .is_err()
+            {
+                self.close(key);
+                return;
+            }
+            conn.want_write = want_write;
+        }
+        if conn.paused && conn.out.len() - conn.wpos < OUTPUT_PAUSE_BYTES / 2 {
+            conn.paused = false;
+            // Edge-triggered readiness will not repeat for bytes already waiting: look now.
+            if self.process_input(key) {
+                self.on_readable(key);
+            }
+        }
+    }
+
+    fn close(&mut self, key: usize) {
+        if let Some(mut conn) = self.conns.try_remove(key) {
+            let _ = self.poll.registry().deregister(conn.stream.source());
+        }
+        if let Some(client) = self.server.clients.try_remove(key) {
+            log::debug!("id={} Client closed connection {}", client.id, client.addr);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Everything a command handler may read or change: the keyspace, the clients' descriptions,
+//! the configuration and the statistics. Owned by the reactor thread.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use slab::Slab;
+
+use crate::cmd::table::registry;
+use crate::config::Config;
+use crate::store::Db;
+
+/// One connected client, as CLIENT LIST describes it. Its socket and buffers live in the
+/// reactor's `Conn` under the same slab key.
+#[derive(Debug)]
+pub struct Client {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i32,
+    pub name: Option<Vec<u8>>,
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
+    pub db: usize,
+    pub created_ms: i64,
+    pub last_interaction_ms: i64,
+    /// Protocol version chosen by HELLO (only 2 for now).
+    pub resp: u8,
+    /// Full name of the last command run (`client|list`).
+    pub last_cmd: String,
+    /// Close the connection once the pending replies are written (QUIT, protocol errors).
+    pub close_after_reply: bool,
+    /// Close the connection now (CLIENT KILL): set by another client's command.
+    pub killed: bool,
+    /// Bytes in the query buffer / output buffer, refreshed by the reactor for CLIENT LIST.
+    pub qbuf: usize,
+    pub qbuf_free: usize,
+    pub omem: usize,
+    pub argv_mem: usize,
+    /// Set by DEBUG/CLIENT commands that must run after the current batch (none yet).
+    pub tot_mem: usize,
+}
+
+/// Counters reported by INFO stats.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub connections_received: u64,
+    pub commands_processed: u64,
+    pub rejected_connections: u64,
+    pub expired_keys: u64,
+    pub evicted_keys: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub total_error_replies: u64,
+    pub unexpected_error_replies: u64,
+    pub client_qbuf_limit_disconnections: u64,
+    pub client_outbuf_limit_disconnections: u64,
+}
+
+/// Per-command counters for INFO commandstats.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CommandStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected: u64,
+    pub failed: u64,
+}
+
+/// The state handlers run against.
+pub struct Server {
+    pub config: Config,
+    pub dbs: Vec<Db>,
+    pub clients: Slab<Client>,
+    pub stats: Stats,
+    pub command_stats: Vec<CommandStat>,
+    /// Per error prefix (`ERR`, `WRONGTYPE` …) counts for INFO errorstats.
+    pub error_stats: hashbrown::HashMap<String, u64>,
+    pub started: Instant,
+    pub started_unix_ms: i64,
+    pub next_client_id: u64,
+    /// Address the first TCP listener is bound to (INFO `tcp_port`).
+    pub tcp_port: u16,
+    pub run_id: String,
+    pub executable: String,
+    pub config_file: String,
+    rng_state: u64,
+    /// Unix time of the last successful save (LASTSAVE); start-up time until one happens.
+    pub last_save_unix: i64,
+    /// Peak of the allocator's live bytes.
+    pub peak_memory: usize,
+    /// Asked to stop (SHUTDOWN, SIGTERM): the reactor exits after this turn.
+    pub shutdown_requested: bool,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Server {
+    pub fn new(config: Config) -> Server {
+        let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
+        let now = unix_ms();
+        let seed = now as u64 ^ ((std::process::id() as u64) << 32) ^ 0x9e37_79b9_7f4a_7c15;
+        let mut server = Server {
+            config,
+            dbs,
+            clients: Slab::new(),
+            stats: Stats::default(),
+            command_stats: vec![CommandStat::default(); registry().all.len()],
+            error_stats: hashbrown::HashMap::new(),
+            started: Instant::now(),
+            started_unix_ms: now,
+            next_client_id: 1,
+            tcp_port: 0,
+            run_id: String::new(),
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            config_file: String::new(),
+            rng_state: seed | 1,
+            last_save_unix: now / 1000,
+            peak_memory: 0,
+            shutdown_requested: false,
+        };
+        server.run_id = (0..40)
+            .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
+            .collect();
+        server
+    }
+
+    /// A fast pseudo-random number (xorshift64*); not for anything security-related.
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.rng_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng_state = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// The LRU clock: seconds since start, as OBJECT IDLETIME measures it.
+    pub fn lru_clock(&self) -> u32 {
+        self.started.elapsed().as_secs() as u32
+    }
+
+    pub fn uptime_secs(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// Counts an error reply by its first word, as INFO errorstats does.
+    pub fn count_error(&mut self, text: &str) {
+        self.stats.total_error_replies += 1;
+        let code = text.split(' ').next().unwrap_or("ERR");
+        if let Some(n) = self.error_stats.get_mut(code) {
+            *n += 1;
+        } else if self.error_stats.len() < 128 {
+            self.error_stats.insert(code.to_string(), 1);
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! One database: a keyspace with per-key expiry times.
+//!
+//! Layout, chosen for SCAN's guarantee and for bytes per key:
+//! - `slots` is a slab of entries. A key stays in its slot from insertion until deletion, and
+//!   freed slots are reused, so a SCAN cursor is simply a slot index: a key present during the
+//!   whole iteration sits at one index the whole time and is returned exactly once, and each
+//!   call visits O(COUNT) slots. Growing the slab never moves a key to another index.
+//! - `index` is a `hashbrown::HashTable` of `u64`s: the slot index in the low half and 32 bits
+//!   of the key's hash in the high half, so probing compares hashes without touching the slab
+//!   and a resize rehashes without reading the keys.
+//! - Short keys and values live inline in the slot (`SmallBytes`), so a small string key costs
+//!   no heap allocation at all.
+//! - Keys with a TTL are listed densely in `expires` (slot index, deadline); each entry knows its
+//!   position there, so setting, reading and dropping a TTL is O(1) and the active expiry cycle
+//!   can sample the list with a persistent cursor.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+
+use super::bytes::SmallBytes;
+use super::value::Value;
+
+/// "No slot" / "no TTL" marker in the u32 links.
+const NIL: u32 = u32::MAX;
+
+/// A live key.
+#[derive(Debug)]
+pub struct Entry {
+    pub key: SmallBytes,
+    pub value: Value,
+    /// Position in `Db::expires`, or `NIL`.
+    ttl_pos: u32,
+    /// LRU clock (seconds) of the last access, for OBJECT IDLETIME.
+    pub access: u32,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Used(Entry),
+    Free { next: u32 },
+}
+
+/// One of the 16 (by default) databases.
+pub struct Db {
+    index: HashTable<u64>,
+    slots: Vec<Slot>,
+    free_head: u32,
+    len: usize,
+    expires: Vec<(u32, i64)>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl Default for Db {
+    fn default() -> Self {
+        Db::new()
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db {{ keys: {}, expires: {} }}", self.len, self.expires.len())
+    }
+}
+
+/// The table stores only 32 bits of hash; hashbrown wants 64, taking the bucket from the low
+/// bits and its control byte from the top seven, so both halves carry the stored bits.
+fn widen(stored: u64) -> u64 {
+    let hi = stored >> 32;
+    (hi << 32) | hi
+}
+
+impl Db {
+    pub fn new() -> Db {
+        Db {
+            index: HashTable::new(),
+            slots: Vec::new(),
+            free_head: NIL,
+            len: 0,
+            expires: Vec::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of keys with a TTL.
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    fn hash32(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key) >> 32
+    }
+
+    /// Slot index of `key`, ignoring expiry.
+    pub fn find(&self, key: &[u8]) -> Option<u32> {
+        let h = self.hash32(key);
+        let slots = &self.slots;
+        self.index
+            .find((h << 32) | h, |&v| {
+                v >> 32 == h
+                    && matches!(&slots[(v as u32) as usize], Slot::Used(e) if e.key.as_slice() == key)
+            })
+            .map(|&v| v as u32)
+    }
+
+    pub fn entry(&self, slot: u32) -> Option<&Entry> {
+        match self.slots.get(slot as usize) {
+            Some(Slot::Used(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn entry_mut(&mut self, slot: u32) -> Option<&mut Entry> {
+        match self.slots.get_mut(slot as usize) {
+            Some(Slot::Used(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Deadline (unix ms) of the key in `slot`, if it has one.
+    pub fn expire_at(&self, slot: u32) -> Option<i64> {
+        let e = self.entry(slot)?;
+        (e.ttl_pos != NIL).then(|| self.expires[e.ttl_pos as usize].1)
+    }
+
+    /// Finds `key`, deleting it first if its deadline has passed (lazy expiry).
+    pub fn lookup(&mut self, key: &[u8], now_ms: i64) -> Option<u32> {
+        let slot = self.find(key)?;
+        if self.expire_at(slot).is_some_and(|at| at <= now_ms) {
+            self.remove_slot(slot);
+            return None;
+        }
+        Some(slot)
+    }
+
+    /// Reads `key` (lazily expiring it) and marks it accessed.
+    pub fn get(&mut self, key: &[u8], now_ms: i64, clock: u32) -> Option<&mut Entry> {
+        let slot = self.lookup(key, now_ms)?;
+        let e = self.entry_mut(slot)?;
+        e.access = clock;
+        Some(e)
+    }
+
+    /// Stores `value` under `key`. An existing key keeps its slot; its TTL is dropped unless
+    /// `keep_ttl`. Returns the slot.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool, clock: u32) -> u32 {
+        if let Some(slot) = self.find(key) {
+            if !keep_ttl {
+                self.clear_expire(slot);
+            }
+            if let Some(e) = self.entry_mut(slot) {
+                e.value = value;
+                e.access = clock;
+            }
+            return slot;
+        }
+        self.insert_new(SmallBytes::new(key), value, clock)
+    }
+
+    /// Inserts a key known to be absent.
+    pub fn insert_new(&mut self, key: SmallBytes, value: Value, clock: u32) -> u32 {
+        let h = self.hash32(&key);
+        let entry = Entry {
+            key,
+            value,
+            ttl_pos: NIL,
+            access: clock,
+        };
+        let slot = if self.free_head != NIL {
+            let slot = self.free_head;
+            if let Slot::Free { next } = self.slots[slot as usize] {
+                self.free_head = next;
+            }
+            self.slots[slot as usize] = Slot::Used(entry);
+            slot
+        } else {
+            self.slots.push(Slot::Used(entry));
+            (self.slots.len() - 1) as u32
+        };
+        self.index
+            .insert_unique((h << 32) | h, (h << 32) | slot as u64, |&v| widen(v));
+        self.len += 1;
+        slot
+    }
+
+    /// Deletes `key` (expired or not); returns its value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        let slot = self.find(key)?;
+        self.remove_slot(slot)
+    }
+
+    pub fn remove_slot(&mut self, slot: u32) -> Option<Value> {
+        self.clear_expire(slot);
+        let h = match self.entry(slot) {
+            Some(e) => self.hash32(&e.key),
+            None => return None,
+        };
+        if let Ok(found) = self
+            .index
+            .find_entry((h << 32) | h, |&v| v == (h << 32) | slot as u64)
+        {
+            found.remove();
+        }
+        let old = std::mem::replace(
+            &mut self.slots[slot as usize],
+            Slot::Free {
+                next: self.free_head,
+            },
+        );
+        self.free_head = slot;
+        self.len -= 1;
+        if self.len == 0 {
+            // Give the memory back once the database is empty.
+            *self = Db {
+                hasher: self.hasher.clone(),
+                ..Db::new()
+            };
+        }
+        match old {
+            Slot::Used(e) => Some(e.value),
+            Slot::Free { .. } => None,
+        }
+    }
+
+    /// Sets the deadline (unix ms) of the key in `slot`.
+    pub fn set_expire(&mut self, slot: u32, at_ms: i64) {
+        let Some(e) = self.entry(slot) else { return };
+        if e.ttl_pos != NIL {
+            let pos = e.ttl_pos as usize;
+            self.expires[pos].1 = at_ms;
+            return;
+        }
+        let pos = self.expires.len() as u32;
+        self.expires.push((slot, at_ms));
+        if let Some(e) = self.entry_mut(slot) {
+            e.ttl_pos = pos;
+        }
+    }
+
+    /// Drops the TTL of the key in `slot`; returns whether it had one.
+    pub fn clear_expire(&mut self, slot: u32) -> bool {
+        let Some(e) = self.entry_mut(slot) else {
+            return false;
+        };
+        let pos = e.ttl_pos;
+        if pos == NIL {
+            return false;
+        }
+        e.ttl_pos = NIL;
+        self.expires.swap_remove(pos as usize);
+        if let Some(&(moved, _)) = self.expires.get(pos as usize) {
+            if let Some(m) = self.entry_mut(moved) {
+                m.ttl_pos = pos;
+            }
+        }
+        true
+    }
+
+    /// Number of slot positions a SCAN cursor ranges over.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Keys in slot order from `cursor`: visits at most `max_visits` slots and stops after
+    /// `want` live keys. Returns the next cursor (0 when the end was reached).
+    pub fn scan(
+        &self,
+        cursor: u64,
+        want: usize,
+        max_visits: usize,
+        mut each: impl FnMut(u32, &Entry),
+    ) -> u64 {
+        let mut i = cursor as usize;
+        let mut found = 0;
+        let mut visited = 0;
+        while i < self.slots.len() && found < want && visited < max_visits {
+            if let Slot::Used(e) = &self.slots[i] {
+                each(i as u32, e);
+                found += 1;
+            }
+            i += 1;
+            visited += 1;
+        }
+        if i >= self.slots.len() {
+            0
+        } else {
+            i as u64
+        }
+    }
+
+    /// Every live key's slot, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Entry)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| match s {
+            Slot::Used(e) => Some((i as u32, e)),
+            Slot::Free { .. } => None,
+        })
+    }
+
+    /// A random live slot, using `rand` as the source of randomness.
+    pub fn random_slot(&self, mut rand: impl FnMut() -> u64) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        let n = self.slots.len() as u64;
+        // Mostly-full slabs answer in a few probes; a sparse one falls back to a walk from a
+        // random starting point so the cost stays bounded.
+        for _ in 0..32 {
+            let i = (rand() % n) as u32;
+            if self.entry(i).is_some() {
+                return Some(i);
+            }
+        }
+        let start = (rand() % n) as usize;
+        (start..self.slots.len())
+            .chain(0..start)
+            .find(|&i| matches!(self.slots[i], Slot::Used(_)))
+            .map(|i| i as u32)
+    }
+
+    /// The dense TTL list: (slot, deadline) pairs.
+    pub fn expires(&self) -> &[(u32, i64)] {
+        &self.expires
+    }
+
+    /// Approximate bytes held by this database's tables (not counting value heap data).
+    pub fn table_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+            + self.index.capacity() * 9
+            + self.expires.capacity() * 16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_slot_is_compact() {
+        assert!(std::mem::size_of::<Slot>() <= 56, "{}", std::mem::size_of::<Slot>());
+    }
+
+    #[test]
+    fn set_get_remove_reuse() {
+        let mut db = Db::new();
+        for i in 0..1000 {
+            db.set(format!("k{i}").as_bytes(), Value::Int(i), false, 0);
+        }
+        assert_eq!(db.len(), 1000);
+        for i in (0..1000).step_by(2) {
+            assert!(db.remove(format!("k{i}").as_bytes()).is_some());
+        }
+        assert_eq!(db.len(), 500);
+        for i in 0..1000 {
+            let found = db.find(format!("k{i}").as_bytes()).is_some();
+            assert_eq!(found, i % 2 == 1);
+        }
+        let slots_before = db.slot_count();
+        for i in 0..500 {
+            db.set(format!("n{i}").as_bytes(), Value::Int(i), false, 0);
+        }
+        assert_eq!(db.slot_count(), slots_before, "freed slots are reused");
+    }
+
+    #[test]
+    fn expiry_index_tracks_moves() {
+        let mut db = Db::new();
+        let a = db.set(b"a", Value::Int(1), false, 0);
+        let b = db.set(b"b", Value::Int(2), false, 0);
+        db.set_expire(a, 100);
+        db.set_expire(b, 200);
+        assert!(db.clear_expire(a));
+        assert_eq!(db.expire_at(b), Some(200));
+        assert_eq!(db.expires_len(), 1);
+        assert_eq!(db.lookup(b"b", 199), Some(b));
+        assert_eq!(db.lookup(b"b", 200), None);
+        assert_eq!(db.len(), 1);
+    }
+
+    #[test]
+    fn scan_returns_every_stable_key_once() {
+        let mut db = Db::new();
+        for i in 0..100 {
+            db.set(format!("k{i}").as_bytes(), Value::Int(i), false, 0);
+        }
+        let mut seen = Vec::new();
+        let mut cursor = 0;
+        loop {
+            cursor = db.scan(cursor, 7, 70, |_, e| seen.push(e.key.to_vec()));
+            db.set(format!("extra{}", seen.len()).as_bytes(), Value::Int(0), false, 0);
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..100 {
+            let k = format!("k{i}").into_bytes();
+            assert_eq!(seen.iter().filter(|s| **s == k).count(), 1);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The keyspace: databases, values and their byte strings.
+
+pub mod bytes;
+pub mod db;
+pub mod value;
+
+pub use bytes::SmallBytes;
+pub use db::{Db, Entry};
+pub use value::{Kind, Value};

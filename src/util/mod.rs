@@ -1,0 +1,4 @@
+//! Small Redis-exact helpers shared by the command families.
+
+pub mod glob;
+pub mod num;
