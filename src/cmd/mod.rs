@@ -93,6 +93,35 @@ impl<'a> Ctx<'a> {
         (&mut self.srv.dbs[idx], &mut *self.out)
     }
 
+    /// Finds `key` in the selected database for a read: expires it lazily, counts a keyspace
+    /// hit or miss, and marks it accessed. Returns its slot.
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<u32> {
+        let slot = self.lookup_write(key);
+        if slot.is_some() {
+            self.srv.stats.keyspace_hits += 1;
+        } else {
+            self.srv.stats.keyspace_misses += 1;
+        }
+        slot
+    }
+
+    /// Finds `key` in the selected database for a write: expires it lazily and marks it
+    /// accessed, without touching the hit/miss statistics. Returns its slot.
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<u32> {
+        let (now, clock) = (self.now_ms, self.clock);
+        let idx = self.srv.clients[self.client_key].db;
+        let db = &mut self.srv.dbs[idx];
+        let before = db.len();
+        let slot = db.lookup(key, now);
+        if db.len() < before {
+            self.srv.stats.expired_keys += 1;
+        }
+        if let Some(entry) = slot.and_then(|s| db.entry_mut(s)) {
+            entry.access = clock;
+        }
+        slot
+    }
+
     /// Pseudo-random number from the server's generator.
     pub fn random(&mut self) -> u64 {
         self.srv.random()

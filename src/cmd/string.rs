@@ -33,10 +33,12 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 fn get(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let (now, clock) = (ctx.now_ms, ctx.clock);
+    let Some(slot) = ctx.lookup_read(&args[1]) else {
+        ctx.out.null();
+        return Ok(());
+    };
     let (db, out) = ctx.db_out();
-    let Some(entry) = db.get(&args[1], now, clock) else {
-        out.null();
+    let Some(entry) = db.entry(slot) else {
         return Ok(());
     };
     let mut scratch = itoa::Buffer::new();

@@ -134,7 +134,8 @@ impl Db {
     /// Finds `key`, deleting it first if its deadline has passed (lazy expiry).
     pub fn lookup(&mut self, key: &[u8], now_ms: i64) -> Option<u32> {
         let slot = self.find(key)?;
-        if self.expire_at(slot).is_some_and(|at| at <= now_ms) {
+        // Redis treats a key as expired only once the clock has passed its deadline.
+        if self.expire_at(slot).is_some_and(|at| at < now_ms) {
             self.remove_slot(slot);
             return None;
         }
@@ -379,8 +380,8 @@ mod tests {
         assert!(db.clear_expire(a));
         assert_eq!(db.expire_at(b), Some(200));
         assert_eq!(db.expires_len(), 1);
-        assert_eq!(db.lookup(b"b", 199), Some(b));
-        assert_eq!(db.lookup(b"b", 200), None);
+        assert_eq!(db.lookup(b"b", 200), Some(b));
+        assert_eq!(db.lookup(b"b", 201), None);
         assert_eq!(db.len(), 1);
     }
 
