@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PORT ?= 6379
 
-.PHONY: build run test deps bench fmt lint coverage fuzz doc-check clean
+.PHONY: build run test deps bench fmt lint coverage fuzz docs clean
 
 build:
 	$(CARGO) build --release
@@ -25,6 +25,10 @@ test: deps
 bench: build
 	$(CARGO) bench --bench core
 	./scripts/bench.sh
+
+# Regenerate docs/commands.md from the command table.
+docs:
+	FERRODIS_REGEN_DOCS=1 $(CARGO) test --lib commands_md_matches_the_table
 
 fmt:
 	$(CARGO) fmt --all

@@ -7,6 +7,7 @@ use crate::server::state::{Client, Server};
 use crate::store::Db;
 
 pub mod conn;
+pub mod docs;
 pub mod keys;
 pub mod server;
 pub mod string;

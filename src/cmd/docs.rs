@@ -1,0 +1,96 @@
+//! `docs/commands.md`, generated from the command table so the two cannot drift apart.
+//!
+//! `make docs` rewrites the file; a test fails when the committed file differs from what the
+//! table says.
+
+use super::table::{flags, registry, Command};
+
+fn flag_names(cmd: &Command) -> String {
+    flags::NAMES
+        .iter()
+        .filter(|(bit, _)| cmd.flags & bit != 0)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn arity_text(arity: i32) -> String {
+    if arity < 0 {
+        format!("≥ {}", -arity)
+    } else {
+        arity.to_string()
+    }
+}
+
+/// The Markdown text of `docs/commands.md`.
+pub fn commands_markdown() -> String {
+    let reg = registry();
+    let mut out = String::new();
+    out.push_str("# Commands\n\n");
+    out.push_str(
+        "Generated from the command table (`src/cmd/table.rs` and the family files) by \
+         `make docs`; a test keeps this file in step with the code. Behaviour, replies and \
+         errors follow Redis 7.0. Arity counts the command name, as Redis does.\n",
+    );
+    let mut groups: Vec<&str> = Vec::new();
+    for (_, cmd) in reg.top_level() {
+        if !groups.contains(&cmd.group.name()) {
+            groups.push(cmd.group.name());
+        }
+    }
+    for group in groups {
+        out.push_str(&format!("\n## {group}\n\n"));
+        out.push_str("| command | arity | flags | ACL categories | summary |\n");
+        out.push_str("| --- | --- | --- | --- | --- |\n");
+        let mut cmds: Vec<(String, &Command)> = Vec::new();
+        for (id, cmd) in reg.top_level() {
+            if cmd.group.name() != group {
+                continue;
+            }
+            cmds.push((reg.full_name(id).to_uppercase(), cmd));
+            for sub in cmd.subcommands {
+                cmds.push((
+                    format!("{} {}", cmd.name, sub.name).to_uppercase(),
+                    sub,
+                ));
+            }
+        }
+        cmds.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, cmd) in cmds {
+            let cats: Vec<String> = cmd
+                .acl_categories()
+                .iter()
+                .map(|c| format!("@{c}"))
+                .collect();
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                name,
+                arity_text(cmd.arity),
+                flag_names(cmd),
+                cats.join(" "),
+                cmd.summary.replace('|', "\\|")
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_md_matches_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/commands.md");
+        let expected = commands_markdown();
+        if std::env::var_os("FERRODIS_REGEN_DOCS").is_some() {
+            std::fs::write(path, &expected).expect("write docs/commands.md");
+            return;
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/commands.md is out of date with the command table: run `make docs`"
+        );
+    }
+}
