@@ -42,8 +42,8 @@ impl Stream {
 /// What a read attempt found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ReadOutcome {
-    /// Bytes arrived; `drained` when the socket had no more than we read.
-    Data { drained: bool },
+    /// `bytes` arrived; `drained` when the socket had no more than we read.
+    Data { bytes: usize, drained: bool },
     /// Nothing to read now.
     WouldBlock,
     /// The peer closed, or the socket failed.
@@ -103,11 +103,15 @@ impl Conn {
             Ok(n) => {
                 self.rend += n;
                 ReadOutcome::Data {
+                    bytes: n,
                     drained: n < space,
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => ReadOutcome::WouldBlock,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Data { drained: false },
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Data {
+                bytes: 0,
+                drained: false,
+            },
             Err(_) => ReadOutcome::Closed,
         }
     }

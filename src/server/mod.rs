@@ -150,7 +150,7 @@ impl Reactor {
         }
         let mut events = Events::with_capacity(1024);
         loop {
-            let timeout = if self.to_resume.is_empty() {
+            let timeout = if self.to_resume.is_empty() && self.to_flush.is_empty() {
                 self.next_cron.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
@@ -176,10 +176,13 @@ impl Reactor {
                 }
             }
             for key in std::mem::take(&mut self.to_resume) {
-                if self.conns.contains(key) {
-                    self.process_input(key);
+                // Edge-triggered readiness will not fire again for bytes still in the socket,
+                // so once the buffered commands are done, read on.
+                if self.conns.contains(key) && self.process_input(key) {
+                    self.on_readable(key);
                 }
             }
+            self.close_killed();
             self.flush_all();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -189,6 +192,16 @@ impl Reactor {
             }
             if self.server.shutdown_requested {
                 return self.shutdown();
+            }
+        }
+    }
+
+    /// Closes the clients a command killed this turn (CLIENT KILL), without writing what they
+    /// still had pending, as Redis frees them.
+    fn close_killed(&mut self) {
+        for key in std::mem::take(&mut self.server.killed_clients) {
+            if self.server.clients.get(key).is_some_and(|c| c.killed) {
+                self.close(key);
             }
         }
     }
@@ -281,6 +294,8 @@ impl Reactor {
                 last_cmd: "NULL".to_string(),
                 close_after_reply: false,
                 killed: false,
+                no_evict: false,
+                no_touch: false,
                 qbuf: 0,
                 qbuf_free: 0,
                 omem: 0,
@@ -306,9 +321,8 @@ impl Reactor {
                     return;
                 }
                 ReadOutcome::WouldBlock => return,
-                ReadOutcome::Data { drained } => {
-                    let before = self.server.stats.net_input_bytes;
-                    self.server.stats.net_input_bytes = before + conn.pending_input() as u64;
+                ReadOutcome::Data { bytes, drained } => {
+                    self.server.stats.net_input_bytes += bytes as u64;
                     if !self.process_input(key) || drained {
                         return;
                     }
@@ -326,6 +340,10 @@ impl Reactor {
         let Some(conn) = self.conns.get_mut(key) else {
             return false;
         };
+        if self.server.clients[key].killed {
+            // Killed earlier in this turn; closed at its end without running anything more.
+            return false;
+        }
         let now = unix_ms();
         let mut ran = 0;
         let mut keep_reading = true;
@@ -406,6 +424,9 @@ impl Reactor {
         }
     }
 
+    /// Writes every queued connection's output. Connections queued while this runs (a paused
+    /// client resumed by its drained output) wait for the next turn, which then polls without
+    /// sleeping.
     fn flush_all(&mut self) {
         let pending = std::mem::take(&mut self.to_flush);
         for &key in &pending {
@@ -414,8 +435,6 @@ impl Reactor {
                 self.write_conn(key);
             }
         }
-        self.to_flush = pending;
-        self.to_flush.clear();
     }
 
     /// Writes what `key` has pending and adjusts its interest; closes it when done and asked to.
