@@ -49,6 +49,10 @@ pub struct Db {
     len: usize,
     expires: Vec<(u32, i64)>,
     hasher: hashbrown::DefaultHashBuilder,
+    /// Where the active expiry cycle resumes sampling `expires`.
+    pub expire_cursor: usize,
+    /// Running estimate of the keys' remaining TTL in ms (INFO keyspace `avg_ttl`).
+    pub avg_ttl: i64,
 }
 
 impl Default for Db {
@@ -79,6 +83,8 @@ impl Db {
             len: 0,
             expires: Vec::new(),
             hasher: hashbrown::DefaultHashBuilder::default(),
+            expire_cursor: 0,
+            avg_ttl: 0,
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod bytes;
 pub mod db;
+pub mod expire;
 pub mod value;
 
 pub use bytes::SmallBytes;
