@@ -233,12 +233,15 @@ mod tests {
         assert!(m("[^", "x"));
         assert!(m("[abc", "b"));
         assert!(!m("[abc", "d"));
-        assert!(m("[a-]", "b"));
+        // `a-]` is the range ']'..='a' (swapped), and the class is unterminated.
         assert!(m("[a-]", "]"));
+        assert!(m("[a-]", "_"));
+        assert!(m("[a-]", "a"));
+        assert!(!m("[a-]", "b"));
         assert!(!m("[a-]", "-"));
-        assert!(m("[]", "]") == false);
-        assert!(m("[]]", "]") == false);
-        assert!(m("[]a]", "a") == false);
+        assert!(!m("[]", "]"));
+        assert!(!m("[]]", "]"));
+        assert!(!m("[]a]", "a"));
         // Escapes in classes do not fold case.
         assert!(!mi("[\\A]", "a"));
         assert!(mi("\\A", "a"));

@@ -152,7 +152,11 @@ impl std::fmt::Write for StackBuf {
 fn push_17g(v: f64, out: &mut Vec<u8>) {
     if v.is_nan() {
         // glibc prints the sign of a NaN.
-        out.extend_from_slice(if v.is_sign_negative() { b"-nan" } else { b"nan" });
+        out.extend_from_slice(if v.is_sign_negative() {
+            b"-nan"
+        } else {
+            b"nan"
+        });
         return;
     }
     if v.is_infinite() {
@@ -165,10 +169,16 @@ fn push_17g(v: f64, out: &mut Vec<u8>) {
     let a = v.abs();
     // 17 significant digits, correctly rounded (ties to even, like glibc):
     // "d.dddddddddddddddde<exp>".
-    let mut sb = StackBuf { buf: [0; 40], len: 0 };
+    let mut sb = StackBuf {
+        buf: [0; 40],
+        len: 0,
+    };
     write!(sb, "{:.16e}", a).expect("a formatted f64 fits 40 bytes");
     let text = &sb.buf[..sb.len];
-    let e_pos = text.iter().position(|&c| c == b'e').expect("exponent marker");
+    let e_pos = text
+        .iter()
+        .position(|&c| c == b'e')
+        .expect("exponent marker");
     let mut digits = [0u8; 17];
     digits[0] = text[0];
     digits[1..].copy_from_slice(&text[2..e_pos]);
@@ -546,10 +556,9 @@ mod tests {
             assert_eq!(parse_f64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
         // No length limit, unlike string2ld.
-        let mut long = b"0.".to_vec();
-        long.extend(std::iter::repeat(b'0').take(6000));
-        long.push(b'1');
-        assert!(parse_f64(&long).is_some());
+        let mut long = b"0.5".to_vec();
+        long.extend(std::iter::repeat_n(b'0', 6000));
+        assert_eq!(parse_f64(&long), Some(0.5));
     }
 
     #[test]
@@ -622,7 +631,14 @@ mod tests {
         }
         for e in -330..310 {
             let p = 10f64.powi(e);
-            for v in [p, f64::from_bits(p.to_bits() + 1), f64::from_bits(p.to_bits() - 1)] {
+            if p == 0.0 || p.is_infinite() {
+                continue;
+            }
+            for v in [
+                p,
+                f64::from_bits(p.to_bits() + 1),
+                f64::from_bits(p.to_bits() - 1),
+            ] {
                 check_17g(v);
                 check_17g(-v);
             }
@@ -637,10 +653,10 @@ mod tests {
             2f64.powi(-18),
             0.5,
             9.5,
-            99999999999999999.0,
-            9.9999999999999995e-5,
-            0.000099999999999999991,
-            99999999999999990.0,
+            1e17,
+            f64::from_bits(1e17f64.to_bits() - 1),
+            f64::from_bits(1e-4f64.to_bits() - 1),
+            f64::from_bits(1e-4f64.to_bits() + 1),
         ] {
             check_17g(v);
             check_17g(-v);
@@ -679,7 +695,10 @@ mod tests {
             v = incr(&v, "0.1").unwrap();
             assert_eq!(v, want);
         }
-        assert_eq!(incr("0.1", "1.5e10").unwrap(), "15000000000.09999999962747097");
+        assert_eq!(
+            incr("0.1", "1.5e10").unwrap(),
+            "15000000000.09999999962747097"
+        );
         assert_eq!(incr("0.1", "5.0e3").unwrap(), "5000.10000000000000009");
         assert_eq!(incr("0.1", "0x10").unwrap(), "16.1");
         assert_eq!(incr("0.1", "0x1p-3").unwrap(), "0.225");
@@ -719,7 +738,10 @@ mod tests {
         let fits = format!("0.{}", "0".repeat(MAX_LONG_DOUBLE_CHARS - 3));
         assert_eq!(incr(&fits, "1").unwrap(), "1");
         assert_eq!(InvalidValue.text(), "ERR value is not a valid float");
-        assert_eq!(NanOrInfinity.text(), "ERR increment would produce NaN or Infinity");
+        assert_eq!(
+            NanOrInfinity.text(),
+            "ERR increment would produce NaN or Infinity"
+        );
         assert_eq!(InvalidValue.hash_text(), "ERR hash value is not a float");
     }
 
@@ -730,7 +752,10 @@ mod tests {
         assert!(!parse_long_double(b"inf").unwrap().is_finite());
         assert!(parse_long_double(b"nan").is_none());
         assert_eq!(LongDouble::zero().to_human_vec(), b"0");
-        assert_eq!(LongDouble::from_i64(i64::MIN).to_human_vec(), b"-9223372036854775808");
+        assert_eq!(
+            LongDouble::from_i64(i64::MIN).to_human_vec(),
+            b"-9223372036854775808"
+        );
         assert_eq!(a.add(&a).to_human_vec(), b"0.2");
         assert_eq!(LongDouble::from_f64(0.5).to_f64(), 0.5);
         assert!(parse_long_double_ok(b"0x1p-3"));

@@ -1,0 +1,143 @@
+//! Command-line flags: `--config FILE`, `--version`/`-v`, and one
+//! `--<redis-name> VALUE` option per row of [`super::PARAMS`].
+//!
+//! argh needs a struct field per flag, so the options are written out here;
+//! `CliArgs::flag` maps a parameter name to its field and a test checks
+//! that every table row has a working flag.
+
+use argh::FromArgs;
+
+/// ferrodis: a Redis 7.0 compatible in-memory data store.
+///
+/// Settings are layered: built-in defaults < YAML file (--config) <
+/// FERRODIS_<NAME> environment variables < these flags.
+#[derive(FromArgs, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CliArgs {
+    /// print "ferrodis <version>" and exit
+    #[argh(switch, short = 'v')]
+    pub version: bool,
+
+    /// YAML configuration file
+    #[argh(option)]
+    pub config: Option<String>,
+
+    /// TCP port to listen on (default 6379; 0 disables TCP)
+    #[argh(option)]
+    pub port: Option<String>,
+
+    /// space-separated addresses to listen on (default 127.0.0.1)
+    #[argh(option)]
+    pub bind: Option<String>,
+
+    /// maximum number of connected clients (default 10000)
+    #[argh(option)]
+    pub maxclients: Option<String>,
+
+    /// number of databases (default 16)
+    #[argh(option)]
+    pub databases: Option<String>,
+
+    /// working directory (default .)
+    #[argh(option)]
+    pub dir: Option<String>,
+
+    /// RDB file name inside dir (default dump.rdb)
+    #[argh(option)]
+    pub dbfilename: Option<String>,
+
+    /// debug, verbose, notice or warning (default notice)
+    #[argh(option)]
+    pub loglevel: Option<String>,
+
+    /// log file; empty logs to stdout (default empty)
+    #[argh(option)]
+    pub logfile: Option<String>,
+
+    /// text or json (default text)
+    #[argh(option)]
+    pub logformat: Option<String>,
+
+    /// largest request bulk string (default 512mb)
+    #[argh(option)]
+    pub proto_max_bulk_len: Option<String>,
+
+    /// largest per-client query buffer (default 1gb)
+    #[argh(option)]
+    pub client_query_buffer_limit: Option<String>,
+
+    /// idle seconds before closing a client; 0 never (default 0)
+    #[argh(option)]
+    pub timeout: Option<String>,
+
+    /// TCP keepalive seconds; 0 disables (default 300)
+    #[argh(option)]
+    pub tcp_keepalive: Option<String>,
+
+    /// listen backlog (default 511)
+    #[argh(option)]
+    pub tcp_backlog: Option<String>,
+
+    /// background task frequency, 1..500 (default 10)
+    #[argh(option)]
+    pub hz: Option<String>,
+
+    /// must be no: ferrodis never daemonizes (default no)
+    #[argh(option)]
+    pub daemonize: Option<String>,
+
+    /// file to write the process id to; empty for none (default empty)
+    #[argh(option)]
+    pub pidfile: Option<String>,
+
+    /// per-class output buffer limits: class hard soft seconds ...
+    #[argh(option)]
+    pub client_output_buffer_limit: Option<String>,
+
+    /// must be no: ferrodis has no AOF yet (default no)
+    #[argh(option)]
+    pub appendonly: Option<String>,
+
+    /// RDB save points as seconds/changes pairs (default "3600 1 300 100 60 10000")
+    #[argh(option)]
+    pub save: Option<String>,
+
+    /// treat FLUSHALL/FLUSHDB as ASYNC by default (default no)
+    #[argh(option)]
+    pub lazyfree_lazy_user_flush: Option<String>,
+
+    /// allow CONFIG SET of dir/dbfilename: no, yes or local (default no)
+    #[argh(option)]
+    pub enable_protected_configs: Option<String>,
+}
+
+impl CliArgs {
+    /// The value given with `--<name>`, for a parameter name from the table.
+    pub fn flag(&self, name: &str) -> Option<&str> {
+        let v = match name {
+            "port" => &self.port,
+            "bind" => &self.bind,
+            "maxclients" => &self.maxclients,
+            "databases" => &self.databases,
+            "dir" => &self.dir,
+            "dbfilename" => &self.dbfilename,
+            "loglevel" => &self.loglevel,
+            "logfile" => &self.logfile,
+            "logformat" => &self.logformat,
+            "proto-max-bulk-len" => &self.proto_max_bulk_len,
+            "client-query-buffer-limit" => &self.client_query_buffer_limit,
+            "timeout" => &self.timeout,
+            "tcp-keepalive" => &self.tcp_keepalive,
+            "tcp-backlog" => &self.tcp_backlog,
+            "hz" => &self.hz,
+            "daemonize" => &self.daemonize,
+            "pidfile" => &self.pidfile,
+            "client-output-buffer-limit" => &self.client_output_buffer_limit,
+            "appendonly" => &self.appendonly,
+            "save" => &self.save,
+            "lazyfree-lazy-user-flush" => &self.lazyfree_lazy_user_flush,
+            "enable-protected-configs" => &self.enable_protected_configs,
+            _ => return None,
+        };
+        v.as_deref()
+    }
+}

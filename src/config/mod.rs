@@ -1,0 +1,565 @@
+//! The server configuration: one [`Config`] holding every setting, loaded
+//! in layers (built-in defaults < YAML file < `FERRODIS_*` environment <
+//! command-line flags) and changed at runtime by `CONFIG SET`.
+//!
+//! Everything is driven by the static table [`PARAMS`]: the YAML keys, the
+//! environment variable names, the flags, `CONFIG GET`/`CONFIG SET` and the
+//! tests that keep `docs/configuration.md` and `etc/ferrodis.yaml` true.
+//! Names are Redis's own setting names; parsing rules and error strings are
+//! Redis 7.0's (`config.c`), checked against a real redis-server 7.0.
+
+mod cli;
+mod params;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+pub use cli::CliArgs;
+pub use params::{Kind, Param, BINDADDR_MAX, MAX_HZ, MIN_HZ, PARAMS};
+pub use parse::memtoull;
+
+/// Redis's default port.
+pub const DEFAULT_PORT: u16 = 6379;
+
+/// Prefix of the environment variables read by [`Config::load`].
+pub const ENV_PREFIX: &str = "FERRODIS_";
+
+/// `loglevel`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Verbose,
+    Notice,
+    Warning,
+}
+
+impl LogLevel {
+    /// In the order of the `loglevel` enum names.
+    pub const ALL: [LogLevel; 4] = [
+        LogLevel::Debug,
+        LogLevel::Verbose,
+        LogLevel::Notice,
+        LogLevel::Warning,
+    ];
+
+    /// The Redis name (`debug`, `verbose`, `notice`, `warning`).
+    pub fn as_str(self) -> &'static str {
+        params::LOGLEVELS[self as usize]
+    }
+
+    /// The `log` crate filter with the same meaning: debug → Trace,
+    /// verbose → Debug, notice → Info, warning → Warn.
+    pub fn level_filter(self) -> log::LevelFilter {
+        match self {
+            LogLevel::Debug => log::LevelFilter::Trace,
+            LogLevel::Verbose => log::LevelFilter::Debug,
+            LogLevel::Notice => log::LevelFilter::Info,
+            LogLevel::Warning => log::LevelFilter::Warn,
+        }
+    }
+}
+
+/// `logformat` (ferrodis only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// In the order of the `logformat` enum names.
+    pub const ALL: [LogFormat; 2] = [LogFormat::Text, LogFormat::Json];
+
+    /// `text` or `json`.
+    pub fn as_str(self) -> &'static str {
+        params::LOGFORMATS[self as usize]
+    }
+}
+
+/// `enable-protected-configs`: who may CONFIG SET `dir` and `dbfilename`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtectedConfigs {
+    /// Nobody (Redis's default).
+    No,
+    /// Every client.
+    Yes,
+    /// Clients connected from 127.0.0.1, ::1 or a unix socket.
+    Local,
+}
+
+impl ProtectedConfigs {
+    /// In the order of the enum names.
+    pub const ALL: [ProtectedConfigs; 3] = [
+        ProtectedConfigs::No,
+        ProtectedConfigs::Yes,
+        ProtectedConfigs::Local,
+    ];
+
+    /// `no`, `yes` or `local`.
+    pub fn as_str(self) -> &'static str {
+        params::PROTECTED_VALUES[self as usize]
+    }
+
+    /// Redis's `allowProtectedAction`.
+    pub fn allows(self, client_is_local: bool) -> bool {
+        match self {
+            ProtectedConfigs::No => false,
+            ProtectedConfigs::Yes => true,
+            ProtectedConfigs::Local => client_is_local,
+        }
+    }
+}
+
+/// One client class of `client-output-buffer-limit`. 0 disables a limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// Close the client as soon as its output buffer is above this many bytes.
+    pub hard: u64,
+    /// Close the client when above this many bytes for `soft_seconds` in a row.
+    pub soft: u64,
+    pub soft_seconds: u64,
+}
+
+/// `client-output-buffer-limit` for the three configurable client classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimits {
+    pub normal: OutputLimit,
+    pub replica: OutputLimit,
+    pub pubsub: OutputLimit,
+}
+
+impl Default for OutputLimits {
+    /// Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60.
+    fn default() -> Self {
+        OutputLimits {
+            normal: OutputLimit::default(),
+            replica: OutputLimit {
+                hard: 256 * 1024 * 1024,
+                soft: 64 * 1024 * 1024,
+                soft_seconds: 60,
+            },
+            pubsub: OutputLimit {
+                hard: 32 * 1024 * 1024,
+                soft: 8 * 1024 * 1024,
+                soft_seconds: 60,
+            },
+        }
+    }
+}
+
+/// One parsed `bind` entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BindAddr {
+    pub ip: IpAddr,
+    /// Written with a leading `-`: failing to bind it is not fatal.
+    pub optional: bool,
+}
+
+/// Parses one `bind` entry: an IPv4/IPv6 literal, `localhost` (127.0.0.1),
+/// `*` (0.0.0.0) or `::*` (::), optionally prefixed with `-`.
+pub fn parse_bind_addr(s: &str) -> Option<BindAddr> {
+    let (optional, a) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let ip = match a {
+        "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        "::*" => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        _ if a.eq_ignore_ascii_case("localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        _ => a.parse().ok()?,
+    };
+    Some(BindAddr { ip, optional })
+}
+
+/// Every setting. Field docs: see [`PARAMS`] and `docs/configuration.md`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub port: u16,
+    /// As written (validated by [`parse_bind_addr`]); use [`Config::bind_addrs`].
+    pub bind: Vec<String>,
+    pub maxclients: u64,
+    pub databases: usize,
+    /// As given by the layers; [`Config::load`] and CONFIG SET change into it
+    /// and then store the absolute current directory here.
+    pub dir: String,
+    pub dbfilename: String,
+    pub loglevel: LogLevel,
+    /// Empty: standard output.
+    pub logfile: String,
+    pub logformat: LogFormat,
+    pub proto_max_bulk_len: u64,
+    pub client_query_buffer_limit: u64,
+    /// Seconds; 0 = never.
+    pub timeout: u64,
+    /// Seconds; 0 = off.
+    pub tcp_keepalive: u64,
+    pub tcp_backlog: u64,
+    /// Always within 1..=500.
+    pub hz: u32,
+    /// Always false (only "no" is accepted).
+    pub daemonize: bool,
+    /// Empty: no pid file.
+    pub pidfile: String,
+    pub client_output_buffer_limit: OutputLimits,
+    /// (seconds, changes) pairs in the configured order.
+    pub save: Vec<(u64, u64)>,
+    /// Always false for now (only "no" is accepted).
+    pub appendonly: bool,
+    pub lazyfree_lazy_user_flush: bool,
+    pub enable_protected_configs: ProtectedConfigs,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: DEFAULT_PORT,
+            bind: vec!["127.0.0.1".to_string()],
+            maxclients: 10000,
+            databases: 16,
+            dir: ".".to_string(),
+            dbfilename: "dump.rdb".to_string(),
+            loglevel: LogLevel::Notice,
+            logfile: String::new(),
+            logformat: LogFormat::Text,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            timeout: 0,
+            tcp_keepalive: 300,
+            tcp_backlog: 511,
+            hz: 10,
+            daemonize: false,
+            pidfile: String::new(),
+            client_output_buffer_limit: OutputLimits::default(),
+            save: vec![(3600, 1), (300, 100), (60, 10000)],
+            appendonly: false,
+            lazyfree_lazy_user_flush: false,
+            enable_protected_configs: ProtectedConfigs::No,
+        }
+    }
+}
+
+/// The environment variable read for a parameter: `FERRODIS_` + the name
+/// upper-cased with `-` replaced by `_` (`FERRODIS_PROTO_MAX_BULK_LEN`).
+pub fn env_name(param: &str) -> String {
+    format!(
+        "{ENV_PREFIX}{}",
+        param.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// Finds a parameter by name or alias, case-insensitively as Redis does.
+/// Returns the matched entry's own name (the alias when an alias matched).
+pub fn lookup(name: &[u8]) -> Option<(&'static str, &'static Param)> {
+    entries().find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Every name CONFIG GET/SET knows, aliases being entries of their own.
+fn entries() -> impl Iterator<Item = (&'static str, &'static Param)> {
+    PARAMS
+        .iter()
+        .flat_map(|p| std::iter::once((p.name, p)).chain(p.alias.map(|a| (a, p))))
+}
+
+/// Applies one start-up value, naming the key and the source on error.
+fn apply_startup(cfg: &mut Config, p: &Param, value: &str, source: &str) -> Result<(), String> {
+    let bad = |e: String| format!("{source}: invalid value for '{}' ('{value}'): {e}", p.name);
+    p.apply(cfg, value.as_bytes()).map_err(bad)?;
+    if p.name == "dir" {
+        match std::fs::metadata(&cfg.dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(bad("Not a directory".to_string())),
+            Err(e) => return Err(bad(parse::strerror(&e))),
+        }
+    }
+    Ok(())
+}
+
+/// A YAML value as the string CONFIG SET would receive. Numbers are written
+/// as YAML reads them, booleans become yes/no, null becomes "", and lists
+/// (only for list settings) are joined with single spaces.
+fn yaml_value(p: &Param, v: &serde_yaml::Value) -> Result<String, String> {
+    use serde_yaml::Value;
+    fn scalar(v: &Value, list_ok: bool, out: &mut Vec<String>) -> Result<(), String> {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Bool(b) => out.push(if *b { "yes" } else { "no" }.to_string()),
+            Value::Null => out.push(String::new()),
+            Value::Sequence(items) if list_ok => {
+                for item in items {
+                    scalar(item, true, out)?;
+                }
+            }
+            Value::Sequence(_) => return Err("expected a single value, not a list".to_string()),
+            Value::Mapping(_) => return Err("expected a value, not a mapping".to_string()),
+            Value::Tagged(_) => return Err("tagged YAML values are not supported".to_string()),
+        }
+        Ok(())
+    }
+    let list_ok = matches!(p.kind, Kind::List(_));
+    let mut out = Vec::new();
+    if let Value::Sequence(items) = v {
+        if !list_ok {
+            return Err("expected a single value, not a list".to_string());
+        }
+        for item in items {
+            scalar(item, true, &mut out)?;
+        }
+    } else {
+        scalar(v, false, &mut out)?;
+    }
+    Ok(out.join(" "))
+}
+
+impl Config {
+    /// Loads the configuration from the flags, the YAML file they name, the
+    /// process environment and the defaults (see [`Config::load_from`]), then
+    /// changes into `dir` (as Redis does while reading its config) and stores
+    /// the resulting absolute directory in `dir`.
+    pub fn load(cli: &CliArgs) -> Result<Config, String> {
+        let env: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| {
+                let k = k.to_str()?.to_string();
+                k.starts_with(ENV_PREFIX)
+                    .then(|| (k, v.to_string_lossy().into_owned()))
+            })
+            .collect();
+        let mut cfg = Config::load_from(cli, &env)?;
+        if let Err(e) = std::env::set_current_dir(&cfg.dir) {
+            return Err(format!(
+                "can't chdir to '{}': {}",
+                cfg.dir,
+                parse::strerror(&e)
+            ));
+        }
+        if let Ok(cwd) = std::env::current_dir() {
+            cfg.dir = cwd.to_string_lossy().into_owned();
+        }
+        Ok(cfg)
+    }
+
+    /// Builds the configuration without touching the process: defaults, then
+    /// the YAML file named by `--config` (keys are parameter names; unknown
+    /// keys are errors), then `env` (`FERRODIS_<NAME>` entries; other
+    /// variables are ignored, the last duplicate wins), then the flags.
+    ///
+    /// Errors name the source and the key, e.g.
+    /// `config file 'f.yaml': unknown setting 'foo'`,
+    /// `environment variable FERRODIS_MAXCLIENTS: invalid value for 'maxclients' ('x'): argument couldn't be parsed into an integer`,
+    /// `flag --hz: invalid value for 'hz' ('x'): ...`.
+    pub fn load_from(cli: &CliArgs, env: &[(String, String)]) -> Result<Config, String> {
+        let mut cfg = Config::default();
+
+        if let Some(path) = &cli.config {
+            let source = format!("config file '{path}'");
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{source}: {}", parse::strerror(&e)))?;
+            let doc: serde_yaml::Value =
+                serde_yaml::from_str(&text).map_err(|e| format!("{source}: {e}"))?;
+            match doc {
+                serde_yaml::Value::Null => {}
+                serde_yaml::Value::Mapping(map) => {
+                    for (k, v) in &map {
+                        let key = match k {
+                            serde_yaml::Value::String(s) => s.clone(),
+                            serde_yaml::Value::Number(n) => n.to_string(),
+                            serde_yaml::Value::Bool(b) => b.to_string(),
+                            _ => return Err(format!("{source}: setting names must be strings")),
+                        };
+                        let (_, p) = lookup(key.as_bytes())
+                            .ok_or_else(|| format!("{source}: unknown setting '{key}'"))?;
+                        let value = yaml_value(p, v).map_err(|e| {
+                            format!("{source}: invalid value for '{}': {e}", p.name)
+                        })?;
+                        apply_startup(&mut cfg, p, &value, &source)?;
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "{source}: expected a mapping of setting names to values"
+                    ))
+                }
+            }
+        }
+
+        for p in PARAMS {
+            let var = env_name(p.name);
+            if let Some((_, value)) = env.iter().rev().find(|(k, _)| *k == var) {
+                apply_startup(&mut cfg, p, value, &format!("environment variable {var}"))?;
+            }
+        }
+
+        for p in PARAMS {
+            if let Some(value) = cli.flag(p.name) {
+                apply_startup(&mut cfg, p, value, &format!("flag --{}", p.name))?;
+            }
+        }
+
+        Ok(cfg)
+    }
+
+    /// The addresses to listen on, parsed; an empty `bind` means 127.0.0.1.
+    pub fn bind_addrs(&self) -> Vec<BindAddr> {
+        if self.bind.is_empty() {
+            return vec![BindAddr {
+                ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                optional: false,
+            }];
+        }
+        self.bind
+            .iter()
+            .filter_map(|a| parse_bind_addr(a))
+            .collect()
+    }
+
+    /// `CONFIG GET pattern [pattern ...]`: every (name, value) pair in
+    /// Redis 7.0's order of discovery, each parameter once.
+    ///
+    /// As in Redis, a pattern without any of `[*?` is an exact,
+    /// case-insensitive lookup and the reply echoes the name as the client
+    /// spelled it (`CONFIG GET MAXCLIENTS` answers `MAXCLIENTS`); hence the
+    /// `Cow` (borrowed canonical names, owned echoed spellings). Glob
+    /// patterns match case-insensitively and answer canonical names.
+    pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(Cow<'static, str>, String)> {
+        let mut found: Vec<(Cow<'static, str>, &'static Param)> = Vec::new();
+        let seen = |found: &Vec<(Cow<'static, str>, &'static Param)>, name: &[u8]| {
+            found
+                .iter()
+                .any(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
+        };
+        for &pattern in patterns {
+            let is_glob = parse::cstr(pattern)
+                .iter()
+                .any(|b| matches!(b, b'[' | b'*' | b'?'));
+            if !is_glob {
+                if seen(&found, pattern) {
+                    continue;
+                }
+                if let Some((name, p)) = lookup(pattern) {
+                    let shown = if name.as_bytes() == pattern {
+                        Cow::Borrowed(name)
+                    } else {
+                        // Matched case-insensitively against ASCII, so ASCII.
+                        Cow::Owned(String::from_utf8_lossy(pattern).into_owned())
+                    };
+                    found.push((shown, p));
+                }
+                continue;
+            }
+            let pattern = parse::cstr(pattern);
+            for (name, p) in entries() {
+                if !seen(&found, name.as_bytes())
+                    && crate::util::glob::glob_match(pattern, name.as_bytes(), true)
+                {
+                    found.push((Cow::Borrowed(name), p));
+                }
+            }
+        }
+        found
+            .into_iter()
+            .map(|(name, p)| {
+                let value = (p.get)(self);
+                (name, value)
+            })
+            .collect()
+    }
+
+    /// `CONFIG SET name value [name value ...]` from a client that is not
+    /// local (see [`Config::set_many_client`]).
+    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<Vec<&'static str>, String> {
+        self.set_many_client(pairs, false)
+    }
+
+    /// `CONFIG SET` with Redis 7.0's all-or-nothing semantics.
+    /// `client_is_local` (unix socket, 127.0.0.1 or ::1 peer) matters only
+    /// with `enable-protected-configs local`.
+    ///
+    /// First every name is checked in order; the first problem wins:
+    /// unknown name, immutable or protected setting, name given twice.
+    /// Then the values are parsed and stored in order; the first bad one
+    /// aborts and nothing changes (`dir` changes the process's directory
+    /// when reached and is changed back if a later value fails).
+    ///
+    /// Errors are Redis's text WITHOUT the leading "ERR " (the caller
+    /// replies `-ERR <text>`):
+    /// * `Unknown option or number of arguments for CONFIG SET - '<name>'`
+    /// * `CONFIG SET failed (possibly related to argument '<name>') - can't set immutable config`
+    /// * `... - can't set protected config`, `... - duplicate parameter`
+    ///   (these three and the unknown one print the name as the client sent it)
+    /// * `CONFIG SET failed (possibly related to argument '<name>') - <reason>` for a bad
+    ///   value (name as in the table), e.g. `argument couldn't be parsed into an integer`.
+    ///
+    /// Returns the canonical names of the settings whose value changed (plus
+    /// `dir` whenever it was set), in request order, so the server can apply
+    /// side effects (hz, loglevel, maxclients, timeout, port/bind, ...). If
+    /// such a side effect fails the caller can restore a clone taken before.
+    pub fn set_many_client(
+        &mut self,
+        pairs: &[(&[u8], &[u8])],
+        client_is_local: bool,
+    ) -> Result<Vec<&'static str>, String> {
+        let shown = |name: &[u8]| String::from_utf8_lossy(parse::cstr(name)).into_owned();
+        let failed = |name: &str, why: &str| {
+            format!("CONFIG SET failed (possibly related to argument '{name}') - {why}")
+        };
+
+        // Phase 1: names.
+        let mut targets: Vec<(&'static str, &'static Param, &[u8])> = Vec::new();
+        for &(name, value) in pairs {
+            let Some((entry, p)) = lookup(name) else {
+                return Err(format!(
+                    "Unknown option or number of arguments for CONFIG SET - '{}'",
+                    shown(name)
+                ));
+            };
+            if p.immutable {
+                return Err(failed(&shown(name), "can't set immutable config"));
+            }
+            if p.protected && !self.enable_protected_configs.allows(client_is_local) {
+                return Err(failed(&shown(name), "can't set protected config"));
+            }
+            if targets.iter().any(|(e, _, _)| *e == entry) {
+                return Err(failed(&shown(name), "duplicate parameter"));
+            }
+            targets.push((entry, p, value));
+        }
+
+        // Phase 2: values, on a copy.
+        let mut next = self.clone();
+        let mut old_cwd: Option<std::path::PathBuf> = None;
+        let restore = |old: &Option<std::path::PathBuf>| {
+            if let Some(dir) = old {
+                let _ = std::env::set_current_dir(dir);
+            }
+        };
+        for &(entry, p, value) in &targets {
+            if let Err(why) = p.apply(&mut next, value) {
+                restore(&old_cwd);
+                return Err(failed(entry, &why));
+            }
+            if p.name == "dir" {
+                let before = std::env::current_dir().ok();
+                if let Err(e) = std::env::set_current_dir(&next.dir) {
+                    restore(&old_cwd);
+                    return Err(failed(entry, &parse::strerror(&e)));
+                }
+                if let Ok(cwd) = std::env::current_dir() {
+                    next.dir = cwd.to_string_lossy().into_owned();
+                }
+                old_cwd = old_cwd.or(before);
+            }
+        }
+
+        let mut changed = Vec::new();
+        for &(_, p, _) in &targets {
+            if (p.name == "dir" || (p.get)(self) != (p.get)(&next)) && !changed.contains(&p.name) {
+                changed.push(p.name);
+            }
+        }
+        *self = next;
+        Ok(changed)
+    }
+}

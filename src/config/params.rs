@@ -1,0 +1,601 @@
+//! The one static table of configuration parameters.
+//!
+//! Every other piece of the configuration code (YAML keys, environment
+//! variables, command-line flags, `CONFIG GET`, `CONFIG SET`, the docs
+//! tests) walks [`PARAMS`]; adding a setting means adding a row here, a
+//! field to [`Config`], a flag to `CliArgs` and a line to the docs (the
+//! tests say which one is missing).
+
+use super::parse::{cstr, lossy, memtoull, split_args, strtoll};
+use super::{Config, LogFormat, LogLevel, OutputLimit, ProtectedConfigs};
+
+/// How a parameter's value is parsed, with the function storing it.
+///
+/// The parse rules and error strings are those of Redis 7.0's `config.c`
+/// for the matching config type.
+pub enum Kind {
+    /// Plain integer (`string2ll`), checked against `min..=max`.
+    Int {
+        min: i64,
+        max: i64,
+        set: fn(&mut Config, i64),
+    },
+    /// Byte count with Redis's unit suffixes (`memtoull`), checked against `min..=max`.
+    Memory {
+        min: i64,
+        max: i64,
+        set: fn(&mut Config, i64),
+    },
+    /// `yes` / `no` (case-insensitive). The setter may still refuse a value.
+    Bool(fn(&mut Config, bool) -> Result<(), String>),
+    /// One of the listed names (case-insensitive); the setter gets its index.
+    Enum(&'static [&'static str], fn(&mut Config, usize)),
+    /// Free-form string; the setter may validate it.
+    Str(fn(&mut Config, String) -> Result<(), String>),
+    /// Space-separated list with its own parser (bind, save, client-output-buffer-limit).
+    List(fn(&mut Config, &[u8]) -> Result<(), String>),
+}
+
+/// One configuration parameter.
+pub struct Param {
+    /// Redis's name (lowercase, dashes).
+    pub name: &'static str,
+    /// Another accepted name (Redis treats an alias as its own entry in
+    /// CONFIG GET/SET). None of the current parameters has one.
+    pub alias: Option<&'static str>,
+    pub kind: Kind,
+    /// Start-up only: CONFIG SET answers "can't set immutable config".
+    pub immutable: bool,
+    /// CONFIG SET needs `enable-protected-configs` (Redis's PROTECTED_CONFIG).
+    pub protected: bool,
+    /// Not a Redis setting (ferrodis extension).
+    pub ferrodis_only: bool,
+    /// The default, written as it would be given in YAML / CONFIG SET.
+    pub default: &'static str,
+    /// One-line meaning, used by the docs.
+    pub doc: &'static str,
+    /// The CONFIG GET value.
+    pub get: fn(&Config) -> String,
+}
+
+impl Param {
+    /// Short type description for the docs.
+    pub fn type_name(&self) -> String {
+        match &self.kind {
+            Kind::Int { min, max, .. } => format!("integer {min}..{max}"),
+            Kind::Memory { min, max, .. } if *max == LONG_MAX && *min % MB == 0 => {
+                format!("memory, at least {}mb", min / MB)
+            }
+            Kind::Memory { min, max, .. } => format!("memory {min}..{max}"),
+            Kind::Bool(_) => "yes/no".to_string(),
+            Kind::Enum(names, _) => names.join(" / "),
+            Kind::Str(_) => "string".to_string(),
+            Kind::List(_) => "list".to_string(),
+        }
+    }
+
+    /// Parses `value` and stores it into `cfg`. The error is Redis's
+    /// `errstr` (the text after "CONFIG SET failed (...) - ").
+    pub fn apply(&self, cfg: &mut Config, value: &[u8]) -> Result<(), String> {
+        match &self.kind {
+            Kind::Int { min, max, set } => {
+                let v = crate::util::num::parse_i64(value)
+                    .ok_or("argument couldn't be parsed into an integer")?;
+                check_bounds(v, *min, *max)?;
+                set(cfg, v);
+                Ok(())
+            }
+            Kind::Memory { min, max, set } => {
+                // Redis stores memtoull's unsigned result in a long long.
+                let v = memtoull(value).ok_or("argument must be a memory value")? as i64;
+                check_bounds(v, *min, *max)?;
+                set(cfg, v);
+                Ok(())
+            }
+            Kind::Bool(set) => {
+                let v = super::parse::yesno(value).ok_or("argument must be 'yes' or 'no'")?;
+                set(cfg, v)
+            }
+            Kind::Enum(names, set) => {
+                let v = cstr(value);
+                match names
+                    .iter()
+                    .position(|n| n.as_bytes().eq_ignore_ascii_case(v))
+                {
+                    Some(i) => {
+                        set(cfg, i);
+                        Ok(())
+                    }
+                    None => Err(format!(
+                        "argument(s) must be one of the following: {}",
+                        names.join(", ")
+                    )),
+                }
+            }
+            Kind::Str(set) => set(cfg, lossy(value)),
+            Kind::List(set) => set(cfg, value),
+        }
+    }
+}
+
+/// Redis's `numericBoundaryCheck`. All bounds here are non-negative and at
+/// most `i64::MAX`, so the signed and unsigned variants agree (a negative
+/// value seen as unsigned is above every upper bound).
+fn check_bounds(v: i64, min: i64, max: i64) -> Result<(), String> {
+    if v < min || v > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(())
+}
+
+const INT_MAX: i64 = i32::MAX as i64;
+const UINT_MAX: i64 = u32::MAX as i64;
+const LONG_MAX: i64 = i64::MAX;
+const MB: i64 = 1024 * 1024;
+
+/// Redis's CONFIG_BINDADDR_MAX.
+pub const BINDADDR_MAX: usize = 16;
+/// Redis's CONFIG_MIN_HZ / CONFIG_MAX_HZ.
+pub const MIN_HZ: i64 = 1;
+pub const MAX_HZ: i64 = 500;
+
+pub(crate) const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning"];
+pub(crate) const LOGFORMATS: &[&str] = &["text", "json"];
+pub(crate) const PROTECTED_VALUES: &[&str] = &["no", "yes", "local"];
+
+fn yn(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// The table, in the order the docs list it.
+pub static PARAMS: &[Param] = &[
+    Param {
+        name: "port",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: 65535,
+            set: |c, v| c.port = v as u16,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "6379",
+        doc: "TCP port to accept connections on; 0 disables the TCP listener.",
+        get: |c| c.port.to_string(),
+    },
+    Param {
+        name: "bind",
+        alias: None,
+        kind: Kind::List(set_bind),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "127.0.0.1",
+        doc: "Space-separated addresses to listen on (at most 16). IPv4/IPv6 literals, \
+              `localhost`, `*` (all IPv4), `::*` (all IPv6); a leading `-` marks an address \
+              whose bind failure is not fatal. An empty list means the default, 127.0.0.1.",
+        get: |c| c.bind.join(" "),
+    },
+    Param {
+        name: "maxclients",
+        alias: None,
+        kind: Kind::Int {
+            min: 1,
+            max: UINT_MAX,
+            set: |c, v| c.maxclients = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "10000",
+        doc: "Maximum number of simultaneously connected clients.",
+        get: |c| c.maxclients.to_string(),
+    },
+    Param {
+        name: "databases",
+        alias: None,
+        kind: Kind::Int {
+            min: 1,
+            max: INT_MAX,
+            set: |c, v| c.databases = v as usize,
+        },
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "16",
+        doc: "Number of logical databases (SELECT 0..databases-1).",
+        get: |c| c.databases.to_string(),
+    },
+    Param {
+        name: "dir",
+        alias: None,
+        kind: Kind::Str(|c, v| {
+            c.dir = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: true,
+        ferrodis_only: false,
+        default: ".",
+        doc: "Working directory: ferrodis changes into it at start-up (and on CONFIG SET); \
+              relative `dbfilename`, `logfile` and `pidfile` paths are relative to it. \
+              CONFIG GET prints the absolute current directory.",
+        get: |_| {
+            // getConfigDirOption: getcwd into a 1024-byte buffer, "" on failure.
+            match std::env::current_dir() {
+                Ok(p) if p.as_os_str().len() < 1024 => p.to_string_lossy().into_owned(),
+                _ => String::new(),
+            }
+        },
+    },
+    Param {
+        name: "dbfilename",
+        alias: None,
+        kind: Kind::Str(|c, v| {
+            if v.contains('/') || v.contains('\\') {
+                return Err("dbfilename can't be a path, just a filename".to_string());
+            }
+            c.dbfilename = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: true,
+        ferrodis_only: false,
+        default: "dump.rdb",
+        doc: "File name (no path) of the RDB snapshot, inside `dir`.",
+        get: |c| c.dbfilename.clone(),
+    },
+    Param {
+        name: "loglevel",
+        alias: None,
+        kind: Kind::Enum(LOGLEVELS, |c, i| c.loglevel = LogLevel::ALL[i]),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "notice",
+        doc: "Log verbosity: debug, verbose, notice or warning.",
+        get: |c| c.loglevel.as_str().to_string(),
+    },
+    Param {
+        name: "logfile",
+        alias: None,
+        kind: Kind::Str(|c, v| {
+            c.logfile = v;
+            Ok(())
+        }),
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "",
+        doc: "Log file path; empty logs to standard output.",
+        get: |c| c.logfile.clone(),
+    },
+    Param {
+        name: "logformat",
+        alias: None,
+        kind: Kind::Enum(LOGFORMATS, |c, i| c.logformat = LogFormat::ALL[i]),
+        immutable: true,
+        protected: false,
+        ferrodis_only: true,
+        default: "text",
+        doc: "Log line format: `text` (Redis-style lines) or `json` (one JSON object per line).",
+        get: |c| c.logformat.as_str().to_string(),
+    },
+    Param {
+        name: "proto-max-bulk-len",
+        alias: None,
+        kind: Kind::Memory {
+            min: MB,
+            max: LONG_MAX,
+            set: |c, v| c.proto_max_bulk_len = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "512mb",
+        doc: "Largest bulk string a client may send in a request.",
+        get: |c| c.proto_max_bulk_len.to_string(),
+    },
+    Param {
+        name: "client-query-buffer-limit",
+        alias: None,
+        kind: Kind::Memory {
+            min: MB,
+            max: LONG_MAX,
+            set: |c, v| c.client_query_buffer_limit = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "1gb",
+        doc:
+            "Largest unparsed input a single client may accumulate; beyond it the client is closed.",
+        get: |c| c.client_query_buffer_limit.to_string(),
+    },
+    Param {
+        name: "timeout",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.timeout = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "0",
+        doc: "Close a client after this many idle seconds; 0 never closes idle clients.",
+        get: |c| c.timeout.to_string(),
+    },
+    Param {
+        name: "tcp-keepalive",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.tcp_keepalive = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "300",
+        doc: "TCP keepalive interval in seconds for client sockets; 0 disables keepalive.",
+        get: |c| c.tcp_keepalive.to_string(),
+    },
+    Param {
+        name: "tcp-backlog",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.tcp_backlog = v as u64,
+        },
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "511",
+        doc: "listen(2) backlog of the TCP listener.",
+        get: |c| c.tcp_backlog.to_string(),
+    },
+    Param {
+        name: "hz",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            // updateHZ: values outside 1..500 are clamped, not refused.
+            set: |c, v| c.hz = v.clamp(MIN_HZ, MAX_HZ) as u32,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "10",
+        doc: "Frequency (per second) of background tasks such as active expiry. Values \
+              outside 1..500 are clamped to that range.",
+        get: |c| c.hz.to_string(),
+    },
+    Param {
+        name: "daemonize",
+        alias: None,
+        kind: Kind::Bool(|c, v| {
+            if v {
+                return Err("ferrodis does not daemonize; run it in the foreground \
+                            under a process supervisor"
+                    .to_string());
+            }
+            c.daemonize = v;
+            Ok(())
+        }),
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "no",
+        doc: "Redis compatibility only: ferrodis never daemonizes, so only `no` is accepted.",
+        get: |c| yn(c.daemonize),
+    },
+    Param {
+        name: "pidfile",
+        alias: None,
+        kind: Kind::Str(|c, v| {
+            c.pidfile = v;
+            Ok(())
+        }),
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "",
+        doc: "Write the process id to this file at start-up; empty writes none.",
+        get: |c| c.pidfile.clone(),
+    },
+    Param {
+        name: "client-output-buffer-limit",
+        alias: None,
+        kind: Kind::List(set_output_limits),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60",
+        doc: "Output buffer limits per client class, as groups of `<class> <hard> <soft> \
+              <soft-seconds>` (class `normal`, `replica`/`slave` or `pubsub`; sizes accept \
+              memory units; 0 disables a limit). Classes not mentioned keep their value. \
+              CONFIG GET spells the replica class `slave`, as Redis does.",
+        get: |c| {
+            let l = &c.client_output_buffer_limit;
+            let one = |n: &str, o: &OutputLimit| {
+                format!("{} {} {} {}", n, o.hard, o.soft, o.soft_seconds)
+            };
+            format!(
+                "{} {} {}",
+                one("normal", &l.normal),
+                one("slave", &l.replica),
+                one("pubsub", &l.pubsub)
+            )
+        },
+    },
+    Param {
+        name: "appendonly",
+        alias: None,
+        kind: Kind::Bool(|c, v| {
+            if v {
+                return Err("ferrodis has no AOF yet".to_string());
+            }
+            c.appendonly = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "no",
+        doc: "Append-only file persistence. ferrodis has no AOF yet: only `no` is accepted.",
+        get: |c| yn(c.appendonly),
+    },
+    Param {
+        name: "save",
+        alias: None,
+        kind: Kind::List(set_save),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "3600 1 300 100 60 10000",
+        doc: "RDB snapshot points as `<seconds> <changes>` pairs: save when at least \
+              `changes` writes happened within `seconds`. Empty disables snapshots.",
+        get: |c| {
+            let parts: Vec<String> = c.save.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            parts.join(" ")
+        },
+    },
+    Param {
+        name: "lazyfree-lazy-user-flush",
+        alias: None,
+        kind: Kind::Bool(|c, v| {
+            c.lazyfree_lazy_user_flush = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "no",
+        doc: "FLUSHALL / FLUSHDB without ASYNC/SYNC behave as ASYNC when `yes`.",
+        get: |c| yn(c.lazyfree_lazy_user_flush),
+    },
+    Param {
+        name: "enable-protected-configs",
+        alias: None,
+        kind: Kind::Enum(PROTECTED_VALUES, |c, i| {
+            c.enable_protected_configs = ProtectedConfigs::ALL[i]
+        }),
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "no",
+        doc: "Whether CONFIG SET may change protected settings (`dir`, `dbfilename`): \
+              `no`, `yes`, or `local` (only from loopback or unix socket connections).",
+        get: |c| c.enable_protected_configs.as_str().to_string(),
+    },
+];
+
+/// `bind` (setConfigBindOption + the address check Redis does when it
+/// re-binds): at most 16 addresses, a single empty value means none.
+fn set_bind(c: &mut Config, v: &[u8]) -> Result<(), String> {
+    let args = split_args(v);
+    if args.len() > BINDADDR_MAX {
+        return Err("Too many bind addresses specified.".to_string());
+    }
+    let list: Vec<String> = if args.len() == 1 && args[0].is_empty() {
+        Vec::new()
+    } else {
+        args.iter().map(|a| lossy(a)).collect()
+    };
+    if list.iter().any(|a| super::parse_bind_addr(a).is_none()) {
+        return Err("Failed to bind to specified addresses.".to_string());
+    }
+    c.bind = list;
+    Ok(())
+}
+
+/// `save` (setConfigSaveOption).
+fn set_save(c: &mut Config, v: &[u8]) -> Result<(), String> {
+    const ERR: &str = "Invalid save parameters";
+    let mut args = split_args(v);
+    if args.len() == 1 && cstr(args[0]).is_empty() {
+        args.clear();
+    }
+    if args.len() % 2 == 1 {
+        return Err(ERR.to_string());
+    }
+    let mut save = Vec::with_capacity(args.len() / 2);
+    for pair in args.chunks(2) {
+        let (seconds, ok_s) = strtoll(pair[0]);
+        let (changes, ok_c) = strtoll(pair[1]);
+        if !ok_s || seconds < 1 || !ok_c || changes < 0 {
+            return Err(ERR.to_string());
+        }
+        // Redis keeps `changes` in an int; values that wrap to a negative
+        // int are refused here (Redis would store the negative number).
+        let changes = changes as i32;
+        if changes < 0 {
+            return Err(ERR.to_string());
+        }
+        save.push((seconds as u64, changes as u64));
+    }
+    c.save = save;
+    Ok(())
+}
+
+/// `client-output-buffer-limit` (setConfigClientOutputBufferLimitOption):
+/// validates every group before changing any.
+fn set_output_limits(c: &mut Config, v: &[u8]) -> Result<(), String> {
+    let args = split_args(v);
+    if !args.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".to_string());
+    }
+    let mut updates = Vec::with_capacity(args.len() / 4);
+    for group in args.chunks(4) {
+        let class = cstr(group[0]);
+        let class = if class.eq_ignore_ascii_case(b"normal") {
+            0
+        } else if class.eq_ignore_ascii_case(b"slave") || class.eq_ignore_ascii_case(b"replica") {
+            1
+        } else if class.eq_ignore_ascii_case(b"pubsub") {
+            2
+        } else {
+            // Unknown names and "master" alike.
+            return Err(
+                "Invalid client class specified in buffer limit configuration.".to_string(),
+            );
+        };
+        let hard = memtoull(group[1]);
+        let soft = memtoull(group[2]);
+        let (secs, ok) = strtoll(group[3]);
+        let secs = secs as i32; // Redis keeps soft_seconds in an int
+        match (hard, soft) {
+            (Some(hard), Some(soft)) if ok && secs >= 0 => updates.push((
+                class,
+                OutputLimit {
+                    hard,
+                    soft,
+                    soft_seconds: secs as u64,
+                },
+            )),
+            _ => {
+                return Err(
+                    "Error in hard, soft or soft_seconds setting in buffer limit \
+                            configuration."
+                        .to_string(),
+                )
+            }
+        }
+    }
+    for (class, limit) in updates {
+        let l = &mut c.client_output_buffer_limit;
+        match class {
+            0 => l.normal = limit,
+            1 => l.replica = limit,
+            _ => l.pubsub = limit,
+        }
+    }
+    Ok(())
+}
