@@ -10,6 +10,10 @@
 //!   and a resize rehashes without reading the keys.
 //! - Short keys and values live inline in the slot (`SmallBytes`), so a small string key costs
 //!   no heap allocation at all.
+//! - The index grows incrementally, as Redis's dict rehashes: when it is full, a table twice
+//!   the size takes over for inserts and every write moves a few entries across (found by
+//!   walking the slab), with lookups consulting both tables meanwhile. Growing a table of
+//!   millions of keys in one step would stall every client for tens of milliseconds.
 //! - Keys with a TTL are listed densely in `expires` (slot index, deadline); each entry knows its
 //!   position there, so setting, reading and dropping a TTL is O(1) and the active expiry cycle
 //!   can sample the list with a persistent cursor.
@@ -44,6 +48,10 @@ enum Slot {
 /// One of the 16 (by default) databases.
 pub struct Db {
     index: HashTable<u64>,
+    /// The previous, smaller index while its entries move to `index`.
+    old_index: Option<HashTable<u64>>,
+    /// Next slab slot whose index entry should move from `old_index`.
+    migrate_cursor: usize,
     slots: Vec<Slot>,
     free_head: u32,
     len: usize,
@@ -78,6 +86,8 @@ impl Db {
     pub fn new() -> Db {
         Db {
             index: HashTable::new(),
+            old_index: None,
+            migrate_cursor: 0,
             slots: Vec::new(),
             free_head: NIL,
             len: 0,
@@ -109,12 +119,51 @@ impl Db {
     pub fn find(&self, key: &[u8]) -> Option<u32> {
         let h = self.hash32(key);
         let slots = &self.slots;
-        self.index
-            .find((h << 32) | h, |&v| {
-                v >> 32 == h
-                    && matches!(&slots[(v as u32) as usize], Slot::Used(e) if e.key.as_slice() == key)
-            })
-            .map(|&v| v as u32)
+        let matches = |&v: &u64| {
+            v >> 32 == h
+                && matches!(&slots[(v as u32) as usize], Slot::Used(e) if e.key.as_slice() == key)
+        };
+        let found = self.index.find((h << 32) | h, matches);
+        let found = match (found, &self.old_index) {
+            (None, Some(old)) => old.find((h << 32) | h, matches),
+            (found, _) => found,
+        };
+        found.map(|&v| v as u32)
+    }
+
+    /// Entries moved from the old index per write while the index grows. Each insert moves
+    /// more than one, so the move finishes long before the new table fills.
+    const MIGRATE_STEP: usize = 32;
+
+    /// Makes room for one more index entry: starts a migration to a table twice the size when
+    /// the current one is full, and advances a migration in progress.
+    fn grow_index_step(&mut self) {
+        if self.old_index.is_none() && self.index.len() >= self.index.capacity() {
+            let bigger = HashTable::with_capacity((self.index.capacity() * 2).max(16));
+            let old = std::mem::replace(&mut self.index, bigger);
+            if !old.is_empty() {
+                self.old_index = Some(old);
+                self.migrate_cursor = 0;
+            }
+        }
+        let Some(old) = self.old_index.as_mut() else {
+            return;
+        };
+        let end = (self.migrate_cursor + Self::MIGRATE_STEP).min(self.slots.len());
+        for slot in self.migrate_cursor..end {
+            if let Slot::Used(e) = &self.slots[slot] {
+                let h = self.hasher.hash_one(e.key.as_slice()) >> 32;
+                let value = (h << 32) | slot as u64;
+                if let Ok(found) = old.find_entry((h << 32) | h, |&v| v == value) {
+                    found.remove();
+                    self.index.insert_unique((h << 32) | h, value, |&v| widen(v));
+                }
+            }
+        }
+        self.migrate_cursor = end;
+        if old.is_empty() || end >= self.slots.len() {
+            self.old_index = None;
+        }
     }
 
     pub fn entry(&self, slot: u32) -> Option<&Entry> {
@@ -192,6 +241,7 @@ impl Db {
             self.slots.push(Slot::Used(entry));
             (self.slots.len() - 1) as u32
         };
+        self.grow_index_step();
         self.index
             .insert_unique((h << 32) | h, (h << 32) | slot as u64, |&v| widen(v));
         self.len += 1;
@@ -210,11 +260,13 @@ impl Db {
             Some(e) => self.hash32(&e.key),
             None => return None,
         };
-        if let Ok(found) = self
-            .index
-            .find_entry((h << 32) | h, |&v| v == (h << 32) | slot as u64)
-        {
+        let value = (h << 32) | slot as u64;
+        if let Ok(found) = self.index.find_entry((h << 32) | h, |&v| v == value) {
             found.remove();
+        } else if let Some(old) = self.old_index.as_mut() {
+            if let Ok(found) = old.find_entry((h << 32) | h, |&v| v == value) {
+                found.remove();
+            }
         }
         let old = std::mem::replace(
             &mut self.slots[slot as usize],
@@ -341,6 +393,7 @@ impl Db {
     pub fn table_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.index.capacity() * 9
+            + self.old_index.as_ref().map_or(0, |t| t.capacity() * 9)
             + self.expires.capacity() * 16
     }
 }
@@ -374,6 +427,27 @@ mod tests {
             db.set(format!("n{i}").as_bytes(), Value::Int(i), false, 0);
         }
         assert_eq!(db.slot_count(), slots_before, "freed slots are reused");
+    }
+
+    #[test]
+    fn index_grows_incrementally_and_keeps_every_key() {
+        let mut db = Db::new();
+        let mut removed = std::collections::HashSet::new();
+        let mut saw_migration = false;
+        for i in 0..100_000 {
+            db.set(format!("k{i}").as_bytes(), Value::Int(i), false, 0);
+            saw_migration |= db.old_index.is_some();
+            if i % 7 == 0 {
+                db.remove(format!("k{}", i / 2).as_bytes());
+                removed.insert(i / 2);
+            }
+        }
+        assert!(saw_migration);
+        assert_eq!(db.len(), 100_000 - removed.len());
+        for i in 0..100_000 {
+            let key = format!("k{i}");
+            assert_eq!(db.find(key.as_bytes()).is_none(), removed.contains(&i), "{key}");
+        }
     }
 
     #[test]
