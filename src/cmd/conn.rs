@@ -1,8 +1,16 @@
-//! Connection commands. (Skeleton: PING, ECHO, QUIT, SELECT.)
+//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET and the CLIENT container
+//! (whose subcommands live in `client.rs`).
 
 use super::table::{flags::*, Command, Group, KeySpec};
-use super::{CmdError, CmdResult, Ctx};
+use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
+
+/// The Redis version ferrodis reports (HELLO, INFO `redis_version`): the 7.0 release whose
+/// behaviour it follows.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// The only RESP version spoken so far.
+const RESP2: u8 = 2;
 
 pub static COMMANDS: &[Command] = &[
     Command {
@@ -20,7 +28,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "echo",
         arity: 2,
-        flags: FAST,
+        flags: LOADING | STALE | FAST,
         keys: KeySpec::NONE,
         group: Group::Connection,
         summary: "Echo the given string",
@@ -53,13 +61,65 @@ pub static COMMANDS: &[Command] = &[
         handler: select,
         subcommands: &[],
     },
+    Command {
+        name: "hello",
+        arity: -1,
+        flags: ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "Handshake with Redis",
+        since: "6.0.0",
+        complexity: "O(1)",
+        handler: hello,
+        subcommands: &[],
+    },
+    Command {
+        name: "auth",
+        arity: -2,
+        flags: ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "Authenticate to the server",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of passwords defined for the user",
+        handler: auth,
+        subcommands: &[],
+    },
+    Command {
+        name: "reset",
+        arity: 1,
+        flags: ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "Reset the connection",
+        since: "6.2.0",
+        complexity: "O(1)",
+        handler: reset,
+        subcommands: &[],
+    },
+    Command {
+        name: "client",
+        arity: -2,
+        flags: 0,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "A container for client connection commands",
+        since: "2.4.0",
+        complexity: "Depends on subcommand.",
+        handler: super::client::container,
+        subcommands: super::client::SUBCOMMANDS,
+    },
 ];
 
 fn ping(ctx: &mut Ctx, args: &Args) -> CmdResult {
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(&args[1]),
-        _ => return Err(CmdError::err("wrong number of arguments for 'ping' command")),
+        _ => {
+            return Err(CmdError::err(
+                "wrong number of arguments for 'ping' command",
+            ))
+        }
     }
     Ok(())
 }
@@ -76,12 +136,124 @@ fn quit(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let idx = super::arg_i64(&args[1])
-        .map_err(|_| CmdError::from("ERR value is not an integer or out of range"))?;
+    // Redis reads the index as a C int: a valid integer outside that range has its own error.
+    let idx = super::arg_i64(&args[1])?;
+    if idx < i32::MIN as i64 || idx > i32::MAX as i64 {
+        return Err(CmdError::from(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
     if idx < 0 || idx as usize >= ctx.srv.dbs.len() {
         return Err("ERR DB index is out of range".into());
     }
     ctx.client().db = idx as usize;
     ctx.out.ok();
+    Ok(())
+}
+
+/// The error AUTH and HELLO give for credentials that do not match.
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// Checks a username/password pair. ferrodis has one user, `default`, and no password
+/// configured for it (Redis's `nopass`), so any password authenticates it and every other
+/// user name is unknown.
+fn authenticate(user: &[u8], _password: &[u8]) -> CmdResult {
+    if user == b"default" {
+        Ok(())
+    } else {
+        Err(WRONGPASS.into())
+    }
+}
+
+/// Whether the default user has no password (always, until `requirepass` exists).
+fn default_user_nopass() -> bool {
+    true
+}
+
+fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    if args.len() == 2 {
+        if default_user_nopass() {
+            return Err(CmdError::from(
+                "ERR AUTH <password> called without any password configured for the default \
+                 user. Are you sure your configuration is correct?",
+            ));
+        }
+        authenticate(b"default", &args[1])?;
+    } else {
+        authenticate(&args[1], &args[2])?;
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// HELLO [protover [AUTH username password] [SETNAME clientname]]
+///
+/// Options are applied in order as Redis does, so an error in a later option leaves the effect
+/// of an earlier SETNAME in place; the protocol changes only when every option succeeded.
+fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let mut proto = ctx.client_ref().resp;
+    if args.len() >= 2 {
+        let ver = crate::util::num::parse_i64(&args[1]).ok_or(CmdError::from(
+            "ERR Protocol version is not an integer or out of range",
+        ))?;
+        match ver {
+            2 => proto = RESP2,
+            // RESP3 is not implemented yet: clients fall back to RESP2 on NOPROTO.
+            3 => return Err("NOPROTO sorry, this protocol version is not supported.".into()),
+            _ => return Err("NOPROTO unsupported protocol version".into()),
+        }
+    }
+    let mut j = 2;
+    while j < args.len() {
+        let more = args.len() - 1 - j;
+        let opt = &args[j];
+        if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
+            authenticate(&args[j + 1], &args[j + 2])?;
+            j += 3;
+        } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
+            super::client::set_name(ctx, &args[j + 1])?;
+            j += 2;
+        } else {
+            return Err(CmdError::err(format!(
+                "Syntax error in HELLO option '{}'",
+                quote_arg(opt, usize::MAX)
+            )));
+        }
+    }
+    let id = {
+        let client = ctx.client();
+        client.resp = proto;
+        client.id
+    };
+    ctx.out.map(7);
+    ctx.out.bulk(b"server");
+    ctx.out.bulk(b"redis");
+    ctx.out.bulk(b"version");
+    ctx.out.bulk(REDIS_VERSION.as_bytes());
+    ctx.out.bulk(b"proto");
+    ctx.out.int(proto as i64);
+    ctx.out.bulk(b"id");
+    ctx.out.int(id as i64);
+    ctx.out.bulk(b"mode");
+    ctx.out.bulk(b"standalone");
+    ctx.out.bulk(b"role");
+    ctx.out.bulk(b"master");
+    ctx.out.bulk(b"modules");
+    ctx.out.array(0);
+    Ok(())
+}
+
+/// RESET: the connection's state back to that of a new connection (database 0, no name,
+/// RESP2), keeping its id, address and NO-EVICT mode as Redis 7.0 does.
+fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let client = ctx.client();
+    client.db = 0;
+    client.name = None;
+    client.resp = RESP2;
+    client.no_touch = false;
+    ctx.out.simple("RESET");
     Ok(())
 }

@@ -10,7 +10,7 @@ pub mod cron;
 pub mod state;
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +20,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
 use crate::cmd;
+use crate::store;
 use crate::config::Config;
 use crate::resp::{Limits, Parsed};
 use conn::{Conn, ReadOutcome, Stream};
@@ -61,19 +62,6 @@ pub fn run(config: Config) -> Result<(), String> {
     reactor.run()
 }
 
-fn resolve_bind(bind: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
-    let host = bind.strip_prefix('-').unwrap_or(bind);
-    let host = if host == "*" { "0.0.0.0" } else { host };
-    let text = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
-    text.to_socket_addrs()
-        .map(|a| a.collect())
-        .map_err(|e| format!("bad bind address '{bind}': {e}"))
-}
-
 impl Reactor {
     /// Binds every listener named by the configuration.
     pub fn bind(config: Config) -> Result<Reactor, String> {
@@ -82,19 +70,25 @@ impl Reactor {
             Waker::new(poll.registry(), WAKER).map_err(|e| format!("cannot create waker: {e}"))?,
         );
         let mut listeners = Vec::new();
-        for bind in &config.bind {
-            for addr in resolve_bind(bind, config.port)? {
-                let mut listener = TcpListener::bind(addr)
-                    .map_err(|e| format!("could not bind {addr}: {e}"))?;
-                let token = Token(listeners.len());
-                if token.0 >= WAKER.0 {
-                    return Err("too many bind addresses (at most 15)".into());
+        for bind in config.bind_addrs() {
+            let addr = SocketAddr::new(bind.ip, config.port);
+            let mut listener = match TcpListener::bind(addr) {
+                Ok(l) => l,
+                // A `-` prefixed address is optional, as in Redis: skip it when unavailable.
+                Err(e) if bind.optional => {
+                    log::warn!("Could not create server TCP listening socket {addr}: {e}");
+                    continue;
                 }
-                poll.registry()
-                    .register(&mut listener, token, Interest::READABLE)
-                    .map_err(|e| format!("cannot register listener {addr}: {e}"))?;
-                listeners.push(listener);
+                Err(e) => return Err(format!("Could not create server TCP listening socket {addr}: {e}")),
+            };
+            let token = Token(listeners.len());
+            if token.0 >= WAKER.0 {
+                return Err("too many bind addresses (at most 15)".into());
             }
+            poll.registry()
+                .register(&mut listener, token, Interest::READABLE)
+                .map_err(|e| format!("cannot register listener {addr}: {e}"))?;
+            listeners.push(listener);
         }
         if listeners.is_empty() {
             return Err("no bind address configured".into());
@@ -150,6 +144,8 @@ impl Reactor {
         }
         let mut events = Events::with_capacity(1024);
         loop {
+            // Redis's beforeSleep: a short expiry pass when the slow cycle could not keep up.
+            cron::active_expire(&mut self.server, store::expire::CycleKind::Fast);
             let timeout = if self.to_resume.is_empty() && self.to_flush.is_empty() {
                 self.next_cron.saturating_duration_since(Instant::now())
             } else {

@@ -31,6 +31,10 @@ pub struct Client {
     pub close_after_reply: bool,
     /// Close the connection now (CLIENT KILL): set by another client's command.
     pub killed: bool,
+    /// CLIENT NO-EVICT ON (shown as flag `e`).
+    pub no_evict: bool,
+    /// CLIENT NO-TOUCH ON (shown as flag `T`): commands do not update keys' access time.
+    pub no_touch: bool,
     /// Bytes in the query buffer / output buffer, refreshed by the reactor for CLIENT LIST.
     pub qbuf: usize,
     pub qbuf_free: usize,
@@ -91,6 +95,15 @@ pub struct Server {
     pub peak_memory: usize,
     /// Asked to stop (SHUTDOWN, SIGTERM): the reactor exits after this turn.
     pub shutdown_requested: bool,
+    /// State of the active expiry cycle.
+    pub active_expire: crate::store::expire::ActiveExpire,
+    /// Changes since the last save (INFO `rdb_changes_since_last_save`).
+    pub dirty: u64,
+    /// Samples behind INFO's `instantaneous_*` rates, taken by the cron.
+    pub inst_metrics: crate::cmd::info::InstMetrics,
+    /// Slab keys of clients marked `killed` by a command; the reactor closes them at the end
+    /// of the current loop turn (see [`Server::kill_client`]).
+    pub killed_clients: Vec<usize>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -126,6 +139,10 @@ impl Server {
             last_save_unix: now / 1000,
             peak_memory: 0,
             shutdown_requested: false,
+            active_expire: Default::default(),
+            dirty: 0,
+            inst_metrics: Default::default(),
+            killed_clients: Vec::new(),
         };
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
@@ -150,6 +167,19 @@ impl Server {
 
     pub fn uptime_secs(&self) -> u64 {
         self.started.elapsed().as_secs()
+    }
+
+    /// Marks the client under slab key `key` for closing: it runs no further commands and the
+    /// reactor closes its connection, without flushing pending output, at the end of the
+    /// current loop turn. (To close the calling client after its reply, set
+    /// `close_after_reply` instead.)
+    pub fn kill_client(&mut self, key: usize) {
+        if let Some(client) = self.clients.get_mut(key) {
+            if !client.killed {
+                client.killed = true;
+                self.killed_clients.push(key);
+            }
+        }
     }
 
     /// Counts an error reply by its first word, as INFO errorstats does.
