@@ -1,31 +1,829 @@
-//! Generic key commands. (Skeleton: DEL; the family is completed in its own change.)
+//! Generic key commands: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, RENAME, RENAMENX, RANDOMKEY,
+//! COPY, MOVE, SWAPDB, SCAN and the OBJECT introspection subcommands, plus the legacy words
+//! `DELETE` (= DEL) and a bare `KEYS` (= `KEYS *`).
+//!
+//! Which lookups count keyspace hits/misses and which refresh the access time follows Redis
+//! 7.0: EXISTS, TYPE and OBJECT count but do not touch; TOUCH and COPY's source count and
+//! touch; DEL, RENAME and MOVE neither count nor touch beyond the write lookup.
 
 use super::table::{flags::*, Command, Group, KeySpec};
-use super::{CmdResult, Ctx};
+use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
+use crate::server::state::Server;
+use crate::store::SmallBytes;
+use crate::util::glob::glob_match;
 
-pub static COMMANDS: &[Command] = &[Command {
-    name: "del",
-    arity: -2,
-    flags: WRITE,
-    keys: KeySpec::ALL,
-    group: Group::Generic,
-    summary: "Delete a key",
-    since: "1.0.0",
-    complexity: "O(N) where N is the number of keys that will be removed.",
-    handler: del,
-    subcommands: &[],
-}];
+pub static COMMANDS: &[Command] = &[
+    Command {
+        name: "del",
+        arity: -2,
+        flags: WRITE,
+        keys: KeySpec::ALL,
+        group: Group::Generic,
+        summary: "Delete a key",
+        since: "1.0.0",
+        complexity: DEL_COMPLEXITY,
+        handler: del,
+        subcommands: &[],
+    },
+    Command {
+        name: "delete",
+        arity: -2,
+        flags: WRITE,
+        keys: KeySpec::ALL,
+        group: Group::Generic,
+        summary: "Delete a key (ferrodis legacy alias of DEL)",
+        since: "1.0.0",
+        complexity: DEL_COMPLEXITY,
+        handler: del,
+        subcommands: &[],
+    },
+    Command {
+        name: "unlink",
+        arity: -2,
+        flags: WRITE | FAST,
+        keys: KeySpec::ALL,
+        group: Group::Generic,
+        summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, \
+                  but non blocking.",
+        since: "4.0.0",
+        complexity: "O(1) for each key removed regardless of its size. Then the command does \
+                     O(N) work in a different thread in order to reclaim memory, where N is the \
+                     number of allocations the deleted objects where composed of.",
+        handler: del,
+        subcommands: &[],
+    },
+    Command {
+        name: "exists",
+        arity: -2,
+        flags: READONLY | FAST,
+        keys: KeySpec::ALL,
+        group: Group::Generic,
+        summary: "Determine if a key exists",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of keys to check.",
+        handler: exists,
+        subcommands: &[],
+    },
+    Command {
+        name: "type",
+        arity: 2,
+        flags: READONLY | FAST,
+        keys: KeySpec::ONE,
+        group: Group::Generic,
+        summary: "Determine the type stored at key",
+        since: "1.0.0",
+        complexity: "O(1)",
+        handler: type_,
+        subcommands: &[],
+    },
+    Command {
+        name: "touch",
+        arity: -2,
+        flags: READONLY | FAST,
+        keys: KeySpec::ALL,
+        group: Group::Generic,
+        summary: "Alters the last access time of a key(s). Returns the number of existing keys \
+                  specified.",
+        since: "3.2.1",
+        complexity: "O(N) where N is the number of keys that will be touched.",
+        handler: touch,
+        subcommands: &[],
+    },
+    Command {
+        name: "keys",
+        // Redis says 2; a bare KEYS is the legacy spelling of KEYS *, and more than one
+        // pattern is refused by the handler with the arity error.
+        arity: -1,
+        flags: READONLY | DANGEROUS,
+        keys: KeySpec::NONE,
+        group: Group::Generic,
+        summary: "Find all keys matching the given pattern",
+        since: "1.0.0",
+        complexity: "O(N) with N being the number of keys in the database, under the \
+                     assumption that the key names in the database and the given pattern have \
+                     limited length.",
+        handler: keys,
+        subcommands: &[],
+    },
+    Command {
+        name: "rename",
+        arity: 3,
+        flags: WRITE,
+        keys: KeySpec::new(1, 2, 1),
+        group: Group::Generic,
+        summary: "Rename a key",
+        since: "1.0.0",
+        complexity: "O(1)",
+        handler: rename,
+        subcommands: &[],
+    },
+    Command {
+        name: "renamenx",
+        arity: 3,
+        flags: WRITE | FAST,
+        keys: KeySpec::new(1, 2, 1),
+        group: Group::Generic,
+        summary: "Rename a key, only if the new key does not exist",
+        since: "1.0.0",
+        complexity: "O(1)",
+        handler: renamenx,
+        subcommands: &[],
+    },
+    Command {
+        name: "randomkey",
+        arity: 1,
+        flags: READONLY,
+        keys: KeySpec::NONE,
+        group: Group::Generic,
+        summary: "Return a random key from the keyspace",
+        since: "1.0.0",
+        complexity: "O(1)",
+        handler: randomkey,
+        subcommands: &[],
+    },
+    Command {
+        name: "copy",
+        arity: -3,
+        flags: WRITE | DENYOOM,
+        keys: KeySpec::new(1, 2, 1),
+        group: Group::Generic,
+        summary: "Copy a key",
+        since: "6.2.0",
+        complexity: "O(N) worst case for collections, where N is the number of nested items. \
+                     O(1) for string values.",
+        handler: copy,
+        subcommands: &[],
+    },
+    Command {
+        name: "move",
+        arity: 3,
+        flags: WRITE | FAST,
+        keys: KeySpec::ONE,
+        group: Group::Generic,
+        summary: "Move a key to another database",
+        since: "1.0.0",
+        complexity: "O(1)",
+        handler: move_,
+        subcommands: &[],
+    },
+    Command {
+        name: "swapdb",
+        arity: 3,
+        flags: WRITE | FAST | DANGEROUS | KEYSPACE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Swaps two Redis databases",
+        since: "4.0.0",
+        complexity: "O(N) where N is the count of clients watching or blocking on keys from \
+                     both databases.",
+        handler: swapdb,
+        subcommands: &[],
+    },
+    Command {
+        name: "scan",
+        arity: -2,
+        flags: READONLY,
+        keys: KeySpec::NONE,
+        group: Group::Generic,
+        summary: "Incrementally iterate the keys space",
+        since: "2.8.0",
+        complexity: "O(1) for every call. O(N) for a complete iteration, including enough \
+                     command calls for the cursor to return back to 0. N is the number of \
+                     elements inside the collection.",
+        handler: scan,
+        subcommands: &[],
+    },
+    Command {
+        name: "object",
+        arity: -2,
+        flags: 0,
+        keys: KeySpec::NONE,
+        group: Group::Generic,
+        summary: "A container for object introspection commands",
+        since: "2.2.3",
+        complexity: "Depends on subcommand.",
+        handler: object,
+        subcommands: OBJECT_SUBCOMMANDS,
+    },
+];
+
+const DEL_COMPLEXITY: &str = "O(N) where N is the number of keys that will be removed. When a \
+                              key to remove holds a value other than a string, the individual \
+                              complexity for this key is O(M) where M is the number of \
+                              elements in the list, set, sorted set or hash. Removing a single \
+                              key that holds a string value is O(1).";
+
+/// In the order Redis 7.0 lists them in COMMAND INFO / DOCS.
+static OBJECT_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "freq",
+        arity: 3,
+        flags: READONLY,
+        keys: KeySpec::new(2, 2, 1),
+        group: Group::Generic,
+        summary: "Get the logarithmic access frequency counter of a Redis object",
+        since: "4.0.0",
+        complexity: "O(1)",
+        handler: object_freq,
+        subcommands: &[],
+    },
+    Command {
+        name: "encoding",
+        arity: 3,
+        flags: READONLY,
+        keys: KeySpec::new(2, 2, 1),
+        group: Group::Generic,
+        summary: "Inspect the internal encoding of a Redis object",
+        since: "2.2.3",
+        complexity: "O(1)",
+        handler: object_encoding,
+        subcommands: &[],
+    },
+    Command {
+        name: "refcount",
+        arity: 3,
+        flags: READONLY,
+        keys: KeySpec::new(2, 2, 1),
+        group: Group::Generic,
+        summary: "Get the number of references to the value of the key",
+        since: "2.2.3",
+        complexity: "O(1)",
+        handler: object_refcount,
+        subcommands: &[],
+    },
+    Command {
+        name: "help",
+        arity: 2,
+        flags: LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Generic,
+        summary: "Show helpful text about the different subcommands",
+        since: "6.2.0",
+        complexity: "O(1)",
+        handler: object_help,
+        subcommands: &[],
+    },
+    Command {
+        name: "idletime",
+        arity: 3,
+        flags: READONLY,
+        keys: KeySpec::new(2, 2, 1),
+        group: Group::Generic,
+        summary: "Get the time since a Redis object was last accessed",
+        since: "2.2.3",
+        complexity: "O(1)",
+        handler: object_idletime,
+        subcommands: &[],
+    },
+];
+
+const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
+
+/// Finds `key` in database `db`, deleting it first if it has expired (counted in INFO's
+/// `expired_keys`). Neither counts a hit or miss nor refreshes the access time.
+fn live_slot(srv: &mut Server, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
+    let d = &mut srv.dbs[db];
+    let before = d.len();
+    let slot = d.lookup(key, now_ms);
+    if d.len() < before {
+        srv.stats.expired_keys += 1;
+    }
+    slot
+}
+
+/// A read lookup in the selected database that counts a keyspace hit or miss but leaves the
+/// access time alone (Redis's `LOOKUP_NOTOUCH`): EXISTS, TYPE, OBJECT.
+fn lookup_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
+    let idx = ctx.db_index();
+    let slot = live_slot(ctx.srv, idx, key, ctx.now_ms);
+    if slot.is_some() {
+        ctx.srv.stats.keyspace_hits += 1;
+    } else {
+        ctx.srv.stats.keyspace_misses += 1;
+    }
+    slot
+}
+
+/// Parses a 32-bit integer argument as Redis's `getIntFromObjectOrReply`: `custom` replaces
+/// both of its error texts when given.
+fn arg_i32(arg: &[u8], custom: Option<&'static str>) -> Result<i32, CmdError> {
+    let n = arg_i64(arg).map_err(|e| custom.map_or(e, CmdError::from))?;
+    i32::try_from(n).map_err(|_| {
+        CmdError::from(
+            custom.unwrap_or(
+                "ERR value is out of range, value must between -2147483648 and 2147483647",
+            ),
+        )
+    })
+}
+
+/// A database index argument of MOVE and COPY ... DB: an int, then a valid index.
+fn db_index_arg(srv: &Server, arg: &[u8]) -> Result<usize, CmdError> {
+    let n = arg_i32(arg, None)?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&i| i < srv.dbs.len())
+        .ok_or(CmdError::from(DB_OUT_OF_RANGE))
+}
+
+/// Parses a SCAN cursor as Redis 7.0 does with `strtoul`: optional sign, decimal digits,
+/// nothing else; a leading `-` negates modulo 2^64; the empty string is cursor 0.
+fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let invalid = || CmdError::err("invalid cursor");
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() {
+        return Err(invalid());
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return Err(invalid());
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if negative { n.wrapping_neg() } else { n })
+}
 
 fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let now = ctx.now_ms;
+    let (idx, now) = (ctx.db_index(), ctx.now_ms);
     let mut removed = 0;
     for key in args.iter().skip(1) {
-        let db = ctx.db();
-        if db.lookup(key, now).is_some() && db.remove(key).is_some() {
-            removed += 1;
+        if let Some(slot) = live_slot(ctx.srv, idx, key, now) {
+            if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
+                removed += 1;
+            }
         }
     }
     ctx.out.int(removed);
     Ok(())
+}
+
+fn exists(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let mut count = 0;
+    for key in args.iter().skip(1) {
+        if lookup_notouch(ctx, key).is_some() {
+            count += 1;
+        }
+    }
+    ctx.out.int(count);
+    Ok(())
+}
+
+fn type_(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let name = match lookup_notouch(ctx, &args[1]) {
+        Some(slot) => ctx
+            .db()
+            .entry(slot)
+            .map_or("none", |e| e.value.kind().name()),
+        None => "none",
+    };
+    ctx.out.simple(name);
+    Ok(())
+}
+
+fn touch(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let mut count = 0;
+    for key in args.iter().skip(1) {
+        if ctx.lookup_read(key).is_some() {
+            count += 1;
+        }
+    }
+    ctx.out.int(count);
+    Ok(())
+}
+
+fn keys(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 2 {
+        return Err(CmdError::err(
+            "wrong number of arguments for 'keys' command",
+        ));
+    }
+    let pattern: &[u8] = if args.len() == 2 { &args[1] } else { b"*" };
+    let all = pattern == b"*";
+    let now = ctx.now_ms;
+    let (db, out) = ctx.db_out();
+    let header = out.deferred_array();
+    let mut n = 0;
+    for (slot, entry) in db.iter() {
+        let key = entry.key.as_slice();
+        // KEYS leaves expired keys in place (Redis's keyIsExpired), it just skips them.
+        if (all || glob_match(pattern, key, false)) && db.expire_at(slot).is_none_or(|at| at >= now)
+        {
+            out.bulk(key);
+            n += 1;
+        }
+    }
+    out.end_deferred_array(header, n);
+    Ok(())
+}
+
+fn rename(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    rename_generic(ctx, args, false)
+}
+
+fn renamenx(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    rename_generic(ctx, args, true)
+}
+
+fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
+    let (src, dst) = (&args[1], &args[2]);
+    let Some(slot) = ctx.lookup_write(src) else {
+        return Err(CmdError::err("no such key"));
+    };
+    if src == dst {
+        // Same name: nothing to do, but a missing key was still an error above.
+        if nx {
+            ctx.out.int(0);
+        } else {
+            ctx.out.ok();
+        }
+        return Ok(());
+    }
+    let (idx, now, clock) = (ctx.db_index(), ctx.now_ms, ctx.clock);
+    let overwrite = live_slot(ctx.srv, idx, dst, now).is_some();
+    if overwrite && nx {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let db = &mut ctx.srv.dbs[idx];
+    let deadline = db.expire_at(slot);
+    let Some(value) = db.remove_slot(slot) else {
+        return Err(CmdError::err("no such key"));
+    };
+    if overwrite {
+        db.remove(dst);
+    }
+    let new = db.insert_new(SmallBytes::new(dst), value, clock);
+    if let Some(at) = deadline {
+        db.set_expire(new, at);
+    }
+    if nx {
+        ctx.out.int(1);
+    } else {
+        ctx.out.ok();
+    }
+    Ok(())
+}
+
+fn randomkey(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let (idx, now) = (ctx.db_index(), ctx.now_ms);
+    // A local splitmix64 stream seeded from the server's generator, so the database can be
+    // borrowed while random numbers are drawn.
+    let mut state = ctx.random();
+    let mut rand = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut expired = 0u64;
+    let srv = &mut *ctx.srv;
+    let db = &mut srv.dbs[idx];
+    // Like Redis on a master: an expired pick is deleted and another key is drawn, so the
+    // loop ends once a live key is found or the database is empty.
+    let found = loop {
+        let Some(slot) = db.random_slot(&mut rand) else {
+            break None;
+        };
+        if db.expire_at(slot).is_some_and(|at| at < now) {
+            db.remove_slot(slot);
+            expired += 1;
+            continue;
+        }
+        break Some(slot);
+    };
+    srv.stats.expired_keys += expired;
+    match found.and_then(|slot| srv.dbs[idx].entry(slot)) {
+        Some(entry) => ctx.out.bulk(entry.key.as_slice()),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let src_idx = ctx.db_index();
+    let mut dst_idx = src_idx;
+    let mut replace = false;
+    let mut j = 3;
+    while j < args.len() {
+        let opt = &args[j];
+        if opt.eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if opt.eq_ignore_ascii_case(b"db") && j + 1 < args.len() {
+            dst_idx = db_index_arg(ctx.srv, &args[j + 1])?;
+            j += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
+    let (src, dst) = (&args[1], &args[2]);
+    if src_idx == dst_idx && src == dst {
+        return Err(SAME_OBJECT.into());
+    }
+    let Some(slot) = ctx.lookup_read(src) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let (now, clock) = (ctx.now_ms, ctx.clock);
+    let (deadline, value) = {
+        let db = &ctx.srv.dbs[src_idx];
+        match db.entry(slot) {
+            Some(e) => (db.expire_at(slot), e.value.clone()),
+            None => {
+                ctx.out.int(0);
+                return Ok(());
+            }
+        }
+    };
+    if live_slot(ctx.srv, dst_idx, dst, now).is_some() {
+        if !replace {
+            ctx.out.int(0);
+            return Ok(());
+        }
+        ctx.srv.dbs[dst_idx].remove(dst);
+    }
+    let db = &mut ctx.srv.dbs[dst_idx];
+    let new = db.insert_new(SmallBytes::new(dst), value, clock);
+    if let Some(at) = deadline {
+        db.set_expire(new, at);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let src_idx = ctx.db_index();
+    let dst_idx = db_index_arg(ctx.srv, &args[2])?;
+    if dst_idx == src_idx {
+        return Err(SAME_OBJECT.into());
+    }
+    let key = &args[1];
+    let Some(slot) = ctx.lookup_write(key) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let (now, clock) = (ctx.now_ms, ctx.clock);
+    if live_slot(ctx.srv, dst_idx, key, now).is_some() {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let src_db = &mut ctx.srv.dbs[src_idx];
+    let deadline = src_db.expire_at(slot);
+    let Some(value) = src_db.remove_slot(slot) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let dst_db = &mut ctx.srv.dbs[dst_idx];
+    let new = dst_db.insert_new(SmallBytes::new(key), value, clock);
+    if let Some(at) = deadline {
+        dst_db.set_expire(new, at);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let a = arg_i32(&args[1], Some("ERR invalid first DB index"))?;
+    let b = arg_i32(&args[2], Some("ERR invalid second DB index"))?;
+    let n = ctx.srv.dbs.len();
+    let index = |i: i32| usize::try_from(i).ok().filter(|&i| i < n);
+    let (Some(a), Some(b)) = (index(a), index(b)) else {
+        return Err(DB_OUT_OF_RANGE.into());
+    };
+    ctx.srv.dbs.swap(a, b);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let cursor = parse_cursor(&args[1])?;
+    let mut count: usize = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut type_name: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < args.len() {
+        let opt = &args[i];
+        let has_value = i + 1 < args.len();
+        if has_value && opt.eq_ignore_ascii_case(b"count") {
+            let n = arg_i64(&args[i + 1])?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if has_value && opt.eq_ignore_ascii_case(b"match") {
+            let p = &args[i + 1];
+            pattern = (p != b"*").then_some(p);
+        } else if has_value && opt.eq_ignore_ascii_case(b"type") {
+            type_name = Some(&args[i + 1]);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+
+    let (idx, now) = (ctx.db_index(), ctx.now_ms);
+    // Like Redis: gather up to COUNT keys, visiting at most 10 x COUNT slots (Redis's limit on
+    // empty buckets), then filter them.
+    let mut candidates: Vec<u32> = Vec::new();
+    let next = ctx.srv.dbs[idx].scan(cursor, count, count.saturating_mul(10), |slot, _| {
+        candidates.push(slot)
+    });
+
+    let mut kept: Vec<u32> = Vec::with_capacity(candidates.len());
+    let (mut hits, mut misses, mut expired) = (0u64, 0u64, 0u64);
+    let db = &mut ctx.srv.dbs[idx];
+    for slot in candidates {
+        let Some(entry) = db.entry(slot) else {
+            continue;
+        };
+        if let Some(p) = pattern {
+            if !glob_match(p, entry.key.as_slice(), false) {
+                continue;
+            }
+        }
+        let is_expired = db.expire_at(slot).is_some_and(|at| at < now);
+        let type_ok = match type_name {
+            // Redis reads the key (a hit, or a miss once expired) to learn its type.
+            Some(t) if is_expired => {
+                misses += 1;
+                t.eq_ignore_ascii_case(b"none")
+            }
+            Some(t) => {
+                hits += 1;
+                t.eq_ignore_ascii_case(entry.value.kind().name().as_bytes())
+            }
+            None => true,
+        };
+        if is_expired {
+            db.remove_slot(slot);
+            expired += 1;
+            continue;
+        }
+        if type_ok {
+            kept.push(slot);
+        }
+    }
+    ctx.srv.stats.keyspace_hits += hits;
+    ctx.srv.stats.keyspace_misses += misses;
+    ctx.srv.stats.expired_keys += expired;
+
+    let (db, out) = ctx.db_out();
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(next).as_bytes());
+    let keys: Vec<&[u8]> = kept
+        .iter()
+        .filter_map(|&slot| db.entry(slot).map(|e| e.key.as_slice()))
+        .collect();
+    out.bulks(keys.into_iter());
+    Ok(())
+}
+
+/// The OBJECT container itself; arity (-2) keeps a bare OBJECT from getting here.
+fn object(_ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    Err(CmdError::err(
+        "wrong number of arguments for 'object' command",
+    ))
+}
+
+fn object_encoding(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let encoding = lookup_notouch(ctx, &args[2])
+        .and_then(|slot| ctx.db().entry(slot).map(|e| e.value.encoding()));
+    match encoding {
+        Some(name) => ctx.out.bulk(name.as_bytes()),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// Redis shares the integer objects 0..=9999 and reports their refcount as `INT_MAX`; every
+/// other value of ours is referenced once.
+fn object_refcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    const SHARED_REFCOUNT: i64 = i32::MAX as i64;
+    let refcount = lookup_notouch(ctx, &args[2]).and_then(|slot| {
+        ctx.db().entry(slot).map(|e| match e.value {
+            crate::store::Value::Int(n) if (0..10_000).contains(&n) => SHARED_REFCOUNT,
+            _ => 1,
+        })
+    });
+    match refcount {
+        Some(n) => ctx.out.int(n),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let clock = ctx.clock;
+    let access =
+        lookup_notouch(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
+    match access {
+        Some(at) => ctx.out.int(i64::from(clock.saturating_sub(at))),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// There is no maxmemory-policy yet, so never an LFU one: Redis's error once the key exists.
+fn object_freq(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if lookup_notouch(ctx, &args[2]).is_none() {
+        ctx.out.null();
+        return Ok(());
+    }
+    Err(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note \
+         that when switching between policies at runtime LRU and LFU data will take some time \
+         to adjust."
+            .into(),
+    )
+}
+
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+];
+
+fn object_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    ctx.out.array(OBJECT_HELP.len());
+    for line in OBJECT_HELP {
+        ctx.out.simple(line);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_parses_like_strtoul() {
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"0"), Ok(0));
+        assert_eq!(parse_cursor(b"+5"), Ok(5));
+        assert_eq!(parse_cursor(b"007"), Ok(7));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"-18446744073709551615"), Ok(1));
+        for bad in [
+            &b"18446744073709551616"[..],
+            b"-18446744073709551616",
+            b" 5",
+            b"5 ",
+            b"+",
+            b"-",
+            b"0x10",
+            b"+-1",
+            b"1.0",
+        ] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn int_arguments_follow_get_int_from_object() {
+        assert_eq!(arg_i32(b"-2147483648", None), Ok(i32::MIN));
+        assert_eq!(arg_i32(b"x", None), Err(CmdError::NotInteger));
+        assert_eq!(
+            arg_i32(b"2147483648", None).unwrap_err().text(),
+            "ERR value is out of range, value must between -2147483648 and 2147483647"
+        );
+        assert_eq!(
+            arg_i32(b"2147483648", Some("ERR invalid first DB index"))
+                .unwrap_err()
+                .text(),
+            "ERR invalid first DB index"
+        );
+        assert_eq!(
+            arg_i32(b"-0", Some("ERR invalid first DB index"))
+                .unwrap_err()
+                .text(),
+            "ERR invalid first DB index"
+        );
+    }
 }

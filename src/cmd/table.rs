@@ -38,6 +38,15 @@ pub mod flags {
     pub const ALLOW_BUSY: u32 = 1 << 18;
     /// ferrodis-only: the ACL category `@dangerous` applies although the command is not admin.
     pub const DANGEROUS: u32 = 1 << 19;
+    /// ferrodis-only: the ACL category `@keyspace` applies although the group is not generic
+    /// (SWAPDB, group `server`).
+    pub const KEYSPACE: u32 = 1 << 20;
+    /// ferrodis-only: the ACL category `@connection` applies although the group is not
+    /// connection (COMMAND and its subcommands, group `server`).
+    pub const CONNECTION: u32 = 1 << 21;
+    /// ferrodis-only: the ACL category `@admin` (and so `@dangerous`) applies although the
+    /// command has no `admin` flag (LASTSAVE).
+    pub const ADMIN_CAT: u32 = 1 << 22;
 
     /// (flag, COMMAND INFO name) in the order Redis prints them.
     pub const NAMES: &[(u32, &str)] = &[
@@ -68,6 +77,10 @@ pub mod flags {
 pub enum Group {
     Generic,
     String,
+    List,
+    Hash,
+    Set,
+    SortedSet,
     Connection,
     Server,
 }
@@ -77,6 +90,10 @@ impl Group {
         match self {
             Group::Generic => "generic",
             Group::String => "string",
+            Group::List => "list",
+            Group::Hash => "hash",
+            Group::Set => "set",
+            Group::SortedSet => "sorted-set",
             Group::Connection => "connection",
             Group::Server => "server",
         }
@@ -87,6 +104,10 @@ impl Group {
         match self {
             Group::Generic => Some("keyspace"),
             Group::String => Some("string"),
+            Group::List => Some("list"),
+            Group::Hash => Some("hash"),
+            Group::Set => Some("set"),
+            Group::SortedSet => Some("sortedset"),
             Group::Connection => Some("connection"),
             Group::Server => None,
         }
@@ -147,6 +168,10 @@ impl Command {
     /// ACL categories, derived from the group and flags as Redis derives them.
     pub fn acl_categories(&self) -> Vec<&'static str> {
         use flags::*;
+        if !self.subcommands.is_empty() && self.flags == 0 {
+            // A bare container (OBJECT, CLIENT, CONFIG) has no category of its own in Redis.
+            return vec!["slow"];
+        }
         let mut cats = Vec::new();
         if self.has(WRITE) {
             cats.push("write");
@@ -156,11 +181,15 @@ impl Command {
         }
         if let Some(c) = self.group.acl_category() {
             cats.push(c);
+        } else if self.has(KEYSPACE) {
+            cats.push("keyspace");
+        } else if self.has(CONNECTION) {
+            cats.push("connection");
         }
-        if self.has(ADMIN) {
+        if self.has(ADMIN) || self.has(ADMIN_CAT) {
             cats.push("admin");
         }
-        if self.has(ADMIN) || self.has(DANGEROUS) {
+        if self.has(ADMIN) || self.has(ADMIN_CAT) || self.has(DANGEROUS) {
             cats.push("dangerous");
         }
         if self.has(PUBSUB) {
@@ -200,8 +229,10 @@ impl Command {
 pub static FAMILIES: &[&[Command]] = &[
     super::string::COMMANDS,
     super::keys::COMMANDS,
+    super::expire::COMMANDS,
     super::conn::COMMANDS,
     super::server::COMMANDS,
+    super::introspect::COMMANDS,
 ];
 
 /// A command's position in [`Registry::all`], used to index per-command statistics.
