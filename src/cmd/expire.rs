@@ -1,0 +1,259 @@
+//! TTL commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME,
+//! PERSIST.
+
+use super::table::{flags::*, Command, Group, KeySpec};
+use super::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::resp::Args;
+
+const fn ttl_cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    summary: &'static str,
+    since: &'static str,
+    handler: super::table::Handler,
+) -> Command {
+    Command {
+        name,
+        arity,
+        flags,
+        keys: KeySpec::ONE,
+        group: Group::Generic,
+        summary,
+        since,
+        complexity: "O(1)",
+        handler,
+        subcommands: &[],
+    }
+}
+
+pub static COMMANDS: &[Command] = &[
+    ttl_cmd(
+        "expire",
+        -3,
+        WRITE | FAST,
+        "Set a key's time to live in seconds",
+        "1.0.0",
+        expire,
+    ),
+    ttl_cmd(
+        "pexpire",
+        -3,
+        WRITE | FAST,
+        "Set a key's time to live in milliseconds",
+        "2.6.0",
+        pexpire,
+    ),
+    ttl_cmd(
+        "expireat",
+        -3,
+        WRITE | FAST,
+        "Set the expiration for a key as a UNIX timestamp",
+        "1.2.0",
+        expireat,
+    ),
+    ttl_cmd(
+        "pexpireat",
+        -3,
+        WRITE | FAST,
+        "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+        "2.6.0",
+        pexpireat,
+    ),
+    ttl_cmd(
+        "ttl",
+        2,
+        READONLY | FAST,
+        "Get the time to live for a key in seconds",
+        "1.0.0",
+        ttl,
+    ),
+    ttl_cmd(
+        "pttl",
+        2,
+        READONLY | FAST,
+        "Get the time to live for a key in milliseconds",
+        "2.6.0",
+        pttl,
+    ),
+    ttl_cmd(
+        "expiretime",
+        2,
+        READONLY | FAST,
+        "Get the expiration Unix timestamp for a key",
+        "7.0.0",
+        expiretime,
+    ),
+    ttl_cmd(
+        "pexpiretime",
+        2,
+        READONLY | FAST,
+        "Get the expiration Unix timestamp for a key in milliseconds",
+        "7.0.0",
+        pexpiretime,
+    ),
+    ttl_cmd(
+        "persist",
+        2,
+        WRITE | FAST,
+        "Remove the expiration from a key",
+        "2.2.0",
+        persist,
+    ),
+];
+
+const NX: u8 = 1;
+const XX: u8 = 2;
+const GT: u8 = 4;
+const LT: u8 = 8;
+
+/// Whether the deadline `when` is set relative to now and in which unit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Seconds,
+    Millis,
+}
+
+fn parse_conditions(args: &Args) -> Result<u8, CmdError> {
+    let mut flags = 0;
+    for opt in args.iter().skip(3) {
+        flags |= match opt.to_ascii_lowercase().as_slice() {
+            b"nx" => NX,
+            b"xx" => XX,
+            b"gt" => GT,
+            b"lt" => LT,
+            _ => {
+                return Err(CmdError::err(format!(
+                    "Unsupported option {}",
+                    String::from_utf8_lossy(opt)
+                )))
+            }
+        };
+    }
+    if flags & NX != 0 && flags & (XX | GT | LT) != 0 {
+        return Err(CmdError::err(
+            "NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if flags & GT != 0 && flags & LT != 0 {
+        return Err(CmdError::err(
+            "GT and LT options at the same time are not compatible",
+        ));
+    }
+    Ok(flags)
+}
+
+/// The deadline (unix ms) for `amount` in `unit` after `base_ms`, or Redis's error when the
+/// arithmetic overflows.
+pub fn deadline(amount: i64, unit: Unit, base_ms: i64, cmd: &str) -> Result<i64, CmdError> {
+    let invalid = || CmdError::err(format!("invalid expire time in '{cmd}' command"));
+    let ms = match unit {
+        Unit::Seconds => amount.checked_mul(1000).ok_or_else(invalid)?,
+        Unit::Millis => amount,
+    };
+    if ms > i64::MAX - base_ms {
+        return Err(invalid());
+    }
+    Ok(ms + base_ms)
+}
+
+fn expire_generic(ctx: &mut Ctx, args: &Args, relative: bool, unit: Unit, cmd: &str) -> CmdResult {
+    let conditions = parse_conditions(args)?;
+    let amount = arg_i64(&args[2])?;
+    let base = if relative { ctx.now_ms } else { 0 };
+    let when = deadline(amount, unit, base, cmd)?;
+    let Some(slot) = ctx.lookup_write(&args[1]) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let current = ctx.db().expire_at(slot);
+    let refused = (conditions & NX != 0 && current.is_some())
+        || (conditions & XX != 0 && current.is_none())
+        || (conditions & GT != 0 && current.is_none_or(|c| when <= c))
+        || (conditions & LT != 0 && current.is_some_and(|c| when >= c));
+    if refused {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    if when <= ctx.now_ms {
+        ctx.db().remove_slot(slot);
+    } else {
+        ctx.db().set_expire(slot, when);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn expire(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    expire_generic(ctx, args, true, Unit::Seconds, "expire")
+}
+
+fn pexpire(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    expire_generic(ctx, args, true, Unit::Millis, "pexpire")
+}
+
+fn expireat(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    expire_generic(ctx, args, false, Unit::Seconds, "expireat")
+}
+
+fn pexpireat(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    expire_generic(ctx, args, false, Unit::Millis, "pexpireat")
+}
+
+/// TTL and friends: -2 for a missing key, -1 for no TTL, else the remaining time (or the
+/// absolute deadline), rounded to seconds as Redis does.
+fn ttl_generic(ctx: &mut Ctx, args: &Args, unit: Unit, absolute: bool) -> CmdResult {
+    // Reading a TTL does not count as an access for LRU purposes.
+    let Some(slot) = ctx.lookup(&args[1], true, false) else {
+        ctx.out.int(-2);
+        return Ok(());
+    };
+    let Some(at) = ctx.db().expire_at(slot) else {
+        ctx.out.int(-1);
+        return Ok(());
+    };
+    let ms = if absolute { at } else { at - ctx.now_ms }.max(0);
+    ctx.out.int(match unit {
+        Unit::Millis => ms,
+        Unit::Seconds => (ms + 500) / 1000,
+    });
+    Ok(())
+}
+
+fn ttl(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    ttl_generic(ctx, args, Unit::Seconds, false)
+}
+
+fn pttl(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    ttl_generic(ctx, args, Unit::Millis, false)
+}
+
+fn expiretime(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    ttl_generic(ctx, args, Unit::Seconds, true)
+}
+
+fn pexpiretime(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    ttl_generic(ctx, args, Unit::Millis, true)
+}
+
+fn persist(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let removed = match ctx.lookup_write(&args[1]) {
+        Some(slot) => ctx.db().clear_expire(slot),
+        None => false,
+    };
+    ctx.out.int(removed as i64);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_overflow_is_an_error() {
+        assert!(deadline(i64::MAX, Unit::Seconds, 0, "expire").is_err());
+        assert!(deadline(i64::MAX / 1000, Unit::Seconds, 1_700_000_000_000, "expire").is_err());
+        assert_eq!(deadline(-5, Unit::Seconds, 10_000, "expire"), Ok(5_000));
+        assert!(deadline(i64::MIN, Unit::Millis, 0, "pexpireat").is_ok());
+    }
+}
