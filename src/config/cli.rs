@@ -108,6 +108,38 @@ pub struct CliArgs {
     /// allow CONFIG SET of dir/dbfilename: no, yes or local (default no)
     #[argh(option)]
     pub enable_protected_configs: Option<String>,
+
+    /// memory limit in bytes, 0 = none (default 0)
+    #[argh(option)]
+    pub maxmemory: Option<String>,
+
+    /// eviction policy past maxmemory (default noeviction)
+    #[argh(option)]
+    pub maxmemory_policy: Option<String>,
+
+    /// keys sampled per eviction (default 5)
+    #[argh(option)]
+    pub maxmemory_samples: Option<String>,
+
+    /// eviction effort per command 0..100 (default 10)
+    #[argh(option)]
+    pub maxmemory_eviction_tenacity: Option<String>,
+
+    /// LFU counter growth factor (default 10)
+    #[argh(option)]
+    pub lfu_log_factor: Option<String>,
+
+    /// LFU counter decay period in minutes (default 1)
+    #[argh(option)]
+    pub lfu_decay_time: Option<String>,
+
+    /// resident-size limit in bytes, 0 = off (default 0)
+    #[argh(option)]
+    pub maxmemory_rss: Option<String>,
+
+    /// active expiry effort 1..10 (default 1)
+    #[argh(option)]
+    pub active_expire_effort: Option<String>,
 }
 
 impl CliArgs {
@@ -136,6 +168,14 @@ impl CliArgs {
             "save" => &self.save,
             "lazyfree-lazy-user-flush" => &self.lazyfree_lazy_user_flush,
             "enable-protected-configs" => &self.enable_protected_configs,
+            "maxmemory" => &self.maxmemory,
+            "maxmemory-policy" => &self.maxmemory_policy,
+            "maxmemory-samples" => &self.maxmemory_samples,
+            "maxmemory-eviction-tenacity" => &self.maxmemory_eviction_tenacity,
+            "lfu-log-factor" => &self.lfu_log_factor,
+            "lfu-decay-time" => &self.lfu_decay_time,
+            "maxmemory-rss" => &self.maxmemory_rss,
+            "active-expire-effort" => &self.active_expire_effort,
             _ => return None,
         };
         v.as_deref()

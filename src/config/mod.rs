@@ -210,6 +210,69 @@ pub struct Config {
     pub appendonly: bool,
     pub lazyfree_lazy_user_flush: bool,
     pub enable_protected_configs: ProtectedConfigs,
+    /// Bytes; 0 = no limit.
+    pub maxmemory: u64,
+    pub maxmemory_policy: MaxmemoryPolicy,
+    pub maxmemory_samples: u32,
+    pub maxmemory_eviction_tenacity: u32,
+    pub lfu_log_factor: u32,
+    /// Minutes.
+    pub lfu_decay_time: u32,
+    /// Bytes of resident memory; 0 = off (ferrodis only).
+    pub maxmemory_rss: u64,
+    /// 1..=10.
+    pub active_expire_effort: u32,
+}
+
+/// `maxmemory-policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxmemoryPolicy {
+    VolatileLru,
+    VolatileLfu,
+    VolatileRandom,
+    VolatileTtl,
+    AllkeysLru,
+    AllkeysLfu,
+    AllkeysRandom,
+    NoEviction,
+}
+
+impl MaxmemoryPolicy {
+    /// In the order of the policy names in the parameter table.
+    pub const ALL: [MaxmemoryPolicy; 8] = [
+        MaxmemoryPolicy::VolatileLru,
+        MaxmemoryPolicy::VolatileLfu,
+        MaxmemoryPolicy::VolatileRandom,
+        MaxmemoryPolicy::VolatileTtl,
+        MaxmemoryPolicy::AllkeysLru,
+        MaxmemoryPolicy::AllkeysLfu,
+        MaxmemoryPolicy::AllkeysRandom,
+        MaxmemoryPolicy::NoEviction,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        let i = Self::ALL.iter().position(|&p| p == self).unwrap_or(7);
+        params::MAXMEMORY_POLICIES[i]
+    }
+
+    /// Counts accesses (LFU) rather than recency (LRU) in each key's access field.
+    pub fn is_lfu(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+        )
+    }
+
+    /// Only keys with a TTL are candidates.
+    pub fn volatile_only(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLru
+                | MaxmemoryPolicy::VolatileLfu
+                | MaxmemoryPolicy::VolatileRandom
+                | MaxmemoryPolicy::VolatileTtl
+        )
+    }
 }
 
 impl Default for Config {
@@ -237,6 +300,14 @@ impl Default for Config {
             appendonly: false,
             lazyfree_lazy_user_flush: false,
             enable_protected_configs: ProtectedConfigs::No,
+            maxmemory: 0,
+            maxmemory_policy: MaxmemoryPolicy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            maxmemory_rss: 0,
+            active_expire_effort: 1,
         }
     }
 }

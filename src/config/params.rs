@@ -7,7 +7,7 @@
 //! tests say which one is missing).
 
 use super::parse::{cstr, lossy, memtoull, split_args, strtoll};
-use super::{Config, LogFormat, LogLevel, OutputLimit, ProtectedConfigs};
+use super::{Config, LogFormat, LogLevel, MaxmemoryPolicy, OutputLimit, ProtectedConfigs};
 
 /// How a parameter's value is parsed, with the function storing it.
 ///
@@ -142,6 +142,17 @@ pub const MIN_HZ: i64 = 1;
 pub const MAX_HZ: i64 = 500;
 
 pub(crate) const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning"];
+/// `maxmemory-policy` names, in the order of [`MaxmemoryPolicy::ALL`].
+pub(crate) const MAXMEMORY_POLICIES: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
 pub(crate) const LOGFORMATS: &[&str] = &["text", "json"];
 pub(crate) const PROTECTED_VALUES: &[&str] = &["no", "yes", "local"];
 
@@ -494,6 +505,130 @@ pub static PARAMS: &[Param] = &[
         doc: "Whether CONFIG SET may change protected settings (`dir`, `dbfilename`): \
               `no`, `yes`, or `local` (only from loopback or unix socket connections).",
         get: |c| c.enable_protected_configs.as_str().to_string(),
+    },
+    Param {
+        name: "maxmemory",
+        alias: None,
+        kind: Kind::Memory {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.maxmemory = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "0",
+        doc: "Memory limit in bytes (allocator-counted, like Redis's used_memory); 0 means no \
+              limit. Past it, keys are evicted by maxmemory-policy.",
+        get: |c| c.maxmemory.to_string(),
+    },
+    Param {
+        name: "maxmemory-policy",
+        alias: None,
+        kind: Kind::Enum(MAXMEMORY_POLICIES, |c, i| {
+            c.maxmemory_policy = MaxmemoryPolicy::ALL[i]
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "noeviction",
+        doc: "What to evict past maxmemory: noeviction, allkeys-lru, volatile-lru, \
+              allkeys-lfu, volatile-lfu, allkeys-random, volatile-random or volatile-ttl.",
+        get: |c| c.maxmemory_policy.as_str().to_string(),
+    },
+    Param {
+        name: "maxmemory-samples",
+        alias: None,
+        kind: Kind::Int {
+            min: 1,
+            max: 64,
+            set: |c, v| c.maxmemory_samples = v as u32,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "5",
+        doc: "Keys sampled per eviction to approximate LRU, LFU and TTL order.",
+        get: |c| c.maxmemory_samples.to_string(),
+    },
+    Param {
+        name: "maxmemory-eviction-tenacity",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: 100,
+            set: |c, v| c.maxmemory_eviction_tenacity = v as u32,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "10",
+        doc: "How long one command may spend evicting before the rest is left for later \
+              (0..100, as in Redis).",
+        get: |c| c.maxmemory_eviction_tenacity.to_string(),
+    },
+    Param {
+        name: "lfu-log-factor",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.lfu_log_factor = v as u32,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "10",
+        doc: "How slowly the logarithmic LFU access counter grows.",
+        get: |c| c.lfu_log_factor.to_string(),
+    },
+    Param {
+        name: "lfu-decay-time",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.lfu_decay_time = v as u32,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "1",
+        doc: "Minutes after which an idle key's LFU counter is halved (decremented).",
+        get: |c| c.lfu_decay_time.to_string(),
+    },
+    Param {
+        name: "maxmemory-rss",
+        alias: None,
+        kind: Kind::Memory {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.maxmemory_rss = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "0",
+        doc: "Resident-size limit in bytes (0 = off): when the process's RSS passes it, keys \
+              are evicted by maxmemory-policy until it is back under, so fragmentation cannot \
+              push the process into the kernel's OOM killer.",
+        get: |c| c.maxmemory_rss.to_string(),
+    },
+    Param {
+        name: "active-expire-effort",
+        alias: None,
+        kind: Kind::Int {
+            min: 1,
+            max: 10,
+            set: |c, v| c.active_expire_effort = v as u32,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "1",
+        doc: "Effort (1..10) of the active expiry cycle: more keys sampled per loop, more CPU \
+              allowed, fewer stale keys tolerated.",
+        get: |c| c.active_expire_effort.to_string(),
     },
 ];
 
