@@ -72,7 +72,9 @@ pub fn init(config: &Config) -> Result<(), String> {
     let pid = std::process::id();
     let format = config.logformat;
     let dispatch = fern::Dispatch::new()
-        .level(filter(config.loglevel))
+        // Everything passes fern; `log::set_max_level` (here and in `set_level`) filters, so
+        // CONFIG SET loglevel can lower the level at run time.
+        .level(log::LevelFilter::Trace)
         .format(move |out, message, record| {
             let (time, ms) = timestamp();
             match format {

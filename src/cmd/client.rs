@@ -121,6 +121,18 @@ pub static SUBCOMMANDS: &[Command] = &[
         subcommands: &[],
     },
     Command {
+        name: "unblock",
+        arity: -3,
+        flags: ADMIN | SUB_FLAGS,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "Unblock a client blocked in a blocking command from a different connection",
+        since: "5.0.0",
+        complexity: "O(log N) where N is the number of client connections",
+        handler: client_unblock,
+        subcommands: &[],
+    },
+    Command {
         name: "help",
         arity: 2,
         flags: LOADING | STALE,
@@ -510,6 +522,42 @@ fn client_no_touch(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: releases a client blocked in BLPOP & co. (see
+/// `server/blocking.rs`) with its timeout reply or an UNBLOCKED error; 1 if it was blocked.
+fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 4 {
+        return Err(CmdError::err(
+            "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
+    }
+    let as_error = match args.len() {
+        4 if args[3].eq_ignore_ascii_case(b"timeout") => false,
+        4 if args[3].eq_ignore_ascii_case(b"error") => true,
+        4 => return Err(CmdError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+        _ => false,
+    };
+    let id = super::arg_i64(&args[2])?;
+    let target = ctx
+        .srv
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id)
+        .map(|(k, _)| k);
+    let reply = if as_error {
+        let mut r = crate::resp::Reply::new();
+        r.error(crate::server::blocking::UNBLOCKED_ERROR);
+        r.buf
+    } else {
+        crate::server::blocking::TIMEOUT_REPLY.to_vec()
+    };
+    let unblocked = target.is_some_and(|k| ctx.srv.blocking.unblock_with(k, reply));
+    if unblocked && as_error {
+        ctx.srv.count_error(crate::server::blocking::UNBLOCKED_ERROR);
+    }
+    ctx.out.int(unblocked as i64);
+    Ok(())
+}
+
 /// Redis's CLIENT HELP lines for the subcommands ferrodis implements.
 const HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -539,6 +587,8 @@ const HELP: &[&str] = &[
     "      Return clients of specified type.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
     "SETINFO <option> <value>",
     "    Set client meta attr. Options are:",
     "    * LIB-NAME: the client lib name.",

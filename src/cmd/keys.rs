@@ -727,28 +727,44 @@ fn object_refcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let clock = ctx.clock;
     let access =
         lookup_notouch(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
-    match access {
-        Some(at) => ctx.out.int(i64::from(clock.saturating_sub(at))),
-        None => ctx.out.null(),
+    let Some(at) = access else {
+        ctx.out.null();
+        return Ok(());
+    };
+    if ctx.srv.config.maxmemory_policy.is_lfu() {
+        return Err(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that \
+             when switching between policies at runtime LRU and LFU data will take some time to \
+             adjust."
+                .into(),
+        );
     }
+    ctx.out.int(i64::from(ctx.srv.lru_now.saturating_sub(at)));
     Ok(())
 }
 
-/// There is no maxmemory-policy yet, so never an LFU one: Redis's error once the key exists.
+/// The LFU counter, decayed for the time since its last decrement; only under an LFU policy.
 fn object_freq(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    if lookup_notouch(ctx, &args[2]).is_none() {
+    let access =
+        lookup_notouch(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
+    let Some(access) = access else {
         ctx.out.null();
         return Ok(());
+    };
+    if !ctx.srv.config.maxmemory_policy.is_lfu() {
+        return Err(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please \
+             note that when switching between policies at runtime LRU and LFU data will take \
+             some time to adjust."
+                .into(),
+        );
     }
-    Err(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note \
-         that when switching between policies at runtime LRU and LFU data will take some time \
-         to adjust."
-            .into(),
-    )
+    let decay = ctx.srv.config.lfu_decay_time;
+    ctx.out
+        .int(crate::store::evict::lfu_decayed(access, ctx.now_ms, decay) as i64);
+    Ok(())
 }
 
 const OBJECT_HELP: &[&str] = &[

@@ -6,13 +6,22 @@ use crate::resp::{Args, Reply};
 use crate::server::state::{Client, Server};
 use crate::store::Db;
 
+pub mod client;
 pub mod conn;
 pub mod docs;
+pub mod expire;
+pub mod hash;
+pub mod info;
+pub mod introspect;
 pub mod keys;
+pub mod list;
 pub mod server;
+pub mod set;
 pub mod string;
 pub mod table;
+pub mod zset;
 
+use crate::store::evict::{self, Eviction};
 use table::{registry, CommandId};
 
 /// A command failure; rendered as Redis's exact error line.
@@ -64,7 +73,7 @@ pub struct Ctx<'a> {
     pub out: &'a mut Reply,
     /// Time the command started (unix ms); expiry decisions within one command use it.
     pub now_ms: i64,
-    /// LRU clock at the start of the command.
+    /// The access value (LRU clock or LFU counter) a key created by this command starts with.
     pub clock: u32,
 }
 
@@ -97,28 +106,44 @@ impl<'a> Ctx<'a> {
     /// Finds `key` in the selected database for a read: expires it lazily, counts a keyspace
     /// hit or miss, and marks it accessed. Returns its slot.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<u32> {
-        let slot = self.lookup_write(key);
-        if slot.is_some() {
-            self.srv.stats.keyspace_hits += 1;
-        } else {
-            self.srv.stats.keyspace_misses += 1;
-        }
-        slot
+        self.lookup(key, true, true)
     }
 
     /// Finds `key` in the selected database for a write: expires it lazily and marks it
     /// accessed, without touching the hit/miss statistics. Returns its slot.
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<u32> {
-        let (now, clock) = (self.now_ms, self.clock);
-        let idx = self.srv.clients[self.client_key].db;
-        let db = &mut self.srv.dbs[idx];
+        self.lookup(key, false, true)
+    }
+
+    /// Finds `key`, expiring it lazily; `stats` counts a keyspace hit or miss, `touch` updates
+    /// its access time (OBJECT and TTL look without touching, as Redis's LOOKUP_NOTOUCH).
+    pub fn lookup(&mut self, key: &[u8], stats: bool, touch: bool) -> Option<u32> {
+        let now = self.now_ms;
+        let client = &self.srv.clients[self.client_key];
+        let (idx, touch) = (client.db, touch && !client.no_touch);
+        let rand = if touch && self.srv.config.maxmemory_policy.is_lfu() {
+            self.srv.random()
+        } else {
+            0
+        };
+        let srv = &mut *self.srv;
+        let db = &mut srv.dbs[idx];
         let before = db.len();
         let slot = db.lookup(key, now);
         if db.len() < before {
-            self.srv.stats.expired_keys += 1;
+            srv.stats.expired_keys += 1;
         }
-        if let Some(entry) = slot.and_then(|s| db.entry_mut(s)) {
-            entry.access = clock;
+        if touch {
+            if let Some(entry) = slot.and_then(|s| db.entry_mut(s)) {
+                entry.access = evict::touched(entry.access, &srv.config, now, srv.lru_now, rand);
+            }
+        }
+        if stats {
+            if slot.is_some() {
+                self.srv.stats.keyspace_hits += 1;
+            } else {
+                self.srv.stats.keyspace_misses += 1;
+            }
         }
         slot
     }
@@ -189,45 +214,64 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 
 /// Runs one request for the client `client_key`, appending its reply to `out`.
 pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply, now_ms: i64) {
-    let reg = registry();
-    let result = match resolve(args) {
-        Err(e) => Err(e),
-        Ok(id) => {
-            let cmd = reg.command(id);
-            if !arity_ok(cmd.arity, args.len()) {
-                srv.command_stats[id].rejected += 1;
-                Err(CmdError::err(format!(
-                    "wrong number of arguments for '{}' command",
-                    reg.full_name(id)
-                )))
-            } else {
-                let clock = srv.lru_clock();
-                let mut ctx = Ctx {
-                    srv,
-                    client_key,
-                    out,
-                    now_ms,
-                    clock,
-                };
-                let result = (cmd.handler)(&mut ctx, args);
-                ctx.srv.stats.commands_processed += 1;
-                let stat = &mut ctx.srv.command_stats[id];
-                stat.calls += 1;
-                if result.is_err() {
-                    stat.failed += 1;
-                }
-                let client = &mut ctx.srv.clients[client_key];
-                if client.last_cmd != reg.full_name(id) {
-                    client.last_cmd.clear();
-                    client.last_cmd.push_str(reg.full_name(id));
-                }
-                result
-            }
-        }
-    };
+    let result = resolve(args).and_then(|id| run(srv, client_key, id, args, out, now_ms));
     if let Err(e) = result {
         let text = e.text();
         srv.count_error(&text);
         out.error(&text);
     }
+}
+
+/// The checks Redis's processCommand makes before a command runs, then the call itself.
+fn run(
+    srv: &mut Server,
+    client_key: usize,
+    id: CommandId,
+    args: &Args,
+    out: &mut Reply,
+    now_ms: i64,
+) -> CmdResult {
+    let reg = registry();
+    let cmd = reg.command(id);
+    if !arity_ok(cmd.arity, args.len()) {
+        srv.command_stats[id].rejected += 1;
+        return Err(CmdError::err(format!(
+            "wrong number of arguments for '{}' command",
+            reg.full_name(id)
+        )));
+    }
+    if srv.config.maxmemory > 0
+        && srv.evict_for_maxmemory(now_ms) == Eviction::Fail
+        && cmd.has(table::flags::DENYOOM)
+    {
+        srv.command_stats[id].rejected += 1;
+        return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
+    }
+    let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
+    let mut ctx = Ctx {
+        srv,
+        client_key,
+        out,
+        now_ms,
+        clock,
+    };
+    let result = (cmd.handler)(&mut ctx, args);
+    let srv = ctx.srv;
+    // One clock read per command: each command's end is the next one's start.
+    let finished = std::time::Instant::now();
+    let usec = finished.duration_since(srv.command_timer).as_micros() as u64;
+    srv.command_timer = finished;
+    srv.stats.commands_processed += 1;
+    let stat = &mut srv.command_stats[id];
+    stat.calls += 1;
+    stat.usec += usec;
+    if result.is_err() {
+        stat.failed += 1;
+    }
+    let client = &mut srv.clients[client_key];
+    if client.last_cmd != reg.full_name(id) {
+        client.last_cmd.clear();
+        client.last_cmd.push_str(reg.full_name(id));
+    }
+    result
 }

@@ -1,15 +1,99 @@
-//! Server commands. (Skeleton: DBSIZE, FLUSHALL.)
+//! Server commands: DBSIZE, FLUSHDB (and its legacy alias CLEAR), FLUSHALL, TIME, LASTSAVE,
+//! INFO (text built in `info.rs`), DEBUG (SLEEP, HELP) and the CONFIG container.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::table::{flags::*, Command, Group, KeySpec};
-use super::{CmdResult, Ctx};
+use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::Db;
+
+/// Databases with more keys than this are freed on a helper thread by FLUSHALL/FLUSHDB ASYNC
+/// (Redis's LAZYFREE_THRESHOLD).
+const LAZYFREE_THRESHOLD: usize = 64;
+
+static LAZYFREE_PENDING: AtomicUsize = AtomicUsize::new(0);
+static LAZYFREED: AtomicUsize = AtomicUsize::new(0);
+
+/// Keys handed to a lazy-free thread and not freed yet (INFO `lazyfree_pending_objects`).
+pub fn lazyfree_pending() -> usize {
+    LAZYFREE_PENDING.load(Ordering::Relaxed)
+}
+
+/// Keys freed by lazy-free threads (INFO `lazyfreed_objects`).
+pub fn lazyfreed_objects() -> usize {
+    LAZYFREED.load(Ordering::Relaxed)
+}
+
+const CONFIG_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "get",
+        arity: -3,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Get the values of configuration parameters",
+        since: "2.0.0",
+        complexity: "O(N) when N is the number of configuration parameters provided",
+        handler: config_get,
+        subcommands: &[],
+    },
+    Command {
+        name: "set",
+        arity: -4,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Set configuration parameters to the given values",
+        since: "2.0.0",
+        complexity: "O(N) when N is the number of configuration parameters provided",
+        handler: config_set,
+        subcommands: &[],
+    },
+    Command {
+        name: "resetstat",
+        arity: 2,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Reset the stats returned by INFO",
+        since: "2.0.0",
+        complexity: "O(1)",
+        handler: config_resetstat,
+        subcommands: &[],
+    },
+    Command {
+        name: "rewrite",
+        arity: 2,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Rewrite the configuration file with the in memory configuration",
+        since: "2.8.0",
+        complexity: "O(1)",
+        handler: config_rewrite,
+        subcommands: &[],
+    },
+    Command {
+        name: "help",
+        arity: 2,
+        flags: LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Show helpful text about the different subcommands",
+        since: "5.0.0",
+        complexity: "O(1)",
+        handler: config_help,
+        subcommands: &[],
+    },
+];
 
 pub static COMMANDS: &[Command] = &[
     Command {
         name: "dbsize",
         arity: 1,
-        flags: READONLY | FAST,
+        flags: READONLY | FAST | KEYSPACE,
         keys: KeySpec::NONE,
         group: Group::Server,
         summary: "Return the number of keys in the selected database",
@@ -21,7 +105,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "flushall",
         arity: -1,
-        flags: WRITE | DANGEROUS,
+        flags: WRITE | KEYSPACE | DANGEROUS,
         keys: KeySpec::NONE,
         group: Group::Server,
         summary: "Remove all keys from all databases",
@@ -30,7 +114,113 @@ pub static COMMANDS: &[Command] = &[
         handler: flushall,
         subcommands: &[],
     },
+    Command {
+        name: "flushdb",
+        arity: -1,
+        flags: WRITE | KEYSPACE | DANGEROUS,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Remove all keys from the current database",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of keys in the selected database",
+        handler: flushdb,
+        subcommands: &[],
+    },
+    // Not a Redis 7.0 command: a legacy spelling of FLUSHDB kept for old scripts.
+    Command {
+        name: "clear",
+        arity: -1,
+        flags: WRITE | KEYSPACE | DANGEROUS,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Remove all keys from the current database (legacy alias of FLUSHDB)",
+        since: "1.0.0",
+        complexity: "O(N) where N is the number of keys in the selected database",
+        handler: flushdb,
+        subcommands: &[],
+    },
+    Command {
+        name: "time",
+        arity: 1,
+        flags: LOADING | STALE | FAST,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Return the current server time",
+        since: "2.6.0",
+        complexity: "O(1)",
+        handler: time,
+        subcommands: &[],
+    },
+    Command {
+        name: "lastsave",
+        arity: 1,
+        flags: LOADING | STALE | FAST | ADMIN_CAT,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Get the UNIX time stamp of the last successful save to disk",
+        since: "1.0.0",
+        complexity: "O(1)",
+        handler: lastsave,
+        subcommands: &[],
+    },
+    Command {
+        name: "info",
+        arity: -1,
+        flags: LOADING | STALE | DANGEROUS,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Get information and statistics about the server",
+        since: "1.0.0",
+        complexity: "O(1)",
+        handler: info,
+        subcommands: &[],
+    },
+    Command {
+        name: "debug",
+        arity: -2,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "A container for debugging commands",
+        since: "1.0.0",
+        complexity: "Depends on subcommand.",
+        handler: debug,
+        subcommands: &[],
+    },
+    Command {
+        name: "config",
+        arity: -2,
+        flags: 0,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "A container for server configuration commands",
+        since: "2.0.0",
+        complexity: "Depends on subcommand.",
+        handler: config_container,
+        subcommands: CONFIG_SUBCOMMANDS,
+    },
 ];
+
+/// Writes Redis's `addReplyHelp` layout: the header line, the given lines, then HELP.
+pub fn reply_help(ctx: &mut Ctx, command: &str, lines: &[&str]) {
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(&format!(
+        "{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
+    for line in lines {
+        ctx.out.simple(line);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Prints this help.");
+}
+
+/// Redis's `addReplySubcommandSyntaxError`.
+fn subcommand_syntax_error(args: &Args, command: &str) -> CmdError {
+    CmdError::err(format!(
+        "unknown subcommand or wrong number of arguments for '{}'. Try {command} HELP.",
+        quote_arg(&args[1], 128)
+    ))
+}
 
 fn dbsize(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     let n = ctx.db().len();
@@ -38,10 +228,279 @@ fn dbsize(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     Ok(())
 }
 
-fn flushall(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+/// FLUSHALL/FLUSHDB's optional ASYNC | SYNC: whether to free lazily.
+fn flush_mode(ctx: &Ctx, args: &Args) -> Result<bool, CmdError> {
+    match args.len() {
+        1 => Ok(ctx.srv.config.lazyfree_lazy_user_flush),
+        2 if args[1].eq_ignore_ascii_case(b"async") => Ok(true),
+        2 if args[1].eq_ignore_ascii_case(b"sync") => Ok(false),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+/// Frees a database's contents, on a helper thread when asked to and it is large.
+fn free_db(db: Db, lazy: bool) {
+    let n = db.len();
+    if !lazy || n <= LAZYFREE_THRESHOLD {
+        drop(db);
+        return;
+    }
+    LAZYFREE_PENDING.fetch_add(n, Ordering::Relaxed);
+    let spawned = std::thread::Builder::new()
+        .name("lazyfree".into())
+        .spawn(move || {
+            drop(db);
+            LAZYFREE_PENDING.fetch_sub(n, Ordering::Relaxed);
+            LAZYFREED.fetch_add(n, Ordering::Relaxed);
+        });
+    if spawned.is_err() {
+        // The closure, and with it the database, was dropped right here.
+        LAZYFREE_PENDING.fetch_sub(n, Ordering::Relaxed);
+    }
+}
+
+fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let lazy = flush_mode(ctx, args)?;
+    let mut removed = 0u64;
     for db in ctx.srv.dbs.iter_mut() {
-        *db = Db::new();
+        removed += db.len() as u64;
+        free_db(std::mem::take(db), lazy);
+    }
+    ctx.srv.dirty += removed + 1;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let lazy = flush_mode(ctx, args)?;
+    let db = std::mem::take(ctx.db());
+    ctx.srv.dirty += db.len() as u64;
+    free_db(db, lazy);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn time(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.out.array(2);
+    ctx.out.bulk_int(now.as_secs() as i64);
+    ctx.out.bulk_int(now.subsec_micros() as i64);
+    Ok(())
+}
+
+fn lastsave(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    ctx.out.int(ctx.srv.last_save_unix);
+    Ok(())
+}
+
+fn info(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let sel = super::info::Selection::from_args(args.iter().skip(1));
+    let text = super::info::build(ctx.srv, sel);
+    ctx.out.bulk(text.as_bytes());
+    Ok(())
+}
+
+/// C's `strtod` on the longest numeric prefix (0 when there is none), as DEBUG SLEEP reads
+/// its argument.
+fn strtod_prefix(arg: &[u8]) -> f64 {
+    let s = arg.trim_ascii_start();
+    let mut i = 0;
+    if matches!(s.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let rest = &s[i..];
+    for word in [&b"infinity"[..], b"inf", b"nan"] {
+        if rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word) {
+            let neg = s.first() == Some(&b'-');
+            return match (word[0], neg) {
+                (b'n', _) => f64::NAN,
+                (_, true) => f64::NEG_INFINITY,
+                _ => f64::INFINITY,
+            };
+        }
+    }
+    let digits = |s: &[u8], mut j: usize| {
+        let start = j;
+        while j < s.len() && s[j].is_ascii_digit() {
+            j += 1;
+        }
+        (j, j - start)
+    };
+    let (mut end, int_digits) = digits(s, i);
+    let mut frac_digits = 0;
+    if end < s.len() && s[end] == b'.' {
+        let (e, n) = digits(s, end + 1);
+        frac_digits = n;
+        if int_digits + n > 0 {
+            end = e;
+        }
+    }
+    if int_digits + frac_digits == 0 {
+        return 0.0;
+    }
+    if end < s.len() && (s[end] == b'e' || s[end] == b'E') {
+        let mut j = end + 1;
+        if j < s.len() && (s[j] == b'+' || s[j] == b'-') {
+            j += 1;
+        }
+        let (e, n) = digits(s, j);
+        if n > 0 {
+            end = e;
+        }
+    }
+    std::str::from_utf8(&s[..end])
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0.0)
+}
+
+const DEBUG_HELP: &[&str] = &[
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+];
+
+fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let sub = &args[1];
+    if args.len() == 2 && sub.eq_ignore_ascii_case(b"help") {
+        reply_help(ctx, "DEBUG", DEBUG_HELP);
+        return Ok(());
+    }
+    if args.len() == 3 && sub.eq_ignore_ascii_case(b"sleep") {
+        // Like Redis: the whole server stops, fractions allowed, junk reads as 0.
+        let micros = strtod_prefix(&args[2]) * 1_000_000.0;
+        if micros >= 1.0 {
+            std::thread::sleep(Duration::from_micros(micros as u64));
+        }
+        ctx.out.ok();
+        return Ok(());
+    }
+    Err(subcommand_syntax_error(args, "DEBUG"))
+}
+
+/// Reached only as bare `CONFIG` (arity rejects it first) — subcommands resolve directly.
+fn config_container(_ctx: &mut Ctx, args: &Args) -> CmdResult {
+    Err(subcommand_syntax_error(args, "CONFIG"))
+}
+
+fn config_get(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let patterns: Vec<&[u8]> = args.iter().skip(2).collect();
+    let pairs = ctx.srv.config.get_matching(&patterns);
+    ctx.out.map(pairs.len());
+    for (name, value) in &pairs {
+        ctx.out.bulk(name.as_bytes());
+        ctx.out.bulk(value.as_bytes());
+    }
+    Ok(())
+}
+
+/// Whether the caller is on the loopback interface (for `enable-protected-configs local`).
+fn client_is_local(ctx: &Ctx) -> bool {
+    let addr = &ctx.client_ref().addr;
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(a) => a.ip().is_loopback(),
+        // Not an ip:port (a unix socket path): local.
+        Err(_) => !addr.contains(':'),
+    }
+}
+
+fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if !args.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    let pairs: Vec<(&[u8], &[u8])> = (2..args.len())
+        .step_by(2)
+        .map(|i| (&args[i], &args[i + 1]))
+        .collect();
+    let local = client_is_local(ctx);
+    let before = ctx.srv.config.clone();
+    let changed = ctx
+        .srv
+        .config
+        .set_many_client(&pairs, local)
+        .map_err(CmdError::err)?;
+    // The listeners belong to the reactor and cannot be rebound from here yet: refuse rather
+    // than report a port or address the server is not listening on.
+    if let Some(name) = changed.iter().find(|n| matches!(**n, "port" | "bind")) {
+        if ctx.srv.config.dir != before.dir {
+            let _ = std::env::set_current_dir(&before.dir);
+        }
+        ctx.srv.config = before;
+        return Err(CmdError::err(format!(
+            "CONFIG SET failed (possibly related to argument '{name}') - \
+             changing {name} at run time is not supported yet"
+        )));
+    }
+    for name in changed {
+        apply_config_change(ctx, name);
     }
     ctx.out.ok();
     Ok(())
+}
+
+/// Side effects of a setting that changed under CONFIG SET. Settings read where they are used
+/// (hz, maxclients, timeout, tcp-keepalive, buffer limits, …) need none.
+fn apply_config_change(ctx: &mut Ctx, name: &str) {
+    if name == "loglevel" {
+        crate::logging::set_level(ctx.srv.config.loglevel);
+    }
+}
+
+fn config_resetstat(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let srv = &mut *ctx.srv;
+    srv.stats = Default::default();
+    for stat in srv.command_stats.iter_mut() {
+        *stat = Default::default();
+    }
+    srv.error_stats.clear();
+    srv.inst_metrics = Default::default();
+    srv.peak_memory = crate::alloc::allocated();
+    ctx.out.ok();
+    Ok(())
+}
+
+fn config_rewrite(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    if ctx.srv.config_file.is_empty() {
+        return Err(CmdError::err("The server is running without a config file"));
+    }
+    Err(CmdError::err(
+        "CONFIG REWRITE is not supported yet: edit the configuration file instead",
+    ))
+}
+
+const CONFIG_HELP: &[&str] = &[
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+];
+
+fn config_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    reply_help(ctx, "CONFIG", CONFIG_HELP);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strtod_prefix;
+
+    #[test]
+    fn strtod_like_c() {
+        assert_eq!(strtod_prefix(b"0.1"), 0.1);
+        assert_eq!(strtod_prefix(b"  2abc"), 2.0);
+        assert_eq!(strtod_prefix(b"abc"), 0.0);
+        assert_eq!(strtod_prefix(b"1e-3"), 0.001);
+        assert_eq!(strtod_prefix(b"1e"), 1.0);
+        assert_eq!(strtod_prefix(b".5"), 0.5);
+        assert_eq!(strtod_prefix(b"."), 0.0);
+        assert_eq!(strtod_prefix(b"-1"), -1.0);
+        assert!(strtod_prefix(b"-inf").is_infinite());
+        assert!(strtod_prefix(b"nan").is_nan());
+        assert_eq!(strtod_prefix(b""), 0.0);
+    }
 }

@@ -7,6 +7,7 @@ use crate::store::expire::CycleKind;
 /// One tick: statistics, the slow active expiry cycle and client time-outs.
 pub fn tick(server: &mut Server) {
     active_expire(server, CycleKind::Slow);
+    enforce_maxmemory_rss(server);
     server.peak_memory = server.peak_memory.max(alloc::allocated());
     crate::cmd::info::sample_metrics(server, unix_ms());
     let timeout_ms = server.config.timeout.saturating_mul(1000) as i64;
@@ -24,9 +25,39 @@ pub fn tick(server: &mut Server) {
 /// Runs an active expiry cycle of `kind` and counts what it deleted.
 pub fn active_expire(server: &mut Server, kind: CycleKind) {
     let hz = server.config.hz;
-    let effort = 1;
+    let effort = server.config.active_expire_effort;
     let expired = server
         .active_expire
         .run(&mut server.dbs, kind, unix_ms, hz, effort);
     server.stats.expired_keys += expired;
+}
+
+/// `maxmemory-rss`: when the resident size passes the limit, evict by the configured policy
+/// until the allocator holds proportionally less, then hand freed pages back to the kernel.
+/// RSS only falls once memory is returned, hence the trim; allocator bytes are the lever.
+fn enforce_maxmemory_rss(server: &mut Server) {
+    let limit = server.config.maxmemory_rss as usize;
+    if limit == 0 {
+        return;
+    }
+    let rss = alloc::rss_bytes();
+    if rss <= limit {
+        return;
+    }
+    let used = alloc::allocated();
+    // Aim 5% under the proportional target so one tick's work usually suffices.
+    let target = (used as f64 * (limit as f64 / rss as f64) * 0.95) as usize;
+    let before = server.evictor.evicted;
+    server.evict_to(target, unix_ms());
+    let evicted = server.evictor.evicted - before;
+    server.evictor.evicted_for_rss += evicted;
+    if evicted > 0 {
+        // SAFETY: malloc_trim only returns free heap pages to the kernel.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+        log::warn!(
+            "RSS {rss} bytes above maxmemory-rss {limit}: evicted {evicted} keys"
+        );
+    }
 }

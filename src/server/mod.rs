@@ -5,6 +5,7 @@
 //! then write each connection's replies with as few `write` calls as possible, registering
 //! WRITABLE interest only for sockets that would block; then run the cron when due.
 
+pub mod blocking;
 pub mod conn;
 pub mod cron;
 pub mod state;
@@ -146,11 +147,17 @@ impl Reactor {
         loop {
             // Redis's beforeSleep: a short expiry pass when the slow cycle could not keep up.
             cron::active_expire(&mut self.server, store::expire::CycleKind::Fast);
-            let timeout = if self.to_resume.is_empty() && self.to_flush.is_empty() {
+            let mut timeout = if self.to_resume.is_empty() && self.to_flush.is_empty() {
                 self.next_cron.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
             };
+            // Wake up in time for the earliest blocked client's timeout (it fires once the
+            // clock has passed its deadline, hence the extra millisecond).
+            if let Some(deadline) = self.server.blocking.next_deadline() {
+                let wait = deadline.saturating_sub(unix_ms()).saturating_add(1).max(0);
+                timeout = timeout.min(Duration::from_millis(wait as u64));
+            }
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(format!("poll failed: {e}"));
@@ -177,6 +184,12 @@ impl Reactor {
                 if self.conns.contains(key) && self.process_input(key) {
                     self.on_readable(key);
                 }
+            }
+            // Blocked clients whose timeout passed get their nil reply.
+            if self.server.blocking.next_deadline().is_some_and(|d| d < unix_ms()) {
+                let now = unix_ms();
+                self.server.blocking.expire(now);
+                self.run_blocked(now);
             }
             self.close_killed();
             self.flush_all();
@@ -218,6 +231,27 @@ impl Reactor {
         }
         for (_, conn) in self.conns.iter_mut() {
             conn.shrink_idle_buffers();
+        }
+        // Backstop for writes that create a waited key without signalling (RENAME, MOVE…).
+        self.server.blocking.signal_existing(&self.server.dbs);
+        if self.server.blocking.has_work() {
+            self.run_blocked(unix_ms());
+        }
+    }
+
+    /// Serves blocked clients whose keys became ready and delivers the replies of clients
+    /// unblocked by a timeout or CLIENT UNBLOCK (see `blocking.rs`); each unblocked client's
+    /// output is queued for writing and its pipelined input resumed.
+    fn run_blocked(&mut self, now: i64) {
+        blocking::process(&mut self.server, &mut self.conns, now);
+        for key in std::mem::take(&mut self.server.blocking.resumed) {
+            if let Some(conn) = self.conns.get_mut(key) {
+                if !conn.flush_queued {
+                    conn.flush_queued = true;
+                    self.to_flush.push(key);
+                }
+                self.to_resume.push(key);
+            }
         }
     }
 
@@ -319,7 +353,11 @@ impl Reactor {
                 ReadOutcome::WouldBlock => return,
                 ReadOutcome::Data { bytes, drained } => {
                     self.server.stats.net_input_bytes += bytes as u64;
-                    if !self.process_input(key) || drained {
+                    // A blocked client reads on until the socket is empty or closed: no reply
+                    // write would reveal its disconnection (see blocking.rs).
+                    if !self.process_input(key)
+                        || (drained && !self.server.blocking.is_blocked(key))
+                    {
                         return;
                     }
                 }
@@ -333,14 +371,25 @@ impl Reactor {
         let limits = Limits {
             max_bulk_len: self.server.config.proto_max_bulk_len as i64,
         };
-        let Some(conn) = self.conns.get_mut(key) else {
+        let Some(mut conn) = self.conns.get_mut(key) else {
             return false;
         };
         if self.server.clients[key].killed {
             // Killed earlier in this turn; closed at its end without running anything more.
             return false;
         }
+        if self.server.blocking.is_blocked(key) {
+            // A blocked client runs nothing until it is served; its input waits in the buffer
+            // (still read, so a disconnection is noticed), within the query buffer limit.
+            if conn.pending_input() as u64 > self.server.config.client_query_buffer_limit {
+                self.server.stats.client_qbuf_limit_disconnections += 1;
+                self.close(key);
+                return false;
+            }
+            return true;
+        }
         let now = unix_ms();
+        self.server.begin_batch();
         let mut ran = 0;
         let mut keep_reading = true;
         loop {
@@ -380,6 +429,20 @@ impl Reactor {
                         conn.paused = true;
                         keep_reading = false;
                         break;
+                    }
+                    // Blocking hooks (server/blocking.rs). A command that blocked stops this
+                    // client's pipeline until it is served.
+                    if self.server.blocking.is_blocked(key) {
+                        break;
+                    }
+                    // A write made keys ready (or CLIENT UNBLOCK ran): serve the waiters now,
+                    // before this client's next command, as Redis does after each command.
+                    if self.server.blocking.has_work() {
+                        self.run_blocked(now);
+                        conn = match self.conns.get_mut(key) {
+                            Some(conn) => conn,
+                            None => return false,
+                        };
                     }
                 }
                 Err(e) => {
@@ -480,6 +543,8 @@ impl Reactor {
     }
 
     fn close(&mut self, key: usize) {
+        // A blocked client leaves the registry without a reply.
+        self.server.blocking.remove_client(key);
         if let Some(mut conn) = self.conns.try_remove(key) {
             let _ = self.poll.registry().deregister(conn.stream.source());
         }

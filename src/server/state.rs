@@ -97,6 +97,12 @@ pub struct Server {
     pub shutdown_requested: bool,
     /// State of the active expiry cycle.
     pub active_expire: crate::store::expire::ActiveExpire,
+    /// The eviction pool and its statistics.
+    pub evictor: crate::store::evict::Evictor,
+    /// LRU clock (seconds since start), refreshed once per batch of commands.
+    pub lru_now: u32,
+    /// End of the previous command (or start of the batch), for commandstats timing.
+    pub command_timer: Instant,
     /// Changes since the last save (INFO `rdb_changes_since_last_save`).
     pub dirty: u64,
     /// Samples behind INFO's `instantaneous_*` rates, taken by the cron.
@@ -104,6 +110,8 @@ pub struct Server {
     /// Slab keys of clients marked `killed` by a command; the reactor closes them at the end
     /// of the current loop turn (see [`Server::kill_client`]).
     pub killed_clients: Vec<usize>,
+    /// Clients blocked in BLPOP & co. and the keys they wait on (see `server/blocking.rs`).
+    pub blocking: super::blocking::Blocking,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -140,14 +148,54 @@ impl Server {
             peak_memory: 0,
             shutdown_requested: false,
             active_expire: Default::default(),
+            evictor: Default::default(),
+            lru_now: 0,
+            command_timer: Instant::now(),
             dirty: 0,
             inst_metrics: Default::default(),
             killed_clients: Vec::new(),
+            blocking: Default::default(),
         };
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
             .collect();
         server
+    }
+
+    /// Refreshes the clocks commands read; called before each batch of commands.
+    pub fn begin_batch(&mut self) {
+        self.command_timer = Instant::now();
+        self.lru_now = self.command_timer.duration_since(self.started).as_secs() as u32;
+    }
+
+    /// Evicts keys while `used_memory` is above `maxmemory`, by `maxmemory-policy`.
+    pub fn evict_for_maxmemory(&mut self, now_ms: i64) -> crate::store::evict::Eviction {
+        let limit = self.config.maxmemory as usize;
+        self.evict_to(limit, now_ms)
+    }
+
+    /// Evicts keys until the allocator holds at most `limit` bytes.
+    pub fn evict_to(&mut self, limit: usize, now_ms: i64) -> crate::store::evict::Eviction {
+        let lru = self.lru_now;
+        let before = self.evictor.evicted;
+        let mut rng = self.rng_state;
+        let result = self.evictor.evict_until(
+            &mut self.dbs,
+            &self.config,
+            limit,
+            crate::alloc::allocated,
+            now_ms,
+            lru,
+            || {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                rng
+            },
+        );
+        self.rng_state = rng;
+        self.stats.evicted_keys += self.evictor.evicted - before;
+        result
     }
 
     /// A fast pseudo-random number (xorshift64*); not for anything security-related.

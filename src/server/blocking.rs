@@ -1,0 +1,495 @@
+//! Blocked clients: the registry behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP (and, with the
+//! same mechanism, BZPOPMIN / BZPOPMAX / BZMPOP).
+//!
+//! A blocked client gets no reply and runs none of its further pipelined commands until it is
+//! served, times out, is released by CLIENT UNBLOCK, or disconnects. Everything runs on the
+//! reactor thread.
+//!
+//! # How a command blocks
+//!
+//! A blocking command's handler validates its arguments and tries to serve immediately, exactly
+//! like its non-blocking variant. When there is nothing to serve it calls
+//!
+//! ```ignore
+//! let deadline = blocking::parse_timeout(&args[i], ctx.now_ms)?; // early, in Redis's order
+//! ...
+//! blocking::block(ctx, args, &keys, deadline, serve_fn);
+//! return Ok(()); // and writes no reply
+//! ```
+//!
+//! `block` copies the command's arguments, queues the client (FIFO) on every `(db, key)` it
+//! waits for, and records the deadline (0 = forever). The reactor sees that the client is
+//! blocked after the command and stops running its input.
+//!
+//! # How a write signals readiness
+//!
+//! Every command that can make a waited key servable (LPUSH/RPUSH/LINSERT/LSET… the push side
+//! of LMOVE, ZADD/ZINCRBY/ZUNIONSTORE…) calls [`signal_ready`]`(ctx, key)` after changing the
+//! key. It is a no-op unless some client waits on that key of the current database, so it is
+//! cheap to call unconditionally. (As a backstop for commands that create keys without
+//! signalling — RENAME, MOVE, COPY, SWAPDB, RESTORE — the cron marks every waited key that
+//! exists as ready, so such waiters are served within one cron tick.)
+//!
+//! # How serving re-runs the command
+//!
+//! After each command (and after timeouts, CLIENT UNBLOCK and the cron) the reactor calls
+//! [`process`]. For every ready key, in the order they were signalled, and for every client
+//! waiting on it in the order they blocked, the client's [`ServeFn`] runs with a `Ctx` whose
+//! caller is the blocked client and whose reply buffer is that client's output, given the stored
+//! arguments and the ready key. It returns:
+//! - `Ok(Served::Done)` after writing its reply: the client is unblocked;
+//! - `Ok(Served::NotReady)` when the key cannot serve it (gone, emptied, or of another type —
+//!   Redis 7.0 keeps such clients waiting): nothing written, the client keeps its place;
+//! - `Err(e)`: the error is its reply (BLMOVE onto a key of the wrong type) and it is unblocked.
+//!
+//! A serve function that writes (BLMOVE's push) signals readiness itself, and those keys are
+//! served in the same pass. Unblocked clients have their output queued for writing and their
+//! buffered input resumed by the reactor.
+//!
+//! Timeouts and `CLIENT UNBLOCK … TIMEOUT` reply `*-1` (Redis 7.0's null array for every
+//! list and sorted-set blocking command in RESP2); `CLIENT UNBLOCK … ERROR` replies
+//! `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::ops::Range;
+
+use hashbrown::HashMap;
+use slab::Slab;
+
+use super::conn::Conn;
+use super::state::Server;
+use crate::cmd::{CmdError, Ctx};
+use crate::resp::Args;
+use crate::store::Db;
+
+/// What a [`ServeFn`] achieved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Served {
+    /// The reply was written; unblock the client.
+    Done,
+    /// The key cannot serve this client now; it keeps waiting (nothing written).
+    NotReady,
+}
+
+/// Serves a blocked command from a ready key: `(ctx, the command's arguments, ready key)`.
+pub type ServeFn = fn(&mut Ctx, &Args, &[u8]) -> Result<Served, CmdError>;
+
+/// The reply of a timed-out blocking command in RESP2.
+pub const TIMEOUT_REPLY: &[u8] = b"*-1\r\n";
+
+/// The error CLIENT UNBLOCK … ERROR gives the blocked client.
+pub const UNBLOCKED_ERROR: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
+/// One blocked client's command.
+struct Blocked {
+    db: usize,
+    /// Distinct keys waited on.
+    keys: Vec<Vec<u8>>,
+    /// Unix ms after which it times out; 0 = never.
+    deadline_ms: i64,
+    /// The command's arguments, copied: `args_buf[ranges[i]]`.
+    args_buf: Vec<u8>,
+    ranges: Vec<Range<usize>>,
+    serve: ServeFn,
+}
+
+/// The registry of blocked clients (one per server).
+#[derive(Default)]
+pub struct Blocking {
+    /// Blocked clients by slab key.
+    clients: HashMap<usize, Blocked>,
+    /// Per database: waited key → slab keys of its waiters, in the order they blocked.
+    queues: Vec<HashMap<Vec<u8>, VecDeque<usize>>>,
+    /// Keys signalled since the last pass, in signal order, without repeats.
+    ready: Vec<(usize, Vec<u8>)>,
+    /// (deadline, slab key) of the clients with a timeout.
+    timeouts: BTreeSet<(i64, usize)>,
+    /// Replies for clients unblocked outside a serve (timeout, CLIENT UNBLOCK), to deliver.
+    outbox: Vec<(usize, Vec<u8>)>,
+    /// Clients unblocked by the last [`process`]: the reactor writes their output and resumes
+    /// their pipelined input.
+    pub resumed: Vec<usize>,
+}
+
+impl Blocking {
+    /// Number of blocked clients (INFO `blocked_clients`).
+    pub fn blocked_count(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Number of blocked clients with a timeout (INFO `clients_in_timeout_table`).
+    pub fn timeout_count(&self) -> usize {
+        self.timeouts.len()
+    }
+
+    /// Number of distinct keys clients wait on.
+    pub fn key_count(&self) -> usize {
+        self.queues.iter().map(HashMap::len).sum()
+    }
+
+    /// Whether the client under slab key `client` is blocked.
+    pub fn is_blocked(&self, client: usize) -> bool {
+        !self.clients.is_empty() && self.clients.contains_key(&client)
+    }
+
+    /// Whether [`process`] has anything to do.
+    pub fn has_work(&self) -> bool {
+        !self.ready.is_empty() || !self.outbox.is_empty()
+    }
+
+    /// The earliest deadline (unix ms) of a blocked client.
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.timeouts.first().map(|&(d, _)| d)
+    }
+
+    /// Marks `key` of database `db` ready if someone waits on it.
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.clients.is_empty() {
+            return;
+        }
+        let waited = self.queues.get(db).is_some_and(|q| q.contains_key(key));
+        if waited && !self.ready.iter().any(|(d, k)| *d == db && k == key) {
+            self.ready.push((db, key.to_vec()));
+        }
+    }
+
+    /// Marks every waited key that exists as ready (the cron's backstop for writes that do not
+    /// signal).
+    pub fn signal_existing(&mut self, dbs: &[Db]) {
+        if self.clients.is_empty() {
+            return;
+        }
+        let mut found = Vec::new();
+        for (db, queues) in self.queues.iter().enumerate() {
+            for key in queues.keys() {
+                if dbs.get(db).is_some_and(|d| d.find(key).is_some()) {
+                    found.push((db, key.clone()));
+                }
+            }
+        }
+        for (db, key) in found {
+            self.signal(db, &key);
+        }
+    }
+
+    fn register(&mut self, client: usize, blocked: Blocked) {
+        if self.queues.len() <= blocked.db {
+            self.queues.resize_with(blocked.db + 1, HashMap::new);
+        }
+        for key in &blocked.keys {
+            self.queues[blocked.db]
+                .entry(key.clone())
+                .or_default()
+                .push_back(client);
+        }
+        if blocked.deadline_ms != 0 {
+            self.timeouts.insert((blocked.deadline_ms, client));
+        }
+        self.clients.insert(client, blocked);
+    }
+
+    /// Takes `client` out of the waiting queues and the timeout table.
+    fn unregister(&mut self, client: usize, blocked: &Blocked) {
+        if let Some(queues) = self.queues.get_mut(blocked.db) {
+            for key in &blocked.keys {
+                if let Some(q) = queues.get_mut(key.as_slice()) {
+                    q.retain(|&c| c != client);
+                    if q.is_empty() {
+                        queues.remove(key.as_slice());
+                    }
+                }
+            }
+        }
+        if blocked.deadline_ms != 0 {
+            self.timeouts.remove(&(blocked.deadline_ms, client));
+        }
+    }
+
+    /// Forgets a client (it disconnected): no reply is sent anywhere.
+    pub fn remove_client(&mut self, client: usize) {
+        if let Some(blocked) = self.clients.remove(&client) {
+            self.unregister(client, &blocked);
+        }
+    }
+
+    /// Unblocks `client` with `reply` as its answer (delivered by the next [`process`]).
+    /// Returns false when it was not blocked.
+    pub fn unblock_with(&mut self, client: usize, reply: Vec<u8>) -> bool {
+        match self.clients.remove(&client) {
+            Some(blocked) => {
+                self.unregister(client, &blocked);
+                self.outbox.push((client, reply));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Times out every client whose deadline has passed (`deadline < now_ms`, as Redis);
+    /// their `*-1` replies are delivered by the next [`process`].
+    pub fn expire(&mut self, now_ms: i64) {
+        while let Some(&(deadline, client)) = self.timeouts.first() {
+            if deadline >= now_ms {
+                break;
+            }
+            self.unblock_with(client, TIMEOUT_REPLY.to_vec());
+        }
+    }
+}
+
+/// Blocks the calling client on `keys` until one is served, `deadline_ms` passes (0 = never),
+/// CLIENT UNBLOCK, or disconnection. The handler must then return `Ok(())` without replying.
+pub fn block(ctx: &mut Ctx, args: &Args, keys: &[&[u8]], deadline_ms: i64, serve: ServeFn) {
+    let mut args_buf = Vec::new();
+    let mut ranges = Vec::with_capacity(args.len());
+    for arg in args.iter() {
+        let start = args_buf.len();
+        args_buf.extend_from_slice(arg);
+        ranges.push(start..args_buf.len());
+    }
+    let mut distinct: Vec<Vec<u8>> = Vec::with_capacity(keys.len().min(64));
+    for key in keys {
+        if !distinct.iter().any(|k| k == key) {
+            distinct.push(key.to_vec());
+        }
+    }
+    let blocked = Blocked {
+        db: ctx.db_index(),
+        keys: distinct,
+        deadline_ms,
+        args_buf,
+        ranges,
+        serve,
+    };
+    let client = ctx.client_key;
+    ctx.srv.blocking.remove_client(client);
+    ctx.srv.blocking.register(client, blocked);
+}
+
+/// Signals that `key` (in the caller's database) may now serve blocked clients.
+pub fn signal_ready(ctx: &mut Ctx, key: &[u8]) {
+    let db = ctx.db_index();
+    ctx.srv.blocking.signal(db, key);
+}
+
+/// Parses a blocking command's timeout in seconds as Redis 7.0's
+/// `getTimeoutFromObjectOrReply(…, UNIT_SECONDS)`: a `long double`, times 1000, rounded up to
+/// whole milliseconds (`ceill`). Returns the absolute deadline in unix ms, or 0 for "block forever". (Redis
+/// 7.0 has no "timeout is out of range" check yet.)
+pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<i64, CmdError> {
+    let ld = crate::util::num::parse_long_double(arg)
+        .ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
+    let ms = ld_times_1000_ceil(&ld);
+    if ms < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    if ms == 0 {
+        return Ok(0);
+    }
+    // Redis 7.0 adds the clock with a wrapping add and files the (then negative) deadline as
+    // an unsigned key of its timeout table, so a client whose deadline overflows waits forever.
+    Ok(ms.checked_add(now_ms).unwrap_or(i64::MAX))
+}
+
+/// `(long long) ceill(v * 1000.0)` computed as C does with a `long double` `v`: the product
+/// rounded to the type's precision, rounded up to an integer, converted; out-of-range and
+/// non-finite results give `LLONG_MIN`, as x86's conversion does. On x86_64 Linux
+/// `long double` is the 80-bit x87 format (64-bit significand), decoded here exactly; elsewhere
+/// a double approximation is used.
+fn ld_times_1000_ceil(v: &crate::util::num::LongDouble) -> i64 {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    {
+        // SAFETY: `LongDouble` is a 16-byte `repr(C)` wrapper around the raw bytes of a C
+        // `long double`; reading them as a byte array is always valid.
+        let bytes: [u8; 16] = unsafe { std::mem::transmute_copy(v) };
+        let mut m = [0u8; 8];
+        m.copy_from_slice(&bytes[..8]);
+        let mantissa = u64::from_le_bytes(m);
+        let se = u16::from_le_bytes([bytes[8], bytes[9]]);
+        let negative = se & 0x8000 != 0;
+        let exp = (se & 0x7fff) as i64;
+        if exp == 0x7fff {
+            return i64::MIN; // inf / nan
+        }
+        if mantissa == 0 {
+            return 0;
+        }
+        // value = mantissa * 2^(exp - 16383 - 63), denormals using exp = 1.
+        let product = mantissa as u128 * 1000;
+        let mut e = exp.max(1) - 16383 - 63;
+        // Round the product to 64 significant bits, ties to even.
+        let bits = 128 - product.leading_zeros() as i64;
+        let mut q = product;
+        if bits > 64 {
+            let shift = (bits - 64) as u32;
+            let rem = product & ((1u128 << shift) - 1);
+            let half = 1u128 << (shift - 1);
+            q = product >> shift;
+            if rem > half || (rem == half && q & 1 == 1) {
+                q += 1;
+            }
+            e += shift as i64;
+            if q >> 64 != 0 {
+                q >>= 1;
+                e += 1;
+            }
+        }
+        // |q * 2^e| split into its integer part and whether a fraction remains.
+        let (whole, fraction): (u128, bool) = if e >= 0 {
+            if e >= 64 {
+                return i64::MIN;
+            }
+            (q << e, false)
+        } else if -e >= 128 {
+            (0, true)
+        } else {
+            let sh = (-e) as u32;
+            (q >> sh, q & ((1u128 << sh) - 1) != 0)
+        };
+        // Ceiling: up for positive values with a fraction, towards zero for negative ones.
+        let magnitude = if !negative && fraction {
+            whole + 1
+        } else {
+            whole
+        };
+        if negative {
+            if magnitude > 1u128 << 63 {
+                return i64::MIN;
+            }
+            (magnitude as i128).wrapping_neg() as i64
+        } else if magnitude > i64::MAX as u128 {
+            i64::MIN
+        } else {
+            magnitude as i64
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    {
+        let x = (v.to_f64() * 1000.0).ceil();
+        if x.is_finite() && x >= -9.223_372_036_854_776e18 && x < 9.223_372_036_854_776e18 {
+            x as i64
+        } else {
+            i64::MIN
+        }
+    }
+}
+
+/// Serves ready keys and delivers pending timeout / CLIENT UNBLOCK replies. Clients that were
+/// unblocked are appended to `srv.blocking.resumed`, for the reactor to flush and resume.
+pub fn process(srv: &mut Server, conns: &mut Slab<Conn>, now_ms: i64) {
+    loop {
+        let ready = std::mem::take(&mut srv.blocking.ready);
+        if ready.is_empty() {
+            break;
+        }
+        for (db, key) in ready {
+            serve_key(srv, conns, db, &key, now_ms);
+        }
+    }
+    for (client, reply) in std::mem::take(&mut srv.blocking.outbox) {
+        if let Some(conn) = conns.get_mut(client) {
+            conn.out.raw(&reply);
+            srv.blocking.resumed.push(client);
+        }
+    }
+}
+
+/// Serves the clients waiting on `key` of `db`, in the order they blocked.
+fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], now_ms: i64) {
+    let waiters: Vec<usize> = match srv.blocking.queues.get(db).and_then(|q| q.get(key)) {
+        Some(q) => q.iter().copied().collect(),
+        None => return,
+    };
+    for client in waiters {
+        if srv.dbs.get(db).is_none_or(|d| d.find(key).is_none()) {
+            // Emptied (and so deleted) or never there: the rest keep waiting.
+            break;
+        }
+        if srv.clients.get(client).is_none_or(|c| c.killed) {
+            continue;
+        }
+        let Some(conn) = conns.get_mut(client) else {
+            continue;
+        };
+        // Take the record out while its serve function runs against the server.
+        let Some(blocked) = srv.blocking.clients.remove(&client) else {
+            continue;
+        };
+        let args = Args::new(&blocked.args_buf, &blocked.ranges);
+        let clock = srv.lru_clock();
+        let mut ctx = Ctx {
+            srv: &mut *srv,
+            client_key: client,
+            out: &mut conn.out,
+            now_ms,
+            clock,
+        };
+        let result = (blocked.serve)(&mut ctx, &args, key);
+        match result {
+            Ok(Served::NotReady) => {
+                srv.blocking.clients.insert(client, blocked);
+            }
+            Ok(Served::Done) => {
+                srv.blocking.unregister(client, &blocked);
+                srv.blocking.resumed.push(client);
+            }
+            Err(e) => {
+                let text = e.text();
+                srv.count_error(&text);
+                conn.out.error(&text);
+                srv.blocking.unregister(client, &blocked);
+                srv.blocking.resumed.push(client);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::num::parse_long_double;
+
+    fn ms(s: &str) -> i64 {
+        ld_times_1000_ceil(&parse_long_double(s.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn timeouts_round_up_like_long_double_arithmetic() {
+        assert_eq!(ms("0"), 0);
+        assert_eq!(ms("-0"), 0);
+        assert_eq!(ms("1"), 1000);
+        assert_eq!(ms("0.1"), 100);
+        assert_eq!(ms("1.5"), 1500);
+        // 0.001L * 1000 is just below 1; ceill makes it 1 ms.
+        assert_eq!(ms("0.001"), 1);
+        assert_eq!(ms("0.002"), 2);
+        assert_eq!(ms("0.0001"), 1);
+        // Redis blocks forever on these (the product rounds up to -0), but not on -0.002.
+        assert_eq!(ms("-0.001"), 0);
+        assert_eq!(ms("-0.0009"), 0);
+        assert_eq!(ms("-0.002"), -1);
+        assert_eq!(ms("inf"), i64::MIN);
+        assert_eq!(ms("-inf"), i64::MIN);
+        assert_eq!(ms("1e30"), i64::MIN);
+        assert_eq!(ms("9.2e15"), 9_200_000_000_000_000_000);
+        assert_eq!(ms("0x10"), 16000);
+        assert_eq!(ms("1e-400"), 1);
+        assert_eq!(ms("-1e-400"), 0);
+    }
+
+    #[test]
+    fn parse_timeout_errors() {
+        let now = 1_700_000_000_000;
+        assert_eq!(parse_timeout(b"0", now), Ok(0));
+        assert_eq!(parse_timeout(b"0.5", now), Ok(now + 500));
+        let neg = CmdError::err("timeout is negative");
+        assert_eq!(parse_timeout(b"-1", now), Err(neg.clone()));
+        assert_eq!(parse_timeout(b"inf", now), Err(neg));
+        let bad = CmdError::err("timeout is not a float or out of range");
+        assert_eq!(parse_timeout(b"abc", now), Err(bad.clone()));
+        assert_eq!(parse_timeout(b"", now), Err(bad.clone()));
+        assert_eq!(parse_timeout(b" 1", now), Err(bad.clone()));
+        assert_eq!(parse_timeout(b"nan", now), Err(bad));
+        assert_eq!(parse_timeout(b"9223372036854775", now), Ok(i64::MAX));
+    }
+}
