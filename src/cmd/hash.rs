@@ -1,0 +1,709 @@
+//! Hash commands: HSET/HMSET/HSETNX, HGET/HMGET, HDEL, HLEN/HSTRLEN/HEXISTS,
+//! HGETALL/HKEYS/HVALS, HINCRBY/HINCRBYFLOAT, HRANDFIELD and HSCAN. Behaviour, replies and
+//! errors follow Redis 7.0's `t_hash.c` (and `db.c`'s `scanGenericCommand` for HSCAN).
+//!
+//! The value type and its two encodings live in `store/hash.rs`; the conversion thresholds
+//! are read from the configuration at every write, as Redis reads `server.hash_max_*`.
+
+use super::table::{flags::*, Command, Group, Handler, KeySpec};
+use super::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::resp::{Args, Reply};
+use crate::store::hash::{Elem, Hash, Limits};
+use crate::store::{Db, SmallBytes, Value};
+use crate::util::glob::glob_match;
+use crate::util::num::{parse_i64, parse_long_double, LongDouble, HINCRBYFLOAT_INF_INCR_ERROR};
+
+/// A hash command entry (all commands here belong to the hash group).
+#[allow(clippy::too_many_arguments)]
+const fn cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    summary: &'static str,
+    since: &'static str,
+    complexity: &'static str,
+    handler: Handler,
+) -> Command {
+    Command {
+        name,
+        arity,
+        flags,
+        keys: KeySpec::ONE,
+        group: Group::Hash,
+        summary,
+        since,
+        complexity,
+        handler,
+        subcommands: &[],
+    }
+}
+
+const ON: &str = "O(N) where N is the size of the hash.";
+
+pub static COMMANDS: &[Command] = &[
+    cmd(
+        "hset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        "Set the string value of a hash field",
+        "2.0.0",
+        "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the \
+command is called with multiple field/value pairs.",
+        hset,
+    ),
+    cmd(
+        "hsetnx",
+        4,
+        WRITE | DENYOOM | FAST,
+        "Set the value of a hash field, only if the field does not exist",
+        "2.0.0",
+        "O(1)",
+        hsetnx,
+    ),
+    cmd(
+        "hget",
+        3,
+        READONLY | FAST,
+        "Get the value of a hash field",
+        "2.0.0",
+        "O(1)",
+        hget,
+    ),
+    cmd(
+        "hmget",
+        -3,
+        READONLY | FAST,
+        "Get the values of all the given hash fields",
+        "2.0.0",
+        "O(N) where N is the number of fields being requested.",
+        hmget,
+    ),
+    cmd(
+        "hmset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        "Set multiple hash fields to multiple values",
+        "2.0.0",
+        "O(N) where N is the number of fields being set.",
+        hmset,
+    ),
+    cmd(
+        "hdel",
+        -3,
+        WRITE | FAST,
+        "Delete one or more hash fields",
+        "2.0.0",
+        "O(N) where N is the number of fields to be removed.",
+        hdel,
+    ),
+    cmd(
+        "hgetall",
+        2,
+        READONLY,
+        "Get all the fields and values in a hash",
+        "2.0.0",
+        ON,
+        hgetall,
+    ),
+    cmd(
+        "hkeys",
+        2,
+        READONLY,
+        "Get all the fields in a hash",
+        "2.0.0",
+        ON,
+        hkeys,
+    ),
+    cmd(
+        "hvals",
+        2,
+        READONLY,
+        "Get all the values in a hash",
+        "2.0.0",
+        ON,
+        hvals,
+    ),
+    cmd(
+        "hlen",
+        2,
+        READONLY | FAST,
+        "Get the number of fields in a hash",
+        "2.0.0",
+        "O(1)",
+        hlen,
+    ),
+    cmd(
+        "hexists",
+        3,
+        READONLY | FAST,
+        "Determine if a hash field exists",
+        "2.0.0",
+        "O(1)",
+        hexists,
+    ),
+    cmd(
+        "hincrby",
+        4,
+        WRITE | DENYOOM | FAST,
+        "Increment the integer value of a hash field by the given number",
+        "2.0.0",
+        "O(1)",
+        hincrby,
+    ),
+    cmd(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST,
+        "Increment the float value of a hash field by the given amount",
+        "2.6.0",
+        "O(1)",
+        hincrbyfloat,
+    ),
+    cmd(
+        "hstrlen",
+        3,
+        READONLY | FAST,
+        "Get the length of the value of a hash field",
+        "3.2.0",
+        "O(1)",
+        hstrlen,
+    ),
+    cmd(
+        "hrandfield",
+        -2,
+        READONLY,
+        "Get one or multiple random fields from a hash",
+        "6.2.0",
+        "O(N) where N is the number of fields returned",
+        hrandfield,
+    ),
+    cmd(
+        "hscan",
+        -3,
+        READONLY,
+        "Incrementally iterate hash fields and associated values",
+        "2.8.0",
+        "O(1) for every call. O(N) for a complete iteration, including enough command calls \
+for the cursor to return back to 0. N is the number of elements inside the collection..",
+        hscan,
+    ),
+];
+
+// ------------------------------------------------------------------------------ helpers
+
+/// The conversion thresholds currently configured.
+fn limits(ctx: &Ctx) -> Limits {
+    Limits {
+        max_entries: ctx.srv.config.hash_max_listpack_entries as u64,
+        max_value: ctx.srv.config.hash_max_listpack_value as u64,
+    }
+}
+
+fn hash_ref(db: &Db, slot: u32) -> Option<&Hash> {
+    match db.entry(slot).map(|e| &e.value) {
+        Some(Value::Hash(h)) => Some(h),
+        _ => None,
+    }
+}
+
+fn hash_mut(db: &mut Db, slot: u32) -> Option<&mut Hash> {
+    match db.entry_mut(slot).map(|e| &mut e.value) {
+        Some(Value::Hash(h)) => Some(h),
+        _ => None,
+    }
+}
+
+/// Checks that the key at `slot` (if any) holds a hash.
+fn check_hash(ctx: &mut Ctx, slot: Option<u32>) -> Result<Option<u32>, CmdError> {
+    match slot {
+        Some(s) if hash_ref(ctx.db(), s).is_none() => Err(CmdError::WrongType),
+        _ => Ok(slot),
+    }
+}
+
+/// Looks `key` up for a read: its slot if it holds a hash, None if missing, WRONGTYPE else.
+fn read_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
+    let slot = ctx.lookup_read(key);
+    check_hash(ctx, slot)
+}
+
+/// Looks `key` up for a write: its slot if it holds a hash, None if missing, WRONGTYPE else.
+fn write_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
+    let slot = ctx.lookup_write(key);
+    check_hash(ctx, slot)
+}
+
+/// The slot of the hash at `key`, creating an empty one if missing (Redis's
+/// `hashTypeLookupWriteOrCreate`); the caller adds a field right away.
+fn slot_or_create(ctx: &mut Ctx, key: &[u8], slot: Option<u32>) -> u32 {
+    match slot {
+        Some(s) => s,
+        None => {
+            let clock = ctx.clock;
+            ctx.db()
+                .insert_new(SmallBytes::new(key), Value::Hash(Hash::new()), clock)
+        }
+    }
+}
+
+fn bulk_elem(out: &mut Reply, e: Elem<'_>) {
+    match e {
+        Elem::Str(s) => out.bulk(s),
+        Elem::Int(n) => out.bulk_int(n),
+    }
+}
+
+// ----------------------------------------------------------------------------- commands
+
+fn hset(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    hset_generic(ctx, args, "hset")?;
+    Ok(())
+}
+
+fn hmset(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    hset_generic(ctx, args, "hmset")?;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// HSET / HMSET: sets every pair; replies with the number of new fields for HSET.
+fn hset_generic(ctx: &mut Ctx, args: &Args, name: &str) -> CmdResult {
+    if args.len() % 2 == 1 {
+        return Err(CmdError::err(format!(
+            "wrong number of arguments for '{name}' command"
+        )));
+    }
+    let key = &args[1];
+    let slot = write_slot(ctx, key)?;
+    let lim = limits(ctx);
+    let slot = slot_or_create(ctx, key, slot);
+    let Some(h) = hash_mut(ctx.db(), slot) else {
+        return Err(CmdError::WrongType);
+    };
+    h.try_conversion(args.iter().skip(2).map(|a| a.len()), lim);
+    let mut created = 0;
+    let mut i = 2;
+    while i + 1 < args.len() {
+        if h.insert(&args[i], &args[i + 1], lim) {
+            created += 1;
+        }
+        i += 2;
+    }
+    if name == "hset" {
+        ctx.out.int(created);
+    }
+    Ok(())
+}
+
+fn hsetnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let (key, field, value) = (&args[1], &args[2], &args[3]);
+    let slot = write_slot(ctx, key)?;
+    let lim = limits(ctx);
+    if let Some(s) = slot {
+        if hash_ref(ctx.db(), s).is_some_and(|h| h.contains(field)) {
+            ctx.out.int(0);
+            return Ok(());
+        }
+    }
+    let slot = slot_or_create(ctx, key, slot);
+    if let Some(h) = hash_mut(ctx.db(), slot) {
+        h.try_conversion([field.len(), value.len()].into_iter(), lim);
+        h.insert(field, value, lim);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn hget(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let slot = read_slot(ctx, &args[1])?;
+    let (db, out) = ctx.db_out();
+    match slot
+        .and_then(|s| hash_ref(db, s))
+        .and_then(|h| h.get(&args[2]))
+    {
+        Some(e) => bulk_elem(out, e),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+fn hmget(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let slot = read_slot(ctx, &args[1])?;
+    let (db, out) = ctx.db_out();
+    let h = slot.and_then(|s| hash_ref(db, s));
+    out.array(args.len() - 2);
+    for field in args.iter().skip(2) {
+        match h.and_then(|h| h.get(field)) {
+            Some(e) => bulk_elem(out, e),
+            None => out.null(),
+        }
+    }
+    Ok(())
+}
+
+fn hdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let Some(slot) = write_slot(ctx, &args[1])? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let db = ctx.db();
+    let mut deleted = 0;
+    let mut now_empty = false;
+    if let Some(h) = hash_mut(db, slot) {
+        for field in args.iter().skip(2) {
+            if h.remove(field) {
+                deleted += 1;
+                if h.is_empty() {
+                    now_empty = true;
+                    break;
+                }
+            }
+        }
+    }
+    if now_empty {
+        db.remove_slot(slot);
+    }
+    ctx.out.int(deleted);
+    Ok(())
+}
+
+fn hlen(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let slot = read_slot(ctx, &args[1])?;
+    let db = ctx.db();
+    let n = slot.and_then(|s| hash_ref(db, s)).map_or(0, |h| h.len());
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn hstrlen(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let slot = read_slot(ctx, &args[1])?;
+    let db = ctx.db();
+    let n = slot
+        .and_then(|s| hash_ref(db, s))
+        .and_then(|h| h.get(&args[2]))
+        .map_or(0, |e| e.len());
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn hexists(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let slot = read_slot(ctx, &args[1])?;
+    let db = ctx.db();
+    let found = slot
+        .and_then(|s| hash_ref(db, s))
+        .is_some_and(|h| h.contains(&args[2]));
+    ctx.out.int(found as i64);
+    Ok(())
+}
+
+/// What HGETALL, HKEYS and HVALS send of each pair.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Both,
+    Fields,
+    Values,
+}
+
+fn getall_generic(ctx: &mut Ctx, args: &Args, part: Part) -> CmdResult {
+    let slot = read_slot(ctx, &args[1])?;
+    let (db, out) = ctx.db_out();
+    let Some(h) = slot.and_then(|s| hash_ref(db, s)) else {
+        out.array(0);
+        return Ok(());
+    };
+    let per = if part == Part::Both { 2 } else { 1 };
+    out.array(h.len() * per);
+    for (f, v) in h.iter() {
+        if part != Part::Values {
+            bulk_elem(out, f);
+        }
+        if part != Part::Fields {
+            bulk_elem(out, v);
+        }
+    }
+    Ok(())
+}
+
+fn hgetall(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    getall_generic(ctx, args, Part::Both)
+}
+
+fn hkeys(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    getall_generic(ctx, args, Part::Fields)
+}
+
+fn hvals(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    getall_generic(ctx, args, Part::Values)
+}
+
+fn hincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let (key, field) = (&args[1], &args[2]);
+    let incr = arg_i64(&args[3])?;
+    let slot = write_slot(ctx, key)?;
+    let current = match slot
+        .and_then(|s| hash_ref(ctx.db(), s))
+        .and_then(|h| h.get(field))
+    {
+        None => 0,
+        Some(Elem::Int(n)) => n,
+        Some(Elem::Str(s)) => {
+            parse_i64(s).ok_or_else(|| CmdError::err("hash value is not an integer"))?
+        }
+    };
+    let value = current.checked_add(incr).ok_or(CmdError::Overflow)?;
+    let lim = limits(ctx);
+    let slot = slot_or_create(ctx, key, slot);
+    if let Some(h) = hash_mut(ctx.db(), slot) {
+        h.insert(field, itoa::Buffer::new().format(value).as_bytes(), lim);
+    }
+    ctx.out.int(value);
+    Ok(())
+}
+
+fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let (key, field) = (&args[1], &args[2]);
+    let incr = parse_long_double(&args[3]).ok_or(CmdError::NotFloat)?;
+    if !incr.is_finite() {
+        return Err(HINCRBYFLOAT_INF_INCR_ERROR.into());
+    }
+    let slot = write_slot(ctx, key)?;
+    let current = match slot
+        .and_then(|s| hash_ref(ctx.db(), s))
+        .and_then(|h| h.get(field))
+    {
+        None => LongDouble::zero(),
+        Some(Elem::Int(n)) => LongDouble::from_i64(n),
+        Some(Elem::Str(s)) => {
+            parse_long_double(s).ok_or_else(|| CmdError::err("hash value is not a float"))?
+        }
+    };
+    let sum = current.add(&incr);
+    if !sum.is_finite() {
+        return Err(CmdError::err("increment would produce NaN or Infinity"));
+    }
+    let text = sum.to_human_vec();
+    let lim = limits(ctx);
+    let slot = slot_or_create(ctx, key, slot);
+    if let Some(h) = hash_mut(ctx.db(), slot) {
+        h.insert(field, &text, lim);
+    }
+    ctx.out.bulk(&text);
+    Ok(())
+}
+
+/// HRANDFIELD key [count [WITHVALUES]], as Redis 7.0's `hrandfieldCommand`.
+fn hrandfield(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() >= 3 {
+        let count = arg_i64(&args[2])?;
+        if count == i64::MIN {
+            return Err(CmdError::err(format!(
+                "value is out of range, value must between {} and {}",
+                -i64::MAX,
+                i64::MAX
+            )));
+        }
+        let withvalues = match args.len() {
+            3 => false,
+            4 if args[3].eq_ignore_ascii_case(b"withvalues") => true,
+            _ => return Err(CmdError::Syntax),
+        };
+        if withvalues && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
+            return Err(CmdError::err("value is out of range"));
+        }
+        return hrandfield_count(ctx, &args[1], count, withvalues);
+    }
+    let slot = read_slot(ctx, &args[1])?;
+    let r = ctx.random();
+    let (db, out) = ctx.db_out();
+    match slot.and_then(|s| hash_ref(db, s)) {
+        Some(h) if !h.is_empty() => {
+            let refs = h.pair_refs();
+            let (f, _) = refs.get((r % refs.len() as u64) as usize);
+            bulk_elem(out, f);
+        }
+        _ => out.null(),
+    }
+    Ok(())
+}
+
+fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> CmdResult {
+    let slot = read_slot(ctx, key)?;
+    let mut rng = Rng(ctx.random() | 1);
+    let (db, out) = ctx.db_out();
+    let Some(h) = slot.and_then(|s| hash_ref(db, s)) else {
+        out.array(0);
+        return Ok(());
+    };
+    let per = if withvalues { 2 } else { 1 };
+    let refs = h.pair_refs();
+    let size = refs.len();
+    let emit = |out: &mut Reply, i: usize| {
+        let (f, v) = refs.get(i);
+        bulk_elem(out, f);
+        if withvalues {
+            bulk_elem(out, v);
+        }
+    };
+    if count == 0 || size == 0 {
+        out.array(0);
+        return Ok(());
+    }
+    // Negative: `-count` picks with repetition (|count| fits: i64::MIN was refused).
+    if count < 0 || count == 1 {
+        let n = count.unsigned_abs();
+        // Within range: WITHVALUES counts were limited to ±i64::MAX / 2.
+        out.array((n as usize).saturating_mul(per));
+        for _ in 0..n {
+            let i = (rng.next() % size as u64) as usize;
+            emit(out, i);
+        }
+        return Ok(());
+    }
+    let count = count as u64;
+    if count >= size as u64 {
+        // The whole hash, in its order.
+        out.array(size * per);
+        for i in 0..size {
+            emit(out, i);
+        }
+        return Ok(());
+    }
+    // Distinct picks: a partial Fisher-Yates shuffle of the indices (count < size, so the
+    // index vector is bounded by the hash itself).
+    let count = count as usize;
+    let mut order: Vec<u32> = (0..size as u32).collect();
+    for i in 0..count {
+        let j = i + (rng.next() % (size - i) as u64) as usize;
+        order.swap(i, j);
+    }
+    out.array(count * per);
+    for &i in &order[..count] {
+        emit(out, i as usize);
+    }
+    Ok(())
+}
+
+/// xorshift64*, seeded from the server's generator, for picking many random fields while
+/// the hash is borrowed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+/// Parses a SCAN cursor as Redis 7.0's `parseScanCursorOrReply` (`strtoul`): optional sign,
+/// decimal digits, nothing else; `-n` wraps modulo 2^64; the empty string is 0.
+fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let invalid = || CmdError::err("invalid cursor");
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if negative { n.wrapping_neg() } else { n })
+}
+
+/// HSCAN key cursor [MATCH pattern] [COUNT count].
+fn hscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let cursor = parse_cursor(&args[2])?;
+    let Some(slot) = read_slot(ctx, &args[1])? else {
+        ctx.out.raw(b"*2\r\n$1\r\n0\r\n*0\r\n");
+        return Ok(());
+    };
+    let mut count: u64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut i = 3;
+    while i < args.len() {
+        let opt = &args[i];
+        let has_value = i + 1 < args.len();
+        if has_value && opt.eq_ignore_ascii_case(b"count") {
+            let n = arg_i64(&args[i + 1])?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            count = n as u64;
+        } else if has_value && opt.eq_ignore_ascii_case(b"match") {
+            let p = &args[i + 1];
+            pattern = (p != b"*").then_some(p);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    let (db, out) = ctx.db_out();
+    let Some(h) = hash_ref(db, slot) else {
+        return Err(CmdError::WrongType);
+    };
+    // Gather (field, value) pairs as Redis does: a listpack whole, a table bucket by bucket
+    // until COUNT list entries (fields and values both count) or 10 x COUNT steps.
+    let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut collect = |f: Elem<'_>, v: Elem<'_>| {
+        let keep = pattern.is_none_or(|p| {
+            let mut a = itoa::Buffer::new();
+            glob_match(p, f.bytes(&mut a), false)
+        });
+        if keep {
+            found.push((f.to_vec(), v.to_vec()));
+        }
+    };
+    let mut next = cursor;
+    match h {
+        Hash::Listpack(_) => next = h.scan_step(0, &mut collect),
+        Hash::Table(_) => {
+            let mut steps_left = count.saturating_mul(10);
+            let mut gathered = 0u64;
+            loop {
+                next = h.scan_step(next, |f, v| {
+                    gathered += 2;
+                    collect(f, v)
+                });
+                if next == 0 || steps_left == 0 || gathered >= count {
+                    break;
+                }
+                steps_left -= 1;
+            }
+        }
+    }
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(next).as_bytes());
+    out.array(found.len() * 2);
+    for (f, v) in &found {
+        out.bulk(f);
+        out.bulk(v);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_parses_like_strtoul() {
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"+5"), Ok(5));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        for bad in [&b"x"[..], b"-", b" 1", b"1 ", b"18446744073709551616"] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+}
