@@ -18,8 +18,10 @@ pub enum Value {
     /// A string that has been modified in place (`raw`); boxed so `Value` stays three words.
     Raw(Box<Vec<u8>>),
     List(Box<List>),
-    Hash(Box<Hash>),
-    Set(Box<Set>),
+    /// Held inline: a `Hash` is 16 bytes (a listpack buffer or a boxed hashtable).
+    Hash(Hash),
+    /// Held inline: a `Set` is 16 bytes (an intset handle or a boxed hashtable).
+    Set(Set),
     ZSet(Box<ZSet>),
 }
 
@@ -115,8 +117,8 @@ impl Value {
             Value::Str(s) => s.heap_size(),
             Value::Raw(v) => std::mem::size_of::<Vec<u8>>() + v.capacity(),
             Value::List(l) => std::mem::size_of::<List>() + l.heap_size(),
-            Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_size(),
-            Value::Set(s) => std::mem::size_of::<Set>() + s.heap_size(),
+            Value::Hash(h) => h.heap_size(),
+            Value::Set(s) => s.heap_size(),
             Value::ZSet(z) => std::mem::size_of::<ZSet>() + z.heap_size(),
         }
     }
