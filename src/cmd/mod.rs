@@ -34,6 +34,9 @@ pub enum CmdError {
     Overflow,
     /// The full error text, starting with its code (`ERR …`).
     Msg(Cow<'static, str>),
+    /// A full error text that echoes client bytes verbatim (not necessarily UTF-8), as
+    /// Redis's unknown-command errors do.
+    Bytes(Vec<u8>),
 }
 
 impl CmdError {
@@ -47,6 +50,18 @@ impl CmdError {
             CmdError::Syntax => "ERR syntax error".into(),
             CmdError::Overflow => "ERR increment or decrement would overflow".into(),
             CmdError::Msg(m) => m.clone(),
+            CmdError::Bytes(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
+        }
+    }
+
+    /// The exact bytes of the error line (without `-` and CRLF).
+    pub fn bytes(&self) -> Cow<'static, [u8]> {
+        match self {
+            CmdError::Bytes(b) => Cow::Owned(b.clone()),
+            other => match other.text() {
+                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            },
         }
     }
 
@@ -161,8 +176,13 @@ pub fn arg_i64(arg: &[u8]) -> Result<i64, CmdError> {
 
 /// Redis's `%.128s` of an argument inside an error message (C-string semantics: stops at NUL).
 pub fn quote_arg(arg: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(quote_arg_bytes(arg, max)).into_owned()
+}
+
+/// The bytes `%.<max>s` prints of `arg`: up to the first NUL, at most `max` bytes.
+pub fn quote_arg_bytes(arg: &[u8], max: usize) -> &[u8] {
     let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
-    String::from_utf8_lossy(&arg[..end]).into_owned()
+    &arg[..end]
 }
 
 /// Resolves a request to a command (or subcommand), or the error Redis gives for it.
@@ -175,32 +195,33 @@ pub fn resolve(args: &Args) -> Result<CommandId, CmdError> {
     let cmd = reg.command(id);
     if !cmd.subcommands.is_empty() && args.len() >= 2 {
         return reg.lookup_sub(id, args.get(1)).ok_or_else(|| {
-            CmdError::err(format!(
-                "unknown subcommand '{}'. Try {} HELP.",
-                quote_arg(args.get(1), 128),
-                quote_arg(name, usize::MAX).to_uppercase()
-            ))
+            let mut text = b"ERR unknown subcommand '".to_vec();
+            text.extend_from_slice(quote_arg_bytes(args.get(1), 128));
+            text.extend_from_slice(b"'. Try ");
+            text.extend(quote_arg_bytes(name, usize::MAX).to_ascii_uppercase());
+            text.extend_from_slice(b" HELP.");
+            CmdError::Bytes(text)
         });
     }
     Ok(id)
 }
 
 fn unknown_command(args: &Args) -> CmdError {
-    let mut listed = String::new();
+    let mut listed = Vec::new();
     for arg in args.iter().skip(1) {
         if listed.len() >= 128 {
             break;
         }
         let room = 128 - listed.len();
-        listed.push('\'');
-        listed.push_str(&quote_arg(arg, room));
-        listed.push_str("' ");
+        listed.push(b'\'');
+        listed.extend_from_slice(quote_arg_bytes(arg, room));
+        listed.extend_from_slice(b"' ");
     }
-    CmdError::err(format!(
-        "unknown command '{}', with args beginning with: {}",
-        quote_arg(args.get(0), 128),
-        listed
-    ))
+    let mut text = b"ERR unknown command '".to_vec();
+    text.extend_from_slice(quote_arg_bytes(args.get(0), 128));
+    text.extend_from_slice(b"', with args beginning with: ");
+    text.extend_from_slice(&listed);
+    CmdError::Bytes(text)
 }
 
 /// Checks arity the way Redis does: N exactly, or -N at least.
@@ -216,9 +237,9 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply, now_ms: i64) {
     let result = resolve(args).and_then(|id| run(srv, client_key, id, args, out, now_ms));
     if let Err(e) = result {
-        let text = e.text();
-        srv.count_error(&text);
-        out.error(&text);
+        let text = e.bytes();
+        srv.count_error(&String::from_utf8_lossy(&text));
+        out.error_bytes(&text);
     }
 }
 

@@ -42,9 +42,14 @@ impl Reply {
     /// `-text`: `text` starts with its code (`ERR`, `WRONGTYPE` ...). CR and LF are replaced
     /// by spaces so that text echoed from a client cannot break the protocol.
     pub fn error(&mut self, text: &str) {
+        self.error_bytes(text.as_bytes());
+    }
+
+    /// [`Reply::error`] for a text that may echo non-UTF-8 client bytes.
+    pub fn error_bytes(&mut self, text: &[u8]) {
         self.buf.push(b'-');
         self.buf
-            .extend(text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+            .extend(text.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
         self.buf.extend_from_slice(b"\r\n");
     }
 
