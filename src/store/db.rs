@@ -117,7 +117,11 @@ impl Db {
 
     /// Slot index of `key`, ignoring expiry.
     pub fn find(&self, key: &[u8]) -> Option<u32> {
-        let h = self.hash32(key);
+        self.find_hashed(key, self.hash32(key))
+    }
+
+    /// [`Db::find`] with the key's 32-bit hash already computed.
+    fn find_hashed(&self, key: &[u8], h: u64) -> Option<u32> {
         let slots = &self.slots;
         let matches = |&v: &u64| {
             v >> 32 == h
@@ -208,7 +212,9 @@ impl Db {
     /// Stores `value` under `key`. An existing key keeps its slot; its TTL is dropped unless
     /// `keep_ttl`. Returns the slot.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool, clock: u32) -> u32 {
-        if let Some(slot) = self.find(key) {
+        // Hash once for both the probe and the insert.
+        let h = self.hash32(key);
+        if let Some(slot) = self.find_hashed(key, h) {
             if !keep_ttl {
                 self.clear_expire(slot);
             }
@@ -218,12 +224,16 @@ impl Db {
             }
             return slot;
         }
-        self.insert_new(SmallBytes::new(key), value, clock)
+        self.insert_hashed(SmallBytes::new(key), h, value, clock)
     }
 
     /// Inserts a key known to be absent.
     pub fn insert_new(&mut self, key: SmallBytes, value: Value, clock: u32) -> u32 {
         let h = self.hash32(&key);
+        self.insert_hashed(key, h, value, clock)
+    }
+
+    fn insert_hashed(&mut self, key: SmallBytes, h: u64, value: Value, clock: u32) -> u32 {
         let entry = Entry {
             key,
             value,
