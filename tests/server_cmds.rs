@@ -1,31 +1,18 @@
 //! Server-family commands against the real binary: INFO, COMMAND, CONFIG, FLUSHALL/FLUSHDB,
 //! DBSIZE, TIME, LASTSAVE, DEBUG, and redis-cli talking to ferrodis.
 //!
-//! Starts `target/release/ferrodis --port 0` (running `cargo build --release` first, which is
-//! quick when it is up to date) and reads the port from its "Ready to accept connections" line.
+//! Starts the ferrodis binary cargo built for the test run with `--port 0` and reads the port
+//! from its "Ready to accept connections" line.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The release binary, built once per test run.
+/// The binary cargo built for this test run.
 fn binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--bin", "ferrodis"])
-            .current_dir(&root)
-            .status()
-            .expect("run cargo build --release");
-        assert!(status.success(), "cargo build --release failed");
-        root.join("target/release/ferrodis")
-    })
-    .clone()
+    PathBuf::from(env!("CARGO_BIN_EXE_ferrodis"))
 }
 
 /// A running server, killed when dropped.
