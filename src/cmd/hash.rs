@@ -551,6 +551,13 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
     // Negative: `-count` picks with repetition (|count| fits: i64::MIN was refused).
     if count < 0 || count == 1 {
         let n = count.unsigned_abs();
+        // Redis would build an unbounded reply here; ferrodis refuses rather than exhaust memory.
+        if n > super::set::MAX_REPEATED_PICKS {
+            return Err(CmdError::err(format!(
+                "HRANDFIELD count is too large: at most {} repeated fields can be returned",
+                super::set::MAX_REPEATED_PICKS
+            )));
+        }
         // Within range: WITHVALUES counts were limited to ±i64::MAX / 2.
         out.array((n as usize).saturating_mul(per));
         for _ in 0..n {
