@@ -229,6 +229,10 @@ impl Command {
 pub static FAMILIES: &[&[Command]] = &[
     super::string::COMMANDS,
     super::keys::COMMANDS,
+    super::hash::COMMANDS,
+    super::list::COMMANDS,
+    super::set::COMMANDS,
+    super::zset::COMMANDS,
     super::expire::COMMANDS,
     super::conn::COMMANDS,
     super::server::COMMANDS,

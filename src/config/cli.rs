@@ -109,6 +109,34 @@ pub struct CliArgs {
     #[argh(option)]
     pub enable_protected_configs: Option<String>,
 
+    /// largest set kept as an intset (default 512)
+    #[argh(option)]
+    pub set_max_intset_entries: Option<String>,
+
+    /// list node size: -1..-5 = 4..64 KiB, positive = entries (default -2)
+    #[argh(option)]
+    pub list_max_listpack_size: Option<String>,
+
+    /// accepted only; list nodes are never compressed (default 0)
+    #[argh(option)]
+    pub list_compress_depth: Option<String>,
+
+    /// largest sorted set kept as a listpack (default 128)
+    #[argh(option)]
+    pub zset_max_listpack_entries: Option<String>,
+
+    /// longest sorted set member kept in a listpack (default 64)
+    #[argh(option)]
+    pub zset_max_listpack_value: Option<String>,
+
+    /// hashes with more fields leave listpack (default 512)
+    #[argh(option)]
+    pub hash_max_listpack_entries: Option<String>,
+
+    /// hashes with a longer field/value leave listpack (default 64)
+    #[argh(option)]
+    pub hash_max_listpack_value: Option<String>,
+
     /// memory limit in bytes, 0 = none (default 0)
     #[argh(option)]
     pub maxmemory: Option<String>,
@@ -168,6 +196,13 @@ impl CliArgs {
             "save" => &self.save,
             "lazyfree-lazy-user-flush" => &self.lazyfree_lazy_user_flush,
             "enable-protected-configs" => &self.enable_protected_configs,
+            "set-max-intset-entries" => &self.set_max_intset_entries,
+            "list-max-listpack-size" => &self.list_max_listpack_size,
+            "list-compress-depth" => &self.list_compress_depth,
+            "zset-max-listpack-entries" => &self.zset_max_listpack_entries,
+            "zset-max-listpack-value" => &self.zset_max_listpack_value,
+            "hash-max-listpack-entries" => &self.hash_max_listpack_entries,
+            "hash-max-listpack-value" => &self.hash_max_listpack_value,
             "maxmemory" => &self.maxmemory,
             "maxmemory-policy" => &self.maxmemory_policy,
             "maxmemory-samples" => &self.maxmemory_samples,

@@ -210,6 +210,20 @@ pub struct Config {
     pub appendonly: bool,
     pub lazyfree_lazy_user_flush: bool,
     pub enable_protected_configs: ProtectedConfigs,
+    /// Sets with more members (or a non-integer one) leave the `intset` encoding.
+    pub set_max_intset_entries: usize,
+    /// Packed list node limit: negative = bytes level (-1..-5), positive = entries.
+    pub list_max_listpack_size: i64,
+    /// Accepted only: list nodes are never compressed.
+    pub list_compress_depth: i64,
+    /// Sorted sets with more members leave the `listpack` encoding.
+    pub zset_max_listpack_entries: usize,
+    /// Sorted sets with a longer member (bytes) leave the `listpack` encoding.
+    pub zset_max_listpack_value: usize,
+    /// Hashes with more fields leave the `listpack` encoding.
+    pub hash_max_listpack_entries: usize,
+    /// Hashes with a longer field or value (bytes) leave the `listpack` encoding.
+    pub hash_max_listpack_value: usize,
     /// Bytes; 0 = no limit.
     pub maxmemory: u64,
     pub maxmemory_policy: MaxmemoryPolicy,
@@ -300,6 +314,13 @@ impl Default for Config {
             appendonly: false,
             lazyfree_lazy_user_flush: false,
             enable_protected_configs: ProtectedConfigs::No,
+            set_max_intset_entries: crate::store::set::DEFAULT_MAX_INTSET_ENTRIES,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
             maxmemory: 0,
             maxmemory_policy: MaxmemoryPolicy::NoEviction,
             maxmemory_samples: 5,

@@ -507,6 +507,123 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.enable_protected_configs.as_str().to_string(),
     },
     Param {
+        name: "set-max-intset-entries",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.set_max_intset_entries = v as usize,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "512",
+        doc: "Largest set kept in the compact `intset` encoding (a sorted array of integers); \
+              a bigger set, or one with a non-integer member, becomes a `hashtable`.",
+        get: |c| c.set_max_intset_entries.to_string(),
+    },
+    Param {
+        name: "list-max-listpack-size",
+        alias: Some("list-max-ziplist-size"),
+        kind: Kind::Int {
+            min: i32::MIN as i64,
+            max: INT_MAX,
+            set: |c, v| c.list_max_listpack_size = v,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "-2",
+        doc: "Size of each packed node of a list: negative -1..-5 limits a node to 4, 8, 16, \
+              32 or 64 KiB (lower values count as -5), positive limits it to that many entries \
+              (with an 8 KiB cap). A small list is a single node; past the limit it becomes a \
+              chain of nodes. OBJECT ENCODING reports `quicklist` for every list, as Redis 7.0 \
+              does. `list-max-ziplist-size` is the old name.",
+        get: |c| c.list_max_listpack_size.to_string(),
+    },
+    Param {
+        name: "list-compress-depth",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.list_compress_depth = v,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "0",
+        doc: "Accepted and reported for compatibility, but ferrodis does not compress list \
+              nodes (Redis's LZF compression of inner nodes); 0 means off.",
+        get: |c| c.list_compress_depth.to_string(),
+    },
+    Param {
+        name: "zset-max-listpack-entries",
+        alias: Some("zset-max-ziplist-entries"),
+        kind: Kind::Int {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.zset_max_listpack_entries = v as usize,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "128",
+        doc: "Largest sorted set kept in the compact `listpack` encoding (one contiguous \
+              buffer of member/score pairs); a bigger one becomes a `skiplist`. \
+              `zset-max-ziplist-entries` is the old name.",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+    },
+    Param {
+        name: "zset-max-listpack-value",
+        alias: Some("zset-max-ziplist-value"),
+        kind: Kind::Memory {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.zset_max_listpack_value = v as usize,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "64",
+        doc: "Longest member (bytes) a sorted set may hold and stay a `listpack`. \
+              `zset-max-ziplist-value` is the old name.",
+        get: |c| c.zset_max_listpack_value.to_string(),
+    },
+    Param {
+        name: "hash-max-listpack-entries",
+        alias: Some("hash-max-ziplist-entries"),
+        kind: Kind::Int {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.hash_max_listpack_entries = v as usize,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "512",
+        doc: "Largest hash (fields) kept in the compact `listpack` encoding (one contiguous \
+              buffer of field/value pairs); a bigger one becomes a `hashtable`. \
+              `hash-max-ziplist-entries` is the old name.",
+        get: |c| c.hash_max_listpack_entries.to_string(),
+    },
+    Param {
+        name: "hash-max-listpack-value",
+        alias: Some("hash-max-ziplist-value"),
+        kind: Kind::Memory {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.hash_max_listpack_value = v as usize,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "64",
+        doc: "Longest field or value (bytes) a hash may hold and stay a `listpack`. \
+              `hash-max-ziplist-value` is the old name.",
+        get: |c| c.hash_max_listpack_value.to_string(),
+    },
+    Param {
         name: "maxmemory",
         alias: None,
         kind: Kind::Memory {
