@@ -19,7 +19,10 @@ fn info(raw: &mut Raw, field: &str) -> u64 {
 }
 
 fn int(reply: &[u8]) -> i64 {
-    std::str::from_utf8(reply).unwrap()[1..].trim_end().parse().unwrap()
+    std::str::from_utf8(reply).unwrap()[1..]
+        .trim_end()
+        .parse()
+        .unwrap()
 }
 
 /// Writes `n` keys with `VALUE`-byte values, every other one with a TTL, pipelined in chunks.
@@ -32,7 +35,10 @@ fn fill(raw: &mut Raw, prefix: &str, n: usize) -> Vec<String> {
         for &i in chunk {
             let key = format!("{prefix}:{i}");
             if i % 2 == 0 {
-                common::encode_into(&[b"SET", key.as_bytes(), &value, b"EX", b"10000"], &mut pipeline);
+                common::encode_into(
+                    &[b"SET", key.as_bytes(), &value, b"EX", b"10000"],
+                    &mut pipeline,
+                );
             } else {
                 common::encode_into(&[b"SET", key.as_bytes(), &value], &mut pipeline);
             }
@@ -84,14 +90,23 @@ fn every_policy_stays_within_the_limit() {
             // Keys without a TTL are never candidates: once the volatile ones are gone, writes
             // fail with OOM instead, and every persistent key written before that survives.
             assert!(
-                errors.iter().all(|e| e.starts_with("-OOM command not allowed")),
+                errors
+                    .iter()
+                    .all(|e| e.starts_with("-OOM command not allowed")),
                 "{policy}: {errors:?}"
             );
             let written = n / 2 - errors.len().min(n / 2);
             let left = persistent_keys_left(&mut c, "k", n);
-            assert!(left + errors.len() >= n / 2, "{policy}: {left} persistent keys left of {written}");
+            assert!(
+                left + errors.len() >= n / 2,
+                "{policy}: {left} persistent keys left of {written}"
+            );
         } else {
-            assert!(errors.is_empty(), "{policy}: {:?}", &errors[..errors.len().min(3)]);
+            assert!(
+                errors.is_empty(),
+                "{policy}: {:?}",
+                &errors[..errors.len().min(3)]
+            );
         }
         assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n", "{policy}: server unhealthy");
     }
@@ -105,8 +120,9 @@ fn noeviction_refuses_writes_but_serves_reads_and_deletes() {
     let n = 2 * LIMIT as usize / VALUE;
     let errors = fill(&mut c, "k", n);
     assert!(!errors.is_empty(), "no write was refused");
-    assert!(errors.iter().all(|e| e
-        == "-OOM command not allowed when used memory > 'maxmemory'.\r\n"));
+    assert!(errors
+        .iter()
+        .all(|e| e == "-OOM command not allowed when used memory > 'maxmemory'.\r\n"));
     assert!(info(&mut c, "used_memory") as f64 <= LIMIT as f64 * 1.05);
     assert_eq!(info(&mut c, "evicted_keys"), 0);
     assert_eq!(c.cmd(&["GET", "k:0"]).len(), VALUE + 9);
@@ -130,7 +146,12 @@ fn lfu_policy_reports_access_frequency() {
     let hot = int(&c.cmd(&["OBJECT", "FREQ", "hot"]));
     let cold = int(&c.cmd(&["OBJECT", "FREQ", "cold"]));
     assert!(hot > cold && cold >= 5, "hot {hot}, cold {cold}");
-    assert!(c.cmd(&["OBJECT", "IDLETIME", "hot"]).starts_with(b"-ERR An LFU maxmemory policy is selected"));
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]), b"+OK\r\n");
+    assert!(c
+        .cmd(&["OBJECT", "IDLETIME", "hot"])
+        .starts_with(b"-ERR An LFU maxmemory policy is selected"));
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]),
+        b"+OK\r\n"
+    );
     assert_eq!(c.cmd(&["OBJECT", "IDLETIME", "hot"])[0], b':');
 }

@@ -127,7 +127,10 @@ fn ttl_commands_match_redis() {
     for (cmd, tolerance) in [(["TTL", "d"], 1), (["PTTL", "d"], 200), (["TTL", "e"], 1)] {
         let a = int(&f.cmd(&cmd));
         let b = int(&r.cmd(&cmd));
-        assert!((a - b).abs() <= tolerance, "{cmd:?}: ferrodis {a}, redis {b}");
+        assert!(
+            (a - b).abs() <= tolerance,
+            "{cmd:?}: ferrodis {a}, redis {b}"
+        );
     }
 }
 

@@ -176,8 +176,14 @@ fn multibulk_count_above_one_million() {
     let mut c = Raw::connect(p.ferrodis.port);
     c.write(b"*1048577\r\n");
     let (bytes, closed) = c.read_until_quiet(Duration::from_secs(5));
-    assert_eq!(show(&bytes), show(b"-ERR Protocol error: invalid multibulk length\r\n"));
-    assert!(closed, "ferrodis kept the connection open after 1048577 arguments");
+    assert_eq!(
+        show(&bytes),
+        show(b"-ERR Protocol error: invalid multibulk length\r\n")
+    );
+    assert!(
+        closed,
+        "ferrodis kept the connection open after 1048577 arguments"
+    );
     same_proto_error(
         &p,
         "int max + 1",

@@ -238,6 +238,8 @@ impl ClientType {
 struct Caller<'a> {
     key: usize,
     full_name: &'a str,
+    /// The blocked-client registry, for flag `b`.
+    blocking: &'a crate::server::blocking::Blocking,
 }
 
 /// Appends `client`'s CLIENT LIST line (with its trailing newline), with Redis 7.0's fields in
@@ -253,6 +255,9 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
         (now_s - client.last_interaction_ms / 1000).max(0)
     };
     let mut flags = String::new();
+    if caller.blocking.is_blocked(key) {
+        flags.push('b');
+    }
     if client.close_after_reply {
         flags.push('c');
     }
@@ -319,6 +324,7 @@ fn client_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let caller = Caller {
         key: ctx.client_key,
         full_name: "client|list",
+        blocking: &ctx.srv.blocking,
     };
     let now = ctx.now_ms;
     let clients = &ctx.srv.clients;
@@ -356,6 +362,7 @@ fn client_info(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     let caller = Caller {
         key: ctx.client_key,
         full_name: "client|info",
+        blocking: &ctx.srv.blocking,
     };
     let mut text = Vec::new();
     write_client_line(
@@ -533,7 +540,11 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let as_error = match args.len() {
         4 if args[3].eq_ignore_ascii_case(b"timeout") => false,
         4 if args[3].eq_ignore_ascii_case(b"error") => true,
-        4 => return Err(CmdError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+        4 => {
+            return Err(CmdError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
         _ => false,
     };
     let id = super::arg_i64(&args[2])?;
@@ -552,7 +563,8 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     let unblocked = target.is_some_and(|k| ctx.srv.blocking.unblock_with(k, reply));
     if unblocked && as_error {
-        ctx.srv.count_error(crate::server::blocking::UNBLOCKED_ERROR);
+        ctx.srv
+            .count_error(crate::server::blocking::UNBLOCKED_ERROR);
     }
     ctx.out.int(unblocked as i64);
     Ok(())

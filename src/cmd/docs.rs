@@ -49,10 +49,7 @@ pub fn commands_markdown() -> String {
             }
             cmds.push((reg.full_name(id).to_uppercase(), cmd));
             for sub in cmd.subcommands {
-                cmds.push((
-                    format!("{} {}", cmd.name, sub.name).to_uppercase(),
-                    sub,
-                ));
+                cmds.push((format!("{} {}", cmd.name, sub.name).to_uppercase(), sub));
             }
         }
         cmds.sort_by(|a, b| a.0.cmp(&b.0));

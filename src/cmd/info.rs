@@ -413,12 +413,7 @@ fn memory_section(srv: &mut Server, out: &mut String) {
         srv.config.maxmemory_policy.as_str()
     );
     field!(out, "maxmemory_rss", "{}", srv.config.maxmemory_rss);
-    field!(
-        out,
-        "evicted_keys_rss",
-        "{}",
-        srv.evictor.evicted_for_rss
-    );
+    field!(out, "evicted_keys_rss", "{}", srv.evictor.evicted_for_rss);
     field!(out, "mem_fragmentation_ratio", "{frag:.2}");
     field!(
         out,

@@ -181,7 +181,11 @@ pub fn quote_arg(arg: &[u8], max: usize) -> String {
 
 /// The bytes `%.<max>s` prints of `arg`: up to the first NUL, at most `max` bytes.
 pub fn quote_arg_bytes(arg: &[u8], max: usize) -> &[u8] {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
+    let end = arg
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
     &arg[..end]
 }
 

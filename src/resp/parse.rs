@@ -206,7 +206,8 @@ impl Parser {
             if first != b'$' {
                 return Err(ProtoError::ExpectedDollar(first));
             }
-            let len = parse_i64(&input[start + 1..line_end]).ok_or(ProtoError::InvalidBulkLength)?;
+            let len =
+                parse_i64(&input[start + 1..line_end]).ok_or(ProtoError::InvalidBulkLength)?;
             if len < 0 || len > limits.max_bulk_len {
                 return Err(ProtoError::InvalidBulkLength);
             }
@@ -227,7 +228,11 @@ impl Parser {
 
     fn parse_inline(&mut self, input: &[u8]) -> Result<Parsed, ProtoError> {
         let from = self.inline_scanned;
-        let Some(nl) = input[from..].iter().position(|&b| b == b'\n').map(|p| p + from) else {
+        let Some(nl) = input[from..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|p| p + from)
+        else {
             if input.len() > INLINE_MAX {
                 self.inline_scanned = 0;
                 return Err(ProtoError::TooBigInline);
@@ -254,7 +259,11 @@ impl Parser {
 }
 
 fn find_cr(input: &[u8], from: usize) -> Option<usize> {
-    input.get(from..)?.iter().position(|&b| b == b'\r').map(|p| p + from)
+    input
+        .get(from..)?
+        .iter()
+        .position(|&b| b == b'\r')
+        .map(|p| p + from)
 }
 
 fn is_space(b: u8) -> bool {

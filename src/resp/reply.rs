@@ -48,8 +48,10 @@ impl Reply {
     /// [`Reply::error`] for a text that may echo non-UTF-8 client bytes.
     pub fn error_bytes(&mut self, text: &[u8]) {
         self.buf.push(b'-');
-        self.buf
-            .extend(text.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+        self.buf.extend(
+            text.iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
         self.buf.extend_from_slice(b"\r\n");
     }
 

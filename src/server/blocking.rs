@@ -21,9 +21,13 @@
 //! waits for, and records the deadline (0 = forever). The reactor sees that the client is
 //! blocked after the command and stops running its input.
 //!
+//! (There is no MULTI/EXEC or scripting yet. When they arrive, a blocking command run inside
+//! them must not call `block` but answer as Redis's CLIENT_DENY_BLOCKING path does: the
+//! timeout reply, `*-1`.)
+//!
 //! # How a write signals readiness
 //!
-//! Every command that can make a waited key servable (LPUSH/RPUSH/LINSERT/LSET… the push side
+//! Every command that can make a waited key servable (LPUSH/RPUSH/LINSERT, the push side
 //! of LMOVE, ZADD/ZINCRBY/ZUNIONSTORE…) calls [`signal_ready`]`(ctx, key)` after changing the
 //! key. It is a no-op unless some client waits on that key of the current database, so it is
 //! cheap to call unconditionally. (As a backstop for commands that create keys without

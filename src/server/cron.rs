@@ -56,8 +56,6 @@ fn enforce_maxmemory_rss(server: &mut Server) {
         unsafe {
             libc::malloc_trim(0);
         }
-        log::warn!(
-            "RSS {rss} bytes above maxmemory-rss {limit}: evicted {evicted} keys"
-        );
+        log::warn!("RSS {rss} bytes above maxmemory-rss {limit}: evicted {evicted} keys");
     }
 }

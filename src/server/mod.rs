@@ -21,9 +21,9 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
 use crate::cmd;
-use crate::store;
 use crate::config::Config;
 use crate::resp::{Limits, Parsed};
+use crate::store;
 use conn::{Conn, ReadOutcome, Stream};
 use state::{unix_ms, Client, Server};
 
@@ -80,7 +80,11 @@ impl Reactor {
                     log::warn!("Could not create server TCP listening socket {addr}: {e}");
                     continue;
                 }
-                Err(e) => return Err(format!("Could not create server TCP listening socket {addr}: {e}")),
+                Err(e) => {
+                    return Err(format!(
+                        "Could not create server TCP listening socket {addr}: {e}"
+                    ))
+                }
             };
             let token = Token(listeners.len());
             if token.0 >= WAKER.0 {
@@ -186,7 +190,12 @@ impl Reactor {
                 }
             }
             // Blocked clients whose timeout passed get their nil reply.
-            if self.server.blocking.next_deadline().is_some_and(|d| d < unix_ms()) {
+            if self
+                .server
+                .blocking
+                .next_deadline()
+                .is_some_and(|d| d < unix_ms())
+            {
                 let now = unix_ms();
                 self.server.blocking.expire(now);
                 self.run_blocked(now);
@@ -469,8 +478,7 @@ impl Reactor {
         if ran > 0 {
             self.server.clients[key].last_interaction_ms = now;
         }
-        if (conn.has_output() || self.server.clients[key].close_after_reply) && !conn.flush_queued
-        {
+        if (conn.has_output() || self.server.clients[key].close_after_reply) && !conn.flush_queued {
             conn.flush_queued = true;
             self.to_flush.push(key);
         }

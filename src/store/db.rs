@@ -71,7 +71,12 @@ impl Default for Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Db {{ keys: {}, expires: {} }}", self.len, self.expires.len())
+        write!(
+            f,
+            "Db {{ keys: {}, expires: {} }}",
+            self.len,
+            self.expires.len()
+        )
     }
 }
 
@@ -160,7 +165,8 @@ impl Db {
                 let value = (h << 32) | slot as u64;
                 if let Ok(found) = old.find_entry((h << 32) | h, |&v| v == value) {
                     found.remove();
-                    self.index.insert_unique((h << 32) | h, value, |&v| widen(v));
+                    self.index
+                        .insert_unique((h << 32) | h, value, |&v| widen(v));
                 }
             }
         }
@@ -414,7 +420,11 @@ mod tests {
 
     #[test]
     fn entry_slot_is_compact() {
-        assert!(std::mem::size_of::<Slot>() <= 56, "{}", std::mem::size_of::<Slot>());
+        assert!(
+            std::mem::size_of::<Slot>() <= 56,
+            "{}",
+            std::mem::size_of::<Slot>()
+        );
     }
 
     #[test]
@@ -456,7 +466,11 @@ mod tests {
         assert_eq!(db.len(), 100_000 - removed.len());
         for i in 0..100_000 {
             let key = format!("k{i}");
-            assert_eq!(db.find(key.as_bytes()).is_none(), removed.contains(&i), "{key}");
+            assert_eq!(
+                db.find(key.as_bytes()).is_none(),
+                removed.contains(&i),
+                "{key}"
+            );
         }
     }
 
@@ -485,7 +499,12 @@ mod tests {
         let mut cursor = 0;
         loop {
             cursor = db.scan(cursor, 7, 70, |_, e| seen.push(e.key.to_vec()));
-            db.set(format!("extra{}", seen.len()).as_bytes(), Value::Int(0), false, 0);
+            db.set(
+                format!("extra{}", seen.len()).as_bytes(),
+                Value::Int(0),
+                false,
+                0,
+            );
             if cursor == 0 {
                 break;
             }

@@ -46,11 +46,7 @@ pub fn lfu_decayed(access: u32, now_ms: i64, decay_time: u32) -> u32 {
     } else {
         65535 - last + now
     };
-    let periods = if decay_time > 0 {
-        elapsed / decay_time
-    } else {
-        0
-    };
+    let periods = elapsed.checked_div(decay_time).unwrap_or(0);
     counter.saturating_sub(periods)
 }
 
@@ -72,7 +68,14 @@ pub fn touched(access: u32, config: &Config, now_ms: i64, lru_clock: u32, rand: 
 }
 
 /// How good a victim a key is under `policy`: larger is evicted first.
-fn score(db: &Db, slot: u32, policy: MaxmemoryPolicy, config: &Config, now_ms: i64, lru: u32) -> u64 {
+fn score(
+    db: &Db,
+    slot: u32,
+    policy: MaxmemoryPolicy,
+    config: &Config,
+    now_ms: i64,
+    lru: u32,
+) -> u64 {
     let Some(entry) = db.entry(slot) else {
         return 0;
     };
@@ -151,7 +154,7 @@ impl Evictor {
             dbs[db].remove_slot(slot);
             self.evicted += 1;
             rounds += 1;
-            if rounds % 16 == 0 && started.elapsed().as_micros() as u64 > time_limit_us {
+            if rounds.is_multiple_of(16) && started.elapsed().as_micros() as u64 > time_limit_us {
                 return Eviction::Running;
             }
         }
@@ -213,7 +216,9 @@ impl Evictor {
                             None => break,
                         }
                     };
-                    let Some(entry) = db.entry(slot) else { continue };
+                    let Some(entry) = db.entry(slot) else {
+                        continue;
+                    };
                     sampled_any = true;
                     let s = score(db, slot, policy, config, now_ms, lru);
                     self.offer(Candidate {
@@ -280,7 +285,12 @@ mod tests {
     fn filled(n: usize, with_ttl_every: usize) -> Vec<Db> {
         let mut db = Db::new();
         for i in 0..n {
-            let slot = db.set(format!("k{i}").as_bytes(), Value::Int(i as i64), false, i as u32);
+            let slot = db.set(
+                format!("k{i}").as_bytes(),
+                Value::Int(i as i64),
+                false,
+                i as u32,
+            );
             if with_ttl_every > 0 && i % with_ttl_every == 0 {
                 db.set_expire(slot, 1_000_000 + i as i64);
             }
@@ -351,7 +361,10 @@ mod tests {
         let survivors_new = (750..1000)
             .filter(|i| dbs[0].find(format!("k{i}").as_bytes()).is_some())
             .count();
-        assert!(survivors_new > survivors_old * 2, "{survivors_old} {survivors_new}");
+        assert!(
+            survivors_new > survivors_old * 2,
+            "{survivors_old} {survivors_new}"
+        );
     }
 
     #[test]
@@ -363,7 +376,9 @@ mod tests {
         let mut access = initial_access(config.maxmemory_policy, 0, 0);
         let mut x = 3u64;
         for _ in 0..1000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             access = touched(access, &config, 0, 0, x);
         }
         let counter = access & 0xff;

@@ -72,7 +72,10 @@ impl Params {
 
 impl ActiveExpire {
     fn micros(&mut self) -> u64 {
-        self.epoch.get_or_insert_with(Instant::now).elapsed().as_micros() as u64
+        self.epoch
+            .get_or_insert_with(Instant::now)
+            .elapsed()
+            .as_micros() as u64
     }
 
     /// Runs one cycle over `dbs`; `now_ms` is the unix time in ms, `hz` the cron frequency,
@@ -135,7 +138,7 @@ impl ActiveExpire {
                     };
                 }
                 iteration += 1;
-                if iteration % 16 == 0 && self.micros() - start > timelimit_us {
+                if iteration.is_multiple_of(16) && self.micros() - start > timelimit_us {
                     self.timelimit_exit = true;
                     self.time_cap_reached += 1;
                     break 'dbs;
