@@ -1,32 +1,51 @@
 #!/usr/bin/env bash
 # Benchmarks ferrodis against a real redis-server side by side, on this machine.
 #
-#   scripts/bench.sh                       # defaults: 3 rounds, set,get,incr,mset
-#   ROUNDS=5 N=200000 TESTS=set,get scripts/bench.sh
+#   scripts/bench.sh                                   # every part, defaults (~8 minutes)
+#   BENCH_PARTS="ttl pause" scripts/bench.sh           # only some parts
+#   ROUNDS=5 N=200000 TESTS=set,get BENCH_PARTS=core scripts/bench.sh
 #
-# Both servers are pinned to CPU 0 and redis-benchmark to CPU 1. For every test and pipeline
-# depth the two servers are measured in alternation (the order flips every round) and the
-# script reports medians over the rounds of: ops/s, p50 and p99 latency, and the server's CPU
-# time per request (on-CPU nanoseconds from /proc/<pid>/task/*/schedstat, before and after each
-# run, divided by the requests in that run). Then it loads KEYS exact keys with 16-byte values
-# into a fresh instance of each and reports resident memory per key.
+# Parts (BENCH_PARTS, space- or comma-separated; default "core ttl pause collections"):
+#   core         string throughput (TESTS) and RSS bytes per key for KEYS keys
+#   ttl          RSS bytes per key for TTL_KEYS keys `SET key:<i> <16 bytes> EX 100000`
+#   pause        worst PING latency while PAUSE_KEYS keys are loaded with redis-cli --pipe
+#   collections  both of: colltput (COLL_TESTS throughput) and collmem (bytes per element)
+#
+# Both servers are pinned to CPU 0 and the clients (redis-benchmark, redis-cli --pipe, the
+# pinger) to CPU 1. For every test and pipeline depth the two servers are measured in
+# alternation (the order flips every round) and the script reports medians over the rounds of:
+# ops/s, p50 and p99 latency, and the server's CPU time per request (on-CPU nanoseconds from
+# /proc/<pid>/task/*/schedstat, before and after each run, divided by the requests in that
+# run). The memory parts load exact data into fresh instances and report the VmRSS growth.
 #
 # Environment:
-#   ROUNDS       rounds of alternation (default 3)
+#   BENCH_PARTS  parts to run (see above)
+#   ROUNDS       rounds of alternation (default 3), for core and colltput
 #   N            requests per run at -P 1 (default 50000)
 #   N_PIPELINED  requests per run when pipelining (default 10 x N)
 #                MSET (10 keys per request) runs half as many requests as the other tests.
-#   TESTS        redis-benchmark tests (default set,get,incr,mset)
+#   TESTS        redis-benchmark tests of the core part (default set,get,incr,mset)
 #   PIPELINES    pipeline depths (default "1 16")
 #   CLIENTS      parallel connections (default 50)
-#   KEYS         keys for the memory test (default 1000000; 0 skips it)
+#   KEYS         keys for the core memory test (default 1000000; 0 skips it)
+#   TTL_KEYS     keys for the ttl part (default 1000000)
+#   PAUSE_KEYS   keys for the pause part (default 5000000)
+#   PAUSE_ROUNDS loads per server in the pause part, alternating the order (default 1)
+#   PAUSE_INTERVAL_MS  pinger sleep between PINGs (default 0.2; 0 = back to back)
+#   COLL_TESTS   collection tests (default lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,
+#                lrange_100,lrange_600)
+#   COLL_N, COLL_N_PIPELINED  requests per collection run (default 20000 and 10 x COLL_N);
+#                LRANGE_100 runs 1/4 and LRANGE_600 1/10 of that
+#   COLL_KEYS, COLL_FIELDS  collections for the collmem part and elements per collection
+#                (default 100000 and 10)
+#   COLL_TYPES   collection types for collmem (default "hash set zset list")
 #   FERRODIS_PORT, REDIS_PORT   ports (default 17391, 17392)
 #   NO_BUILD=1   skip `cargo build --release`
 #   OUT_DIR      where raw results go (default target/bench)
 #
 # Exit status: non-zero only when something really failed (build, a server that does not
-# start or dies, redis-benchmark failing). A test that ferrodis does not implement yet is
-# reported as skipped.
+# start or dies, redis-benchmark or redis-cli --pipe failing). A test that ferrodis does not
+# implement yet is reported as skipped.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -36,6 +55,17 @@ TESTS=${TESTS:-set,get,incr,mset}
 PIPELINES=${PIPELINES:-"1 16"}
 CLIENTS=${CLIENTS:-50}
 KEYS=${KEYS:-1000000}
+TTL_KEYS=${TTL_KEYS:-1000000}
+PAUSE_KEYS=${PAUSE_KEYS:-5000000}
+PAUSE_ROUNDS=${PAUSE_ROUNDS:-1}
+PAUSE_INTERVAL_MS=${PAUSE_INTERVAL_MS:-0.2}
+COLL_TESTS=${COLL_TESTS:-lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100,lrange_600}
+COLL_N=${COLL_N:-20000}
+COLL_N_PIPELINED=${COLL_N_PIPELINED:-$((COLL_N * 10))}
+COLL_KEYS=${COLL_KEYS:-100000}
+COLL_FIELDS=${COLL_FIELDS:-10}
+COLL_TYPES=${COLL_TYPES:-"hash set zset list"}
+BENCH_PARTS=${BENCH_PARTS:-"core ttl pause collections"}
 FERRODIS_PORT=${FERRODIS_PORT:-17391}
 REDIS_PORT=${REDIS_PORT:-17392}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -46,10 +76,10 @@ ROOT=$(pwd)
 OUT_DIR=${OUT_DIR:-$ROOT/target/bench}
 mkdir -p "$OUT_DIR"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrodis-bench.XXXXXX")
-RAW="$OUT_DIR/raw-$(date +%Y%m%d-%H%M%S).tsv"
 
 FERRODIS_PID=""
 REDIS_PID=""
+PINGER_PID=""
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -72,6 +102,7 @@ stop_pid() {
 }
 
 cleanup() {
+    stop_pid "$PINGER_PID"
     stop_pid "$FERRODIS_PID"
     stop_pid "$REDIS_PID"
     FERRODIS_PID=""
@@ -81,7 +112,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tool in redis-server redis-cli redis-benchmark taskset; do
+for tool in redis-server redis-cli redis-benchmark taskset python3; do
     command -v "$tool" >/dev/null || die "$tool not found (make deps installs Redis)"
 done
 [[ -r /proc/self/schedstat ]] || die "/proc/<pid>/schedstat is not available on this kernel"
@@ -104,7 +135,7 @@ start_servers() {
     for p in "$FERRODIS_PORT" "$REDIS_PORT"; do
         port_in_use "$p" && die "port $p is already in use (set FERRODIS_PORT / REDIS_PORT)"
     done
-    taskset -c "$SERVER_CPU" "$ROOT/target/release/ferrodis" --port "$FERRODIS_PORT" \
+    taskset -c "$SERVER_CPU" "$ROOT/target/release/ferrodis" --port "$FERRODIS_PORT" --save "" \
         >"$WORK/ferrodis.log" 2>&1 &
     FERRODIS_PID=$!
     taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --save '' --appendonly no \
@@ -140,122 +171,124 @@ port_of() { if [[ $1 == ferrodis ]]; then echo "$FERRODIS_PORT"; else echo "$RED
 
 # The command a redis-benchmark test sends, to check that ferrodis implements it.
 probe_test() {
-    local reply
+    local cmd
     case $1 in
-        set) reply=$(redis-cli -p "$FERRODIS_PORT" set __bench_probe x 2>&1) ;;
-        get) reply=$(redis-cli -p "$FERRODIS_PORT" get __bench_probe 2>&1) ;;
-        incr) reply=$(redis-cli -p "$FERRODIS_PORT" incr __bench_probe_n 2>&1) ;;
-        mset) reply=$(redis-cli -p "$FERRODIS_PORT" mset __bench_probe x 2>&1) ;;
-        *) reply=$(redis-cli -p "$FERRODIS_PORT" "$1" 2>&1) ;;
+        set) cmd=(set __bench_probe x) ;;
+        get) cmd=(get __bench_probe) ;;
+        incr) cmd=(incr __bench_probe_n) ;;
+        mset) cmd=(mset __bench_probe x) ;;
+        lpush | rpush) cmd=("$1" __bench_probe_l x) ;;
+        lpop | rpop) cmd=("$1" __bench_probe_l) ;;
+        lrange*) cmd=(lrange __bench_probe_l 0 1) ;;
+        sadd) cmd=(sadd __bench_probe_s x) ;;
+        spop) cmd=(spop __bench_probe_s) ;;
+        hset) cmd=(hset __bench_probe_h f x) ;;
+        zadd) cmd=(zadd __bench_probe_z 1 x) ;;
+        *) cmd=("$1") ;;
     esac
+    local reply
+    reply=$(redis-cli -p "$FERRODIS_PORT" "${cmd[@]}" 2>&1)
     ! grep -qi 'unknown command' <<<"$reply"
 }
 
+# Splits a test list into RUN_TESTS (ferrodis implements them) and SKIPPED (it does not).
+probe_tests() {
+    local t all
+    IFS=, read -r -a all <<<"$1"
+    RUN_TESTS=()
+    SKIPPED=()
+    for t in "${all[@]}"; do
+        if probe_test "$t"; then RUN_TESTS+=("$t"); else SKIPPED+=("$t"); fi
+    done
+    redis-cli -p "$FERRODIS_PORT" del __bench_probe __bench_probe_n __bench_probe_l \
+        __bench_probe_s __bench_probe_h __bench_probe_z >/dev/null 2>&1 || true
+    ((${#SKIPPED[@]} == 0)) || log "skipping (not implemented by ferrodis yet): ${SKIPPED[*]}"
+}
+
 # One redis-benchmark run of one test against one server; appends a raw result line.
+#   run_one PART SERVER TEST PIPELINE ROUND N [custom command...]
+# With a custom command redis-benchmark sends exactly that (and nothing else) N times.
 run_one() {
-    local server=$1 test=$2 pipeline=$3 round=$4 n=$5
-    local pid port before after csv line
+    local part=$1 server=$2 test=$3 pipeline=$4 round=$5 n=$6
+    shift 6
+    local pid port before after csv line sel
     pid=$(pid_of "$server")
     port=$(port_of "$server")
+    if (($# > 0)); then sel=("$@"); else sel=(-t "$test"); fi
     kill -0 "$pid" 2>/dev/null || die "$server (pid $pid) died; see $WORK/$server.log"
     before=$(cpu_ns "$pid")
-    if ! csv=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -t "$test" -c "$CLIENTS" \
-        -r 100000 -n "$n" -P "$pipeline" --csv 2>"$WORK/bench.err"); then
+    if ! csv=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -c "$CLIENTS" \
+        -r 100000 -n "$n" -P "$pipeline" --csv "${sel[@]}" 2>"$WORK/bench.err"); then
         cat "$WORK/bench.err" >&2
         die "redis-benchmark failed against $server ($test, -P $pipeline)"
     fi
     after=$(cpu_ns "$pid")
     kill -0 "$pid" 2>/dev/null || die "$server died during $test -P $pipeline; see $WORK/$server.log"
-    if grep -qi 'error' "$WORK/bench.err"; then
-        log "  warning: $server $test -P $pipeline: $(head -c 200 "$WORK/bench.err")"
+    if grep -qi 'error' "$WORK/bench.err" || grep -qi 'error' <<<"$csv"; then
+        log "  warning: $server $test -P $pipeline: $(cat "$WORK/bench.err") $(grep -i error <<<"$csv" | head -c 200)"
     fi
-    # "test","rps","avg","min","p50","p95","p99","max"
-    line=$(grep -v '^"test"' <<<"$csv" | head -n 1 | tr -d '"')
+    # "test","rps","avg","min","p50","p95","p99","max"; the last line is the test itself
+    line=$(grep -v '^"test"' <<<"$csv" | grep '^"' | tail -n 1 | tr -d '"')
     [[ -n "$line" ]] || die "no CSV result from redis-benchmark for $server $test -P $pipeline"
     IFS=, read -r _ rps _ _ p50 _ p99 _ <<<"$line"
     local cpu_per_req=$(((after - before) / n))
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-        "$server" "$test" "$pipeline" "$round" "$rps" "$p50" "$p99" "$cpu_per_req" >>"$RAW"
-    log "  round $round  -P $pipeline  $(printf '%-5s' "$test")  $(printf '%-8s' "$server")" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+        "$part" "$server" "$test" "$pipeline" "$round" "$rps" "$p50" "$p99" "$cpu_per_req" >>"$RAW"
+    log "  round $round  -P $pipeline  $(printf '%-10s' "$test")  $(printf '%-8s' "$server")" \
         " $(printf '%12s' "$rps") ops/s  p50 $p50 ms  p99 $p99 ms  $cpu_per_req ns CPU/req"
 }
 
-# ---------------------------------------------------------------------------------------------
-if [[ "${NO_BUILD:-0}" != 1 ]]; then
-    log "building release binary"
-    cargo build --release --bin ferrodis >&2 || die "cargo build --release failed"
-fi
-[[ -x target/release/ferrodis ]] || die "target/release/ferrodis not found"
+# Loads a RESP file into SERVER through redis-cli --pipe (on the client CPU).
+pipe_load() {
+    local server=$1 file=$2 port
+    port=$(port_of "$server")
+    if ! taskset -c "$CLIENT_CPU" redis-cli -p "$port" --pipe <"$file" >"$WORK/pipe.out" 2>&1; then
+        cat "$WORK/pipe.out" >&2
+        die "redis-cli --pipe failed against $server"
+    fi
+    if ! grep -q 'errors: 0,' "$WORK/pipe.out"; then
+        log "  warning: $server: $(tail -n 1 "$WORK/pipe.out")"
+    fi
+}
 
-START=$(date +%s)
-log "ferrodis port $FERRODIS_PORT, redis port $REDIS_PORT; servers on CPU $SERVER_CPU," \
-    "redis-benchmark on CPU $CLIENT_CPU"
-log "rounds $ROUNDS, N $N at -P 1, $N_PIPELINED pipelined, $CLIENTS clients, tests $TESTS"
-printf 'server\ttest\tpipeline\tround\trps\tp50_ms\tp99_ms\tcpu_ns_per_req\n' >"$RAW"
-
-start_servers
-
-IFS=, read -r -a ALL_TESTS <<<"$TESTS"
-RUN_TESTS=()
-SKIPPED=()
-for t in "${ALL_TESTS[@]}"; do
-    if probe_test "$t"; then RUN_TESTS+=("$t"); else SKIPPED+=("$t"); fi
-done
-redis-cli -p "$FERRODIS_PORT" del __bench_probe __bench_probe_n >/dev/null 2>&1 || true
-((${#SKIPPED[@]} == 0)) || log "skipping (not implemented by ferrodis yet): ${SKIPPED[*]}"
-
-for round in $(seq "$ROUNDS"); do
-    # Alternate which server goes first, so a drift in machine load hits both alike.
-    if ((round % 2)); then order=(ferrodis redis); else order=(redis ferrodis); fi
-    for pipeline in $PIPELINES; do
-        n=$N
-        if ((pipeline > 1)); then n=$N_PIPELINED; fi
-        for t in "${RUN_TESTS[@]}"; do
-            tn=$n
-            if [[ $t == mset ]]; then tn=$((n / 2)); fi
-            for server in "${order[@]}"; do
-                run_one "$server" "$t" "$pipeline" "$round" "$tn"
-            done
-        done
-    done
-done
-
-# ---- memory per key --------------------------------------------------------------------------
-MEM_LINES=""
-if ((KEYS > 0)); then
-    log "memory: loading $KEYS keys (16-byte values) into fresh servers"
+# Fresh servers, FLUSHALL, RSS, load FILE, RSS; appends "label server rss0 rss1 dbsize" to
+# MEM_FILE. Both servers are restarted first so neither carries the other tests' memory.
+measure_rss_growth() {
+    local label=$1 file=$2 server pid port rss0 rss1 dbsize
     stop_servers
     start_servers
-    # SET key:<i> v<15 digits>; values are not integers, so neither server stores them as ints.
-    awk -v n="$KEYS" 'BEGIN {
-        for (i = 0; i < n; i++) {
-            k = "key:" i; v = sprintf("v%015d", i);
-            printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n", length(k), k, v
-        }
-    }' >"$WORK/load.resp"
     for server in ferrodis redis; do
         pid=$(pid_of "$server")
         port=$(port_of "$server")
         redis-cli -p "$port" flushall >/dev/null
         sleep 0.5
         rss0=$(rss_bytes "$pid")
-        if ! taskset -c "$CLIENT_CPU" redis-cli -p "$port" --pipe <"$WORK/load.resp" \
-            >"$WORK/pipe.out" 2>&1; then
-            cat "$WORK/pipe.out" >&2
-            die "redis-cli --pipe failed against $server"
-        fi
+        pipe_load "$server" "$file"
         sleep 0.5
         rss1=$(rss_bytes "$pid")
         dbsize=$(redis-cli -p "$port" dbsize)
-        [[ "$dbsize" == "$KEYS" ]] || log "  warning: $server holds $dbsize keys, expected $KEYS"
-        per_key=$(awk -v a="$rss0" -v b="$rss1" -v n="$KEYS" 'BEGIN { printf "%.1f", (b - a) / n }')
-        log "  $server: RSS $rss0 -> $rss1 bytes, $per_key bytes/key"
-        MEM_LINES+="$server $rss0 $rss1 $per_key"$'\n'
+        log "  $label $server: RSS $rss0 -> $rss1 bytes, dbsize $dbsize"
+        printf '%s %s %s %s %s\n' "$label" "$server" "$rss0" "$rss1" "$dbsize" >>"$MEM_FILE"
     done
-fi
-stop_servers
+}
 
-# ---- report ----------------------------------------------------------------------------------
+# SET key:<i> v<15 digits> [EX ttl] for i in [0, n); values are not integers, so neither
+# server stores them as ints.
+gen_set_keys() {
+    local n=$1 ttl=${2:-0}
+    awk -v n="$n" -v ttl="$ttl" 'BEGIN {
+        t = ttl ""
+        for (i = 0; i < n; i++) {
+            k = "key:" i; v = sprintf("v%015d", i);
+            if (ttl > 0)
+                printf "*5\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n$2\r\nEX\r\n$%d\r\n%s\r\n",
+                    length(k), k, v, length(t), t
+            else
+                printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n", length(k), k, v
+        }
+    }'
+}
+
 median_awk='
 function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
@@ -264,56 +297,346 @@ function median(list,   n, a, i, j, t) {
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }'
 
-echo
-echo "ferrodis vs redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'):" \
-    "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, medians of $ROUNDS rounds," \
-    "-c $CLIENTS -r 100000, N=$N (-P 1) / $N_PIPELINED (pipelined)"
-echo
-awk -F'\t' "$median_awk"'
-NR == 1 { next }
-{
-    k = $2 SUBSEP $3
-    if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
-    rps[$1, k] = rps[$1, k] " " $5; p50[$1, k] = p50[$1, k] " " $6
-    p99[$1, k] = p99[$1, k] " " $7; cpu[$1, k] = cpu[$1, k] " " $8
-}
-END {
-    printf "%-5s %3s | %10s %10s %5s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
-        "test", "-P", "ferrodis", "redis", "ratio", "p50 f", "p50 r", "ratio",
-        "p99 f", "p99 r", "ratio", "cpu f", "cpu r", "ratio"
-    printf "%-5s %3s | %10s %10s %5s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
-        "", "", "ops/s", "ops/s", "", "ms", "ms", "", "ms", "ms", "", "ns/req", "ns/req", ""
-    for (i = 1; i <= nk; i++) {
-        k = order[i]; split(k, kp, SUBSEP)
-        fr = median(rps["ferrodis", k]); rr = median(rps["redis", k])
-        f50 = median(p50["ferrodis", k]); r50 = median(p50["redis", k])
-        f99 = median(p99["ferrodis", k]); r99 = median(p99["redis", k])
-        fc = median(cpu["ferrodis", k]); rc = median(cpu["redis", k])
-        printf "%-5s %3s | %10.0f %10.0f %5.2f | %6.3f %6.3f %5.2f | %6.3f %6.3f %5.2f | %7.0f %7.0f %5.2f\n",
-            kp[1], kp[2], fr, rr, (rr ? fr / rr : 0), f50, r50, (r50 ? f50 / r50 : 0),
-            f99, r99, (r99 ? f99 / r99 : 0), fc, rc, (rc ? fc / rc : 0)
+# Median table of one part of the raw file.
+report_throughput() {
+    local part=$1
+    awk -F'\t' -v part="$part" "$median_awk"'
+    NR == 1 || $1 != part { next }
+    {
+        k = $3 SUBSEP $4
+        if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+        rps[$2, k] = rps[$2, k] " " $6; p50[$2, k] = p50[$2, k] " " $7
+        p99[$2, k] = p99[$2, k] " " $8; cpu[$2, k] = cpu[$2, k] " " $9
     }
-}' "$RAW"
-echo "(ratio = ferrodis / redis; for cpu ns/req lower is better, target <= 1.00 at -P 1 and <= 0.67 at -P 16)"
-if ((${#SKIPPED[@]} > 0)); then
-    echo "skipped, not implemented by ferrodis yet: ${SKIPPED[*]}"
-fi
-
-if [[ -n "$MEM_LINES" ]]; then
-    echo
-    echo "memory: $KEYS keys 'key:<i>' with 16-byte values (VmRSS after load minus after FLUSHALL)"
-    awk -v n="$KEYS" '
-    NF == 4 { rss0[$1] = $2; rss1[$1] = $3; per[$1] = $4 }
     END {
-        printf "%-9s %14s %14s %10s\n", "server", "RSS before", "RSS after", "bytes/key"
+        printf "%-10s %3s | %10s %10s %5s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
+            "test", "-P", "ferrodis", "redis", "ratio", "p50 f", "p50 r", "ratio",
+            "p99 f", "p99 r", "ratio", "cpu f", "cpu r", "ratio"
+        printf "%-10s %3s | %10s %10s %5s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
+            "", "", "ops/s", "ops/s", "", "ms", "ms", "", "ms", "ms", "", "ns/req", "ns/req", ""
+        for (i = 1; i <= nk; i++) {
+            k = order[i]; split(k, kp, SUBSEP)
+            fr = median(rps["ferrodis", k]); rr = median(rps["redis", k])
+            f50 = median(p50["ferrodis", k]); r50 = median(p50["redis", k])
+            f99 = median(p99["ferrodis", k]); r99 = median(p99["redis", k])
+            fc = median(cpu["ferrodis", k]); rc = median(cpu["redis", k])
+            printf "%-10s %3s | %10.0f %10.0f %5.2f | %6.3f %6.3f %5.2f | %6.3f %6.3f %5.2f | %7.0f %7.0f %5.2f\n",
+                kp[1], kp[2], fr, rr, (rr ? fr / rr : 0), f50, r50, (r50 ? f50 / r50 : 0),
+                f99, r99, (r99 ? f99 / r99 : 0), fc, rc, (rc ? fc / rc : 0)
+        }
+    }' "$RAW"
+}
+
+# Memory table: rows of MEM_FILE with the given label (one per server), divided by UNITS.
+report_memory() {
+    local label=$1 units=$2 unit_name=$3
+    awk -v label="$label" -v n="$units" -v un="$unit_name" '
+    $1 == label { rss0[$2] = $3; rss1[$2] = $4; db[$2] = $5 }
+    END {
+        printf "%-9s %14s %14s %8s %12s\n", "server", "RSS before", "RSS after", "dbsize", "bytes/" un
         split("ferrodis redis", names, " ")
         for (i = 1; i <= 2; i++) {
             s = names[i]
-            if (s in per) printf "%-9s %14d %14d %10.1f\n", s, rss0[s], rss1[s], per[s]
+            if (!(s in rss1)) continue
+            per[s] = (rss1[s] - rss0[s]) / n
+            printf "%-9s %14d %14d %8d %12.1f\n", s, rss0[s], rss1[s], db[s], per[s]
         }
         if (per["redis"] > 0)
-            printf "ratio ferrodis/redis bytes/key: %.2f (target <= 1.00)\n", per["ferrodis"] / per["redis"]
-    }' <<<"$MEM_LINES"
+            printf "ratio ferrodis/redis bytes/%s: %.2f (target <= 1.00)\n", un, per["ferrodis"] / per["redis"]
+    }' "$MEM_FILE"
+}
+
+has_part() {
+    local p
+    for p in ${BENCH_PARTS//,/ }; do [[ $p == "$1" ]] && return 0; done
+    return 1
+}
+
+# ---- part: core (string throughput, bytes per key) -------------------------------------------
+part_core() {
+    log "== core: $TESTS, rounds $ROUNDS, N $N at -P 1, $N_PIPELINED pipelined"
+    stop_servers
+    start_servers
+    probe_tests "$TESTS"
+    CORE_SKIPPED=("${SKIPPED[@]}")
+    local round order pipeline n t tn server
+    for round in $(seq "$ROUNDS"); do
+        # Alternate which server goes first, so a drift in machine load hits both alike.
+        if ((round % 2)); then order=(ferrodis redis); else order=(redis ferrodis); fi
+        for pipeline in $PIPELINES; do
+            n=$N
+            if ((pipeline > 1)); then n=$N_PIPELINED; fi
+            for t in "${RUN_TESTS[@]}"; do
+                tn=$n
+                if [[ $t == mset ]]; then tn=$((n / 2)); fi
+                for server in "${order[@]}"; do
+                    run_one core "$server" "$t" "$pipeline" "$round" "$tn"
+                done
+            done
+        done
+    done
+    if ((KEYS > 0)); then
+        log "== core memory: loading $KEYS keys (16-byte values) into fresh servers"
+        gen_set_keys "$KEYS" >"$WORK/load.resp"
+        measure_rss_growth keys "$WORK/load.resp"
+        rm -f "$WORK/load.resp"
+    fi
+    stop_servers
+    {
+        echo "== core: strings, medians of $ROUNDS rounds, -c $CLIENTS -r 100000," \
+            "N=$N (-P 1) / $N_PIPELINED (pipelined)"
+        report_throughput core
+        echo "(ratio = ferrodis / redis; for cpu ns/req lower is better, target <= 1.00 at -P 1 and <= 0.67 at -P 16)"
+        if ((${#CORE_SKIPPED[@]} > 0)); then
+            echo "skipped, not implemented by ferrodis yet: ${CORE_SKIPPED[*]}"
+        fi
+        if ((KEYS > 0)); then
+            echo
+            echo "== core memory: $KEYS keys 'key:<i>' with 16-byte values (VmRSS after load minus after FLUSHALL)"
+            report_memory keys "$KEYS" key
+        fi
+        echo
+    } >>"$REPORT"
+}
+
+# ---- part: ttl (bytes per key with an expiry) ------------------------------------------------
+part_ttl() {
+    log "== ttl: loading $TTL_KEYS keys (16-byte values, EX 100000) into fresh servers"
+    gen_set_keys "$TTL_KEYS" 100000 >"$WORK/ttl.resp"
+    measure_rss_growth ttl "$WORK/ttl.resp"
+    rm -f "$WORK/ttl.resp"
+    local server port
+    for server in ferrodis redis; do
+        port=$(port_of "$server")
+        log "  $server: TTL key:0 = $(redis-cli -p "$port" ttl key:0)," \
+            "$(redis-cli -p "$port" info keyspace | grep '^db0' | tr -d '\r')"
+    done
+    stop_servers
+    {
+        echo "== ttl memory: $TTL_KEYS keys 'SET key:<i> <16 bytes> EX 100000' (VmRSS after load minus after FLUSHALL)"
+        report_memory ttl "$TTL_KEYS" key
+        echo
+    } >>"$REPORT"
+}
+
+# ---- part: pause (worst PING latency during a bulk load) -------------------------------------
+part_pause() {
+    log "== pause: $PAUSE_KEYS keys via redis-cli --pipe while pinging every $PAUSE_INTERVAL_MS ms"
+    gen_set_keys "$PAUSE_KEYS" >"$WORK/pause.resp"
+    # A real-time pinger is woken as soon as its PONG arrives even though redis-cli --pipe
+    # shares its CPU; fall back to the normal scheduler where chrt is not permitted.
+    local rt=()
+    if chrt -f 10 true 2>/dev/null; then rt=(chrt -f 10); fi
+    local round order server port out t_start t_load0 t_load1 result load_s load_at
+    for round in $(seq "$PAUSE_ROUNDS"); do
+        if ((round % 2)); then order=(ferrodis redis); else order=(redis ferrodis); fi
+        for server in "${order[@]}"; do
+            stop_servers
+            start_servers
+            port=$(port_of "$server")
+            out="$WORK/pinger-$server-$round.out"
+            taskset -c "$CLIENT_CPU" "${rt[@]}" python3 "$ROOT/scripts/pinger.py" "$port" \
+                "$PAUSE_INTERVAL_MS" "$OUT_DIR/pause-$STAMP-$server-$round.tsv" >"$out" 2>&1 &
+            PINGER_PID=$!
+            sleep 1
+            t_load0=$(date +%s.%N)
+            pipe_load "$server" "$WORK/pause.resp"
+            t_load1=$(date +%s.%N)
+            sleep 1
+            kill -TERM "$PINGER_PID" 2>/dev/null || true
+            wait "$PINGER_PID" || log "  warning: pinger exited with $? ($(cat "$out"))"
+            PINGER_PID=""
+            result=$(grep '^count=' "$out" || true)
+            [[ -n $result ]] || die "no result from the pinger against $server: $(cat "$out")"
+            t_start=$(sed -n 's/.*start_unix=\([0-9.]*\).*/\1/p' <<<"$result")
+            local dbsize
+            dbsize=$(redis-cli -p "$port" dbsize)
+            load_s=$(awk -v a="$t_load0" -v b="$t_load1" 'BEGIN { printf "%.2f", b - a }')
+            load_at=$(awk -v a="$t_start" -v b="$t_load0" 'BEGIN { printf "%.2f", b - a }')
+            log "  round $round $server: load ${load_s} s (from t=${load_at} s), dbsize $dbsize, $result"
+            printf '%s %s %s %s %s %s\n' "$server" "$round" "$load_s" "$load_at" "$dbsize" \
+                "$result" >>"$PAUSE_FILE"
+        done
+    done
+    stop_servers
+    rm -f "$WORK/pause.resp"
+    {
+        echo "== pause: PING latency while loading $PAUSE_KEYS keys 'SET key:<i> <16 bytes>'" \
+            "with redis-cli --pipe (pinger interval $PAUSE_INTERVAL_MS ms${rt:+, SCHED_FIFO})"
+        awk '
+        function field(name,   i, kv) {
+            for (i = 6; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] }
+            return ""
+        }
+        {
+            printf "%-9s round %s: load %6.2f s  pings %7s  p50 %6.3f ms  p99 %7.3f ms  p99.9 %7.3f ms  max %8.3f ms (at t=%s s, load from t=%s s)\n",
+                $1, $2, $3, field("count"), field("p50_ms"), field("p99_ms"), field("p999_ms"),
+                field("max_ms"), field("max_at_s"), $4
+            m = field("max_ms") + 0
+            if (!($1 in worst) || m > worst[$1]) worst[$1] = m
+        }
+        END {
+            if (("ferrodis" in worst) && ("redis" in worst) && worst["redis"] > 0)
+                printf "worst pause ferrodis %.3f ms, redis %.3f ms, ratio %.2f (target <= 1.00)\n",
+                    worst["ferrodis"], worst["redis"], worst["ferrodis"] / worst["redis"]
+        }' "$PAUSE_FILE"
+        echo "(per-PING samples: $OUT_DIR/pause-$STAMP-<server>-<round>.tsv)"
+        echo
+    } >>"$REPORT"
+}
+
+# ---- part: colltput (collection command throughput) ------------------------------------------
+part_colltput() {
+    log "== colltput: $COLL_TESTS, rounds $ROUNDS, N $COLL_N at -P 1, $COLL_N_PIPELINED pipelined"
+    stop_servers
+    start_servers
+    probe_tests "$COLL_TESTS"
+    COLL_SKIPPED=("${SKIPPED[@]}")
+    local round order pipeline n t tn server len custom fill=()
+    for _ in $(seq 600); do fill+=(xxx); done
+    for round in $(seq "$ROUNDS"); do
+        if ((round % 2)); then order=(ferrodis redis); else order=(redis ferrodis); fi
+        for pipeline in $PIPELINES; do
+            n=$COLL_N
+            if ((pipeline > 1)); then n=$COLL_N_PIPELINED; fi
+            for t in "${RUN_TESTS[@]}"; do
+                tn=$n
+                custom=()
+                case $t in
+                    lrange_*)
+                        # `-t lrange_N` would first run an LPUSH pass in the same process and
+                        # mix its CPU into the LRANGE figure; instead give both servers the same
+                        # 600-element list and send exactly the LRANGE redis-benchmark sends.
+                        len=${t#lrange_}
+                        if ((len >= 600)); then tn=$((n / 10)); else tn=$((n / 4)); fi
+                        custom=(LRANGE mylist 0 $((len - 1)))
+                        for server in ferrodis redis; do
+                            redis-cli -p "$(port_of "$server")" del mylist >/dev/null
+                            redis-cli -p "$(port_of "$server")" rpush mylist "${fill[@]}" >/dev/null
+                        done
+                        ;;
+                esac
+                for server in "${order[@]}"; do
+                    run_one colltput "$server" "$t" "$pipeline" "$round" "$tn" "${custom[@]}"
+                done
+            done
+        done
+    done
+    stop_servers
+    {
+        echo "== colltput: collections, medians of $ROUNDS rounds, -c $CLIENTS -r 100000," \
+            "N=$COLL_N (-P 1) / $COLL_N_PIPELINED (pipelined); LRANGE_100 N/4, LRANGE_600 N/10" \
+            "on a 600-element list"
+        report_throughput colltput
+        echo "(ratio = ferrodis / redis; target: ops/s ratio >= 1.00 and cpu ratio <= 1.00 on each)"
+        if ((${#COLL_SKIPPED[@]} > 0)); then
+            echo "skipped, not implemented by ferrodis yet: ${COLL_SKIPPED[*]}"
+        fi
+        echo
+    } >>"$REPORT"
+}
+
+# ---- part: collmem (bytes per collection element) --------------------------------------------
+gen_collections() {
+    local type=$1
+    awk -v n="$COLL_KEYS" -v m="$COLL_FIELDS" -v type="$type" '
+    function bulk(s) { return sprintf("$%d\r\n%s\r\n", length(s), s) }
+    BEGIN {
+        if (type == "hash") { cmd = "HSET"; per = 2 }
+        else if (type == "set") { cmd = "SADD"; per = 1 }
+        else if (type == "zset") { cmd = "ZADD"; per = 2 }
+        else { cmd = "RPUSH"; per = 1 }
+        for (i = 0; i < n; i++) {
+            out = sprintf("*%d\r\n", 2 + per * m) bulk(cmd) bulk(type ":" i)
+            for (j = 0; j < m; j++) {
+                if (type == "hash") out = out bulk("field:" j) bulk("value:" j)
+                else if (type == "set") out = out bulk(i * m + j)
+                else if (type == "zset") out = out bulk(j) bulk("member:" j)
+                else out = out bulk("elem:" j)
+            }
+            printf "%s", out
+        }
+    }'
+}
+
+part_collmem() {
+    log "== collmem: $COLL_KEYS collections of $COLL_FIELDS elements: $COLL_TYPES"
+    local type probe
+    {
+        echo "== collmem: $COLL_KEYS collections of $COLL_FIELDS elements each," \
+            "bytes per element = (VmRSS after load - after FLUSHALL) / $((COLL_KEYS * COLL_FIELDS))"
+        echo "   hash: HSET hash:<i> field:<j> value:<j>; set: SADD set:<i> <integers i*$COLL_FIELDS+j>;"
+        echo "   zset: ZADD zset:<i> <j> member:<j>; list: RPUSH list:<i> elem:<j>"
+    } >>"$REPORT"
+    for type in $COLL_TYPES; do
+        case $type in
+            hash) probe=(hset __bench_probe_h f x) ;;
+            set) probe=(sadd __bench_probe_s 1) ;;
+            zset) probe=(zadd __bench_probe_z 1 x) ;;
+            list) probe=(rpush __bench_probe_l x) ;;
+            *) die "unknown collection type $type (hash, set, zset, list)" ;;
+        esac
+        stop_servers
+        start_servers
+        if redis-cli -p "$FERRODIS_PORT" "${probe[@]}" 2>&1 | grep -qi 'unknown command'; then
+            log "  $type: skipped, not implemented by ferrodis yet"
+            echo "-- $type: skipped, not implemented by ferrodis yet" >>"$REPORT"
+            continue
+        fi
+        gen_collections "$type" >"$WORK/coll.resp"
+        measure_rss_growth "coll-$type" "$WORK/coll.resp"
+        local server
+        for server in ferrodis redis; do
+            log "  $server: $type:0 encoding" \
+                "$(redis-cli -p "$(port_of "$server")" object encoding "$type:0" 2>&1)"
+        done
+        {
+            echo "-- $type"
+            report_memory "coll-$type" "$((COLL_KEYS * COLL_FIELDS))" elem
+        } >>"$REPORT"
+    done
+    rm -f "$WORK/coll.resp"
+    stop_servers
+    echo >>"$REPORT"
+}
+
+# ---------------------------------------------------------------------------------------------
+for p in ${BENCH_PARTS//,/ }; do
+    case $p in
+        core | ttl | pause | collections | colltput | collmem) ;;
+        *) die "unknown part '$p' in BENCH_PARTS (core ttl pause collections colltput collmem)" ;;
+    esac
+done
+
+if [[ "${NO_BUILD:-0}" != 1 ]]; then
+    log "building release binary"
+    cargo build --release --bin ferrodis >&2 || die "cargo build --release failed"
 fi
+[[ -x target/release/ferrodis ]] || die "target/release/ferrodis not found"
+
+START=$(date +%s)
+STAMP=$(date +%Y%m%d-%H%M%S)
+RAW="$OUT_DIR/raw-$STAMP.tsv"
+REPORT="$WORK/report.txt"
+MEM_FILE="$OUT_DIR/mem-$STAMP.txt"
+PAUSE_FILE="$OUT_DIR/pause-$STAMP.txt"
+: >"$REPORT"
+: >"$MEM_FILE"
+: >"$PAUSE_FILE"
+log "parts: $BENCH_PARTS; ferrodis port $FERRODIS_PORT, redis port $REDIS_PORT;" \
+    "servers on CPU $SERVER_CPU, clients on CPU $CLIENT_CPU"
+printf 'part\tserver\ttest\tpipeline\tround\trps\tp50_ms\tp99_ms\tcpu_ns_per_req\n' >"$RAW"
+
+has_part core && part_core
+has_part ttl && part_ttl
+has_part pause && part_pause
+if has_part collections || has_part colltput; then part_colltput; fi
+if has_part collections || has_part collmem; then part_collmem; fi
+
 echo
-echo "raw results: $RAW ($(($(date +%s) - START)) s)"
+echo "ferrodis ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'))" \
+    "vs redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'):" \
+    "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+cat "$REPORT"
+echo "raw results: $RAW, $MEM_FILE, $PAUSE_FILE ($(($(date +%s) - START)) s)"

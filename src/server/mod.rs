@@ -33,6 +33,8 @@ const WAKER: Token = Token(15);
 
 /// Commands run per connection per loop turn before the others get their go.
 const MAX_COMMANDS_PER_TURN: usize = 1024;
+/// Reads per connection per loop turn (each up to the buffer's free space, ≥ 16 KiB).
+const MAX_READS_PER_TURN: usize = 4;
 /// Output at which a connection stops being read until its client catches up.
 const OUTPUT_PAUSE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -347,7 +349,7 @@ impl Reactor {
     }
 
     fn on_readable(&mut self, key: usize) {
-        loop {
+        for _ in 0..MAX_READS_PER_TURN {
             let Some(conn) = self.conns.get_mut(key) else {
                 return;
             };
@@ -371,6 +373,11 @@ impl Reactor {
                     }
                 }
             }
+        }
+        // The socket still has data: a client that keeps it full (a bulk loader) would hold
+        // the loop forever, so it continues next turn, after the others.
+        if !self.to_resume.contains(&key) {
+            self.to_resume.push(key);
         }
     }
 
