@@ -155,3 +155,32 @@ fn lfu_policy_reports_access_frequency() {
     );
     assert_eq!(c.cmd(&["OBJECT", "IDLETIME", "hot"])[0], b':');
 }
+
+/// `maxmemory-rss`: once the resident size passes the limit, the cron evicts by the policy
+/// until the process is back under it, and INFO says how many keys that cost.
+#[test]
+fn maxmemory_rss_brings_resident_size_back_under_the_limit() {
+    let limit: u64 = 48 * 1024 * 1024;
+    let server = Server::ferrodis(&[
+        "--maxmemory-rss",
+        &limit.to_string(),
+        "--maxmemory-policy",
+        "allkeys-random",
+    ]);
+    let mut c = server.raw();
+    let errors = fill(&mut c, "r", 2 * limit as usize / VALUE);
+    assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(3)]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut rss = info(&mut c, "used_memory_rss");
+    while rss > limit && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        rss = info(&mut c, "used_memory_rss");
+    }
+    assert!(
+        rss <= limit,
+        "used_memory_rss {rss} still above maxmemory-rss {limit}"
+    );
+    assert!(info(&mut c, "evicted_keys_rss") > 0);
+    assert_eq!(info(&mut c, "maxmemory_rss"), limit);
+    assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
+}
