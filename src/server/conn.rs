@@ -13,6 +13,8 @@ use crate::resp::{Parser, Reply};
 
 /// Smallest free space offered to each `read`.
 pub const READ_CHUNK: usize = 16 * 1024;
+/// Largest single `read`.
+pub const MAX_READ: usize = 64 * 1024;
 
 /// The byte stream under a connection.
 pub enum Stream {
@@ -97,8 +99,13 @@ impl Conn {
             let grown = (self.rbuf.len() * 2).max(self.rend + READ_CHUNK);
             self.rbuf.resize(grown, 0);
         }
-        let space = self.rbuf.len() - self.rend;
-        match self.stream.read(&mut self.rbuf[self.rend..]) {
+        // One read takes at most MAX_READ bytes, however large the buffer has grown for a big
+        // argument, so the work one read can bring into a loop turn stays bounded.
+        let space = (self.rbuf.len() - self.rend).min(MAX_READ);
+        match self
+            .stream
+            .read(&mut self.rbuf[self.rend..self.rend + space])
+        {
             Ok(0) => ReadOutcome::Closed,
             Ok(n) => {
                 self.rend += n;

@@ -33,6 +33,8 @@ const WAKER: Token = Token(15);
 
 /// Commands run per connection per loop turn before the others get their go.
 const MAX_COMMANDS_PER_TURN: usize = 1024;
+/// Time one connection's batch may take before the others get their turn.
+const MAX_BATCH_TIME: Duration = Duration::from_millis(1);
 /// Reads per connection per loop turn (each up to the buffer's free space, ≥ 16 KiB).
 const MAX_READS_PER_TURN: usize = 4;
 /// Output at which a connection stops being read until its client catches up.
@@ -406,13 +408,18 @@ impl Reactor {
         }
         let now = unix_ms();
         self.server.begin_batch();
+        let started = Instant::now();
         let mut ran = 0;
         let mut keep_reading = true;
         loop {
             if conn.rpos == conn.rend {
                 break;
             }
-            if ran >= MAX_COMMANDS_PER_TURN {
+            // Bounded by count and by time: a batch of expensive commands must not keep the
+            // other clients waiting either.
+            if ran >= MAX_COMMANDS_PER_TURN
+                || (ran % 64 == 63 && started.elapsed() > MAX_BATCH_TIME)
+            {
                 self.to_resume.push(key);
                 keep_reading = false;
                 break;
