@@ -903,7 +903,8 @@ fn store_value(ctx: &mut Ctx, key: &[u8], slot: Option<u32>, value: Value) {
             entry.access = clock;
         }
         None => {
-            db.set(key, value, false, clock);
+            // The lookup just proved the key absent: insert without probing again.
+            db.insert_new(crate::store::SmallBytes::new(key), value, clock);
         }
     }
 }
