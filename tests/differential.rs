@@ -356,6 +356,9 @@ enum Check {
     ScanAll,
     /// RANDOMKEY, sent only when both servers report DBSIZE <= 1.
     RandomKey,
+    /// TTL-like integer replies: equal, or both non-negative and within `n` of each other
+    /// (the two servers read their clocks at slightly different moments).
+    Within(i64),
 }
 
 struct Cmd {
@@ -818,8 +821,71 @@ fn gen_unknown(g: &mut Gen) -> Cmd {
     Cmd::new(args)
 }
 
+// ---- TTLs ----
+
+fn expire_conditions(g: &mut Gen, args: &mut Vec<Vec<u8>>) {
+    // Mostly valid single conditions, sometimes conflicting or unknown ones.
+    match g.rng.below(10) {
+        0..=3 => {}
+        4..=7 => args.push(g.kw_pick(&["NX", "XX", "GT", "LT"])),
+        8 => {
+            args.push(g.kw_pick(&["NX", "GT"]));
+            args.push(g.kw_pick(&["XX", "LT"]));
+        }
+        _ => args.push(g.kw_pick(&["BOGUS", "PX"])),
+    }
+}
+
+fn gen_expire_family(g: &mut Gen) -> Cmd {
+    let (name, ms, abs) = match g.rng.below(4) {
+        0 => ("EXPIRE", false, false),
+        1 => ("PEXPIRE", true, false),
+        2 => ("EXPIREAT", false, true),
+        _ => ("PEXPIREAT", true, true),
+    };
+    let mut args = args![g.kw(name), g.key(), g.expire_value(ms, abs)];
+    expire_conditions(g, &mut args);
+    Cmd::new(args)
+}
+
+fn gen_ttl_family(g: &mut Gen) -> Cmd {
+    let (name, tolerance) = match g.rng.below(4) {
+        0 => ("TTL", 1),
+        1 => ("PTTL", 1000),
+        2 => ("EXPIRETIME", 1),
+        _ => ("PEXPIRETIME", 1000),
+    };
+    Cmd {
+        args: args![g.kw(name), g.key()],
+        check: Check::Within(tolerance),
+    }
+}
+
+fn gen_persist(g: &mut Gen) -> Cmd {
+    Cmd::new(args![g.kw("PERSIST"), g.key()])
+}
+
 /// The generators, with Redis 7.0 arities. Weights are relative.
 const SPECS: &[Spec] = &[
+    // TTLs
+    Spec {
+        name: "expire",
+        arity: -3,
+        weight: 4,
+        gen: gen_expire_family,
+    },
+    Spec {
+        name: "ttl",
+        arity: 2,
+        weight: 3,
+        gen: gen_ttl_family,
+    },
+    Spec {
+        name: "persist",
+        arity: 2,
+        weight: 1,
+        gen: gen_persist,
+    },
     // strings
     Spec {
         name: "set",
@@ -1205,6 +1271,29 @@ impl Runner {
                     self.mismatch(idx, cmd, "replies differ", &fs, &rs);
                 } else {
                     self.note(idx, &cmd.args, &rs);
+                }
+            }
+            Check::Within(tolerance) => {
+                let (f, r) = self.both(&cmd.args);
+                let (fs, rs) = (fmt_reply(&f), fmt_reply(&r));
+                let int = |b: &Result<Vec<u8>, String>| -> Option<i64> {
+                    let b = b.as_ref().ok()?;
+                    std::str::from_utf8(b.strip_prefix(b":")?)
+                        .ok()?
+                        .trim_end()
+                        .parse()
+                        .ok()
+                };
+                let close = match (int(&f), int(&r)) {
+                    (Some(a), Some(b)) => {
+                        a == b || (a >= 0 && b >= 0 && (a - b).abs() <= tolerance)
+                    }
+                    _ => f == r,
+                };
+                if close {
+                    self.note(idx, &cmd.args, &rs);
+                } else {
+                    self.mismatch(idx, cmd, "TTL replies differ beyond tolerance", &fs, &rs);
                 }
             }
             Check::Unordered => {
