@@ -5,6 +5,7 @@
 //! The value type and its two encodings live in `store/hash.rs`; the conversion thresholds
 //! are read from the configuration at every write, as Redis reads `server.hash_max_*`.
 
+use super::parse_scan_cursor as parse_cursor;
 use super::table::{flags::*, Command, Group, Handler, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
@@ -601,31 +602,6 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-}
-
-/// Parses a SCAN cursor as Redis 7.0's `parseScanCursorOrReply` (`strtoul`): optional sign,
-/// decimal digits, nothing else; `-n` wraps modulo 2^64; the empty string is 0.
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    let (negative, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
 }
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count].

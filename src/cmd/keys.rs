@@ -6,6 +6,7 @@
 //! 7.0: EXISTS, TYPE and OBJECT count but do not touch; TOUCH and COPY's source count and
 //! touch; DEL, RENAME and MOVE neither count nor touch beyond the write lookup.
 
+use super::parse_scan_cursor as parse_cursor;
 use super::table::{flags::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
@@ -326,34 +327,6 @@ fn db_index_arg(srv: &Server, arg: &[u8]) -> Result<usize, CmdError> {
         .ok()
         .filter(|&i| i < srv.dbs.len())
         .ok_or(CmdError::from(DB_OUT_OF_RANGE))
-}
-
-/// Parses a SCAN cursor as Redis 7.0 does with `strtoul`: optional sign, decimal digits,
-/// nothing else; a leading `-` negates modulo 2^64; the empty string is cursor 0.
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    let (negative, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return Err(invalid());
-        }
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
 }
 
 fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {

@@ -189,6 +189,63 @@ pub fn quote_arg_bytes(arg: &[u8], max: usize) -> &[u8] {
     &arg[..end]
 }
 
+/// Parses a SCAN-family cursor as Redis 7.0 does with `strtoul`: an optional sign and decimal
+/// digits, nothing else; a leading `-` negates modulo 2^64; the empty string is cursor 0.
+pub fn parse_scan_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let invalid = || CmdError::err("invalid cursor");
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() {
+        return Err(invalid());
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return Err(invalid());
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if negative { n.wrapping_neg() } else { n })
+}
+
+/// The `[MATCH pattern] [COUNT count]` options of HSCAN/SSCAN/ZSCAN from `args[from..]`:
+/// (count, pattern), the pattern `None` when absent or `*`. COUNT below 1 or anything
+/// unrecognised is a syntax error, as in Redis.
+pub fn parse_scan_options<'a>(
+    args: &Args<'a>,
+    from: usize,
+) -> Result<(usize, Option<&'a [u8]>), CmdError> {
+    let mut count: usize = 10;
+    let mut pattern = None;
+    let mut i = from;
+    while i < args.len() {
+        let has_value = i + 1 < args.len();
+        if has_value && args.get(i).eq_ignore_ascii_case(b"count") {
+            let n = arg_i64(args.get(i + 1))?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if has_value && args.get(i).eq_ignore_ascii_case(b"match") {
+            let p = args.get(i + 1);
+            pattern = (p != b"*").then_some(p);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok((count, pattern))
+}
+
 /// Resolves a request to a command (or subcommand), or the error Redis gives for it.
 pub fn resolve(args: &Args) -> Result<CommandId, CmdError> {
     let reg = registry();

@@ -11,6 +11,7 @@
 //! Deviation: `SRANDMEMBER key <negative count>` refuses counts above
 //! [`MAX_REPEATED_PICKS`]; Redis 7.0 would build the reply until it ran out of memory.
 
+use super::parse_scan_cursor as parse_cursor;
 use super::table::{flags::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
@@ -898,34 +899,6 @@ fn sdiffstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
 // SSCAN
 // ---------------------------------------------------------------------------------------------
 
-/// Redis's `parseScanCursorOrReply`: `strtoul` rules (an optional sign, a negative value
-/// wraps, an empty string is 0) without leading spaces or trailing junk.
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    let (negative, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return Err(invalid());
-        }
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
-
 /// SSCAN key cursor [MATCH pattern] [COUNT count].
 ///
 /// An intset is returned whole with cursor 0, as Redis does. A hashtable is walked slot by
@@ -938,25 +911,7 @@ fn sscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     };
-    let mut count: usize = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if has_value && args[i].eq_ignore_ascii_case(b"count") {
-            let n = arg_i64(&args[i + 1])?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if has_value && args[i].eq_ignore_ascii_case(b"match") {
-            let p = &args[i + 1];
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let (count, pattern) = super::parse_scan_options(args, 3)?;
     let (db, out) = ctx.db_out();
     let set = set_ref(db, slot).ok_or(CmdError::WrongType)?;
     let mut buf = itoa::Buffer::new();

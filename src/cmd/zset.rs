@@ -7,6 +7,7 @@
 //! type lives in `store/zset`. Ranges are computed as ranks over the `(score, member)` order
 //! (see [`first_in`] / [`last_in`]), walking a listpack the way Redis walks it.
 
+use super::parse_scan_cursor as parse_cursor;
 use super::table::{flags::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
@@ -2007,33 +2008,6 @@ fn set_op_generic(
 // ZSCAN
 // ---------------------------------------------------------------------------------------------
 
-/// A SCAN cursor as Redis 7.0 parses it (strtoul: optional sign, digits; `-n` wraps).
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    let (negative, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut n: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return Err(invalid());
-        }
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
-
 fn zscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let cursor = parse_cursor(&args[2])?;
     let Some(slot) = read_slot(ctx, &args[1])? else {
@@ -2042,26 +2016,7 @@ fn zscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     };
-    let mut count: usize = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let opt = &args[i];
-        let has_value = i + 1 < args.len();
-        if has_value && opt.eq_ignore_ascii_case(b"count") {
-            let n = arg_i64(&args[i + 1])?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if has_value && opt.eq_ignore_ascii_case(b"match") {
-            let p = &args[i + 1];
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let (count, pattern) = super::parse_scan_options(args, 3)?;
     let (db, out) = ctx.db_out();
     let Some(z) = zref(db, slot) else {
         out.array(2);
