@@ -92,11 +92,15 @@ impl ActiveExpire {
             return 0;
         }
         let p = Params::new(effort);
+        // The fast cycle runs before every sleep: decide to skip it before reading the clock.
+        if kind == CycleKind::Fast
+            && !self.timelimit_exit
+            && self.stale_perc * 100.0 < p.acceptable_stale as f64
+        {
+            return 0;
+        }
         let start = self.micros();
         if kind == CycleKind::Fast {
-            if !self.timelimit_exit && self.stale_perc * 100.0 < p.acceptable_stale as f64 {
-                return 0;
-            }
             if start < self.last_fast_us + p.fast_duration_us * 2 {
                 return 0;
             }
