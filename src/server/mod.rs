@@ -408,7 +408,7 @@ impl Reactor {
         }
         let now = unix_ms();
         self.server.begin_batch();
-        let started = Instant::now();
+        let started = self.server.command_timer;
         let mut ran = 0;
         let mut keep_reading = true;
         loop {
