@@ -105,6 +105,18 @@ pub struct CliArgs {
     #[argh(option)]
     pub lazyfree_lazy_user_flush: Option<String>,
 
+    /// LZF-compress long strings in RDB files (default yes)
+    #[argh(option)]
+    pub rdbcompression: Option<String>,
+
+    /// end RDB files with a CRC64 checksum (default yes)
+    #[argh(option)]
+    pub rdbchecksum: Option<String>,
+
+    /// refuse writes while the last background save failed (default yes)
+    #[argh(option)]
+    pub stop_writes_on_bgsave_error: Option<String>,
+
     /// allow CONFIG SET of dir/dbfilename: no, yes or local (default no)
     #[argh(option)]
     pub enable_protected_configs: Option<String>,
@@ -195,6 +207,9 @@ impl CliArgs {
             "appendonly" => &self.appendonly,
             "save" => &self.save,
             "lazyfree-lazy-user-flush" => &self.lazyfree_lazy_user_flush,
+            "rdbcompression" => &self.rdbcompression,
+            "rdbchecksum" => &self.rdbchecksum,
+            "stop-writes-on-bgsave-error" => &self.stop_writes_on_bgsave_error,
             "enable-protected-configs" => &self.enable_protected_configs,
             "set-max-intset-entries" => &self.set_max_intset_entries,
             "list-max-listpack-size" => &self.list_max_listpack_size,

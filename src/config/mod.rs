@@ -209,6 +209,9 @@ pub struct Config {
     /// Always false for now (only "no" is accepted).
     pub appendonly: bool,
     pub lazyfree_lazy_user_flush: bool,
+    pub rdbcompression: bool,
+    pub rdbchecksum: bool,
+    pub stop_writes_on_bgsave_error: bool,
     pub enable_protected_configs: ProtectedConfigs,
     /// Sets with more members (or a non-integer one) leave the `intset` encoding.
     pub set_max_intset_entries: usize,
@@ -313,6 +316,9 @@ impl Default for Config {
             save: vec![(3600, 1), (300, 100), (60, 10000)],
             appendonly: false,
             lazyfree_lazy_user_flush: false,
+            rdbcompression: true,
+            rdbchecksum: true,
+            stop_writes_on_bgsave_error: true,
             enable_protected_configs: ProtectedConfigs::No,
             set_max_intset_entries: crate::store::set::DEFAULT_MAX_INTSET_ENTRIES,
             list_max_listpack_size: -2,

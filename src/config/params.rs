@@ -479,6 +479,51 @@ pub static PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "rdbcompression",
+        alias: None,
+        kind: Kind::Bool(|c, v| {
+            c.rdbcompression = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "yes",
+        doc: "Compress strings longer than 20 bytes in RDB snapshots and DUMP payloads with LZF \
+              (kept only when it saves at least 4 bytes).",
+        get: |c| yn(c.rdbcompression),
+    },
+    Param {
+        name: "rdbchecksum",
+        alias: None,
+        kind: Kind::Bool(|c, v| {
+            c.rdbchecksum = v;
+            Ok(())
+        }),
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "yes",
+        doc: "End RDB files with a CRC64 checksum (zero when `no`; a zero checksum is not \
+              verified on load).",
+        get: |c| yn(c.rdbchecksum),
+    },
+    Param {
+        name: "stop-writes-on-bgsave-error",
+        alias: None,
+        kind: Kind::Bool(|c, v| {
+            c.stop_writes_on_bgsave_error = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "yes",
+        doc: "While the last background save failed and save points are set, refuse writes \
+              (and PING) with `-MISCONF` until a save succeeds.",
+        get: |c| yn(c.stop_writes_on_bgsave_error),
+    },
+    Param {
         name: "lazyfree-lazy-user-flush",
         alias: None,
         kind: Kind::Bool(|c, v| {
