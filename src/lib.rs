@@ -5,6 +5,7 @@
 //! - `resp`: the in-place RESP request parser and the reply writer.
 //! - `cmd`: the static command table, the dispatcher and one file per command family.
 //! - `store`: databases, values, compact byte strings, expiry bookkeeping.
+//! - `persist`: RDB snapshots (format, SAVE/BGSAVE by fork, loading at start-up).
 //! - `server`: the mio reactor, connections, cron and shutdown.
 //! - `util`: Redis-exact number parsing/formatting and glob matching.
 //! - `logging`: fern set-up (text or JSON lines).
@@ -13,6 +14,7 @@ pub mod alloc;
 pub mod cmd;
 pub mod config;
 pub mod logging;
+pub mod persist;
 pub mod resp;
 pub mod server;
 pub mod store;

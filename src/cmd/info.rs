@@ -454,15 +454,34 @@ fn persistence_section(srv: &mut Server, out: &mut String) {
     field!(out, "current_save_keys_processed", "0");
     field!(out, "current_save_keys_total", "0");
     field!(out, "rdb_changes_since_last_save", "{}", srv.dirty);
-    field!(out, "rdb_bgsave_in_progress", "0");
+    let persist = &srv.persist;
+    let running = persist.child.as_ref();
+    field!(out, "rdb_bgsave_in_progress", "{}", running.is_some() as u8);
     field!(out, "rdb_last_save_time", "{}", srv.last_save_unix);
-    field!(out, "rdb_last_bgsave_status", "ok");
-    field!(out, "rdb_last_bgsave_time_sec", "-1");
-    field!(out, "rdb_current_bgsave_time_sec", "-1");
-    field!(out, "rdb_saves", "0");
-    field!(out, "rdb_last_cow_size", "0");
-    field!(out, "rdb_last_load_keys_expired", "0");
-    field!(out, "rdb_last_load_keys_loaded", "0");
+    let status = if persist.last_bgsave_ok { "ok" } else { "err" };
+    field!(out, "rdb_last_bgsave_status", "{status}");
+    field!(
+        out,
+        "rdb_last_bgsave_time_sec",
+        "{}",
+        persist.last_bgsave_secs
+    );
+    let current = running.map_or(-1, |c| c.started.elapsed().as_secs() as i64);
+    field!(out, "rdb_current_bgsave_time_sec", "{current}");
+    field!(out, "rdb_saves", "{}", persist.saves);
+    field!(out, "rdb_last_cow_size", "{}", persist.last_cow_bytes);
+    field!(
+        out,
+        "rdb_last_load_keys_expired",
+        "{}",
+        persist.last_load_expired
+    );
+    field!(
+        out,
+        "rdb_last_load_keys_loaded",
+        "{}",
+        persist.last_load_keys
+    );
     field!(out, "aof_enabled", "0");
     field!(out, "aof_rewrite_in_progress", "0");
     field!(out, "aof_rewrite_scheduled", "0");
@@ -524,8 +543,8 @@ fn stats_section(srv: &mut Server, out: &mut String) {
     field!(out, "pubsub_channels", "0");
     field!(out, "pubsub_patterns", "0");
     field!(out, "pubsubshard_channels", "0");
-    field!(out, "latest_fork_usec", "0");
-    field!(out, "total_forks", "0");
+    field!(out, "latest_fork_usec", "{}", srv.persist.last_fork_usec);
+    field!(out, "total_forks", "{}", srv.persist.total_forks);
     field!(out, "migrate_cached_sockets", "0");
     field!(out, "slave_expires_tracked_keys", "0");
     field!(out, "active_defrag_hits", "0");

@@ -15,6 +15,7 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod list;
+pub mod persist;
 pub mod server;
 pub mod set;
 pub mod string;
@@ -329,6 +330,14 @@ fn run(
         srv.command_stats[id].rejected += 1;
         return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
     }
+    // Like Redis, PING is refused too, so monitoring notices the failing disk.
+    if srv.persist.writes_denied(&srv.config)
+        && (cmd.has(table::flags::WRITE) || reg.full_name(id) == "ping")
+    {
+        srv.command_stats[id].rejected += 1;
+        return Err(crate::persist::snapshot::MISCONF.into());
+    }
+    let dirty_before = srv.dirty;
     let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
     let mut ctx = Ctx {
         srv,
@@ -339,6 +348,10 @@ fn run(
     };
     let result = (cmd.handler)(&mut ctx, args);
     let srv = ctx.srv;
+    // Families that do not count their changes yet count as one change per successful write.
+    if srv.dirty == dirty_before && result.is_ok() && cmd.has(table::flags::WRITE) {
+        srv.dirty += 1;
+    }
     // One clock read per command: each command's end is the next one's start.
     let finished = std::time::Instant::now();
     let usec = finished.duration_since(srv.command_timer).as_micros() as u64;

@@ -266,7 +266,13 @@ fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
         removed += db.len() as u64;
         free_db(std::mem::take(db), lazy);
     }
-    ctx.srv.dirty += removed + 1;
+    ctx.srv.dirty += removed;
+    // As Redis: a running snapshot of the old data is pointless, and with save points set the
+    // file on disk is replaced by an empty one so a restart does not resurrect the keys.
+    crate::persist::snapshot::kill_child(ctx.srv);
+    if !ctx.srv.config.save.is_empty() {
+        let _ = crate::persist::snapshot::save(ctx.srv);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -357,6 +363,19 @@ fn strtod_prefix(arg: &[u8]) -> f64 {
 }
 
 const DEBUG_HELP: &[&str] = &[
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
 ];
@@ -376,7 +395,30 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.ok();
         return Ok(());
     }
+    if sub.eq_ignore_ascii_case(b"reload") {
+        return debug_reload(ctx, args);
+    }
     Err(subcommand_syntax_error(args, "DEBUG"))
+}
+
+fn debug_reload(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let (mut save, mut flush) = (true, true);
+    for opt in args.iter().skip(2) {
+        if opt.eq_ignore_ascii_case(b"nosave") {
+            save = false;
+        } else if opt.eq_ignore_ascii_case(b"noflush") {
+            flush = false;
+        } else if !opt.eq_ignore_ascii_case(b"merge") {
+            return Err(CmdError::err(
+                "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    crate::persist::snapshot::reload(ctx.srv, save, flush)
+        .map_err(|text| CmdError::Msg(text.into()))?;
+    log::warn!("DB reloaded by DEBUG RELOAD");
+    ctx.out.ok();
+    Ok(())
 }
 
 /// Reached only as bare `CONFIG` (arity rejects it first) — subcommands resolve directly.

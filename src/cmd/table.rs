@@ -236,6 +236,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::expire::COMMANDS,
     super::conn::COMMANDS,
     super::server::COMMANDS,
+    super::persist::COMMANDS,
     super::introspect::COMMANDS,
 ];
 

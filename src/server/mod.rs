@@ -63,6 +63,7 @@ pub struct Reactor {
 /// Starts the server with `config` and runs until shutdown.
 pub fn run(config: Config) -> Result<(), String> {
     let mut reactor = Reactor::bind(config)?;
+    crate::persist::snapshot::load_at_startup(&mut reactor.server)?;
     reactor.install_signal_thread()?;
     reactor.run()
 }
@@ -103,6 +104,7 @@ impl Reactor {
             return Err("no bind address configured".into());
         }
         let mut server = Server::new(config);
+        server.persist.waker = Some(Arc::clone(&waker));
         server.tcp_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(0);
         Ok(Reactor {
             poll,
@@ -209,8 +211,17 @@ impl Reactor {
             if Instant::now() >= self.next_cron {
                 self.cron();
             }
-            if self.signals.shutdown.load(Ordering::SeqCst) {
-                self.server.shutdown_requested = true;
+            crate::persist::snapshot::check_child(&mut self.server);
+            if self.signals.shutdown.swap(false, Ordering::SeqCst) {
+                use crate::persist::snapshot::{prepare_shutdown, FinalSave};
+                if prepare_shutdown(&mut self.server, FinalSave::Default, false).is_ok() {
+                    self.server.shutdown_requested = true;
+                } else {
+                    log::warn!(
+                        "SIGTERM received but errors trying to shut down the server, check \
+                         the logs for more information"
+                    );
+                }
             }
             if self.server.shutdown_requested {
                 return self.shutdown();
@@ -232,6 +243,7 @@ impl Reactor {
         let hz = self.server.config.hz.clamp(1, 500);
         self.next_cron = Instant::now() + Duration::from_micros(1_000_000 / hz as u64);
         cron::tick(&mut self.server);
+        crate::persist::snapshot::cron(&mut self.server);
         let killed: Vec<usize> = self
             .server
             .clients

@@ -112,6 +112,8 @@ pub struct Server {
     pub killed_clients: Vec<usize>,
     /// Clients blocked in BLPOP & co. and the keys they wait on (see `server/blocking.rs`).
     pub blocking: super::blocking::Blocking,
+    /// Snapshot state: the BGSAVE child, last results, load statistics.
+    pub persist: crate::persist::snapshot::Persistence,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -149,12 +151,13 @@ impl Server {
             shutdown_requested: false,
             active_expire: Default::default(),
             evictor: Default::default(),
-            lru_now: 0,
+            lru_now: crate::store::evict::LRU_EPOCH,
             command_timer: Instant::now(),
             dirty: 0,
             inst_metrics: Default::default(),
             killed_clients: Vec::new(),
             blocking: Default::default(),
+            persist: Default::default(),
         };
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
@@ -165,7 +168,8 @@ impl Server {
     /// Refreshes the clocks commands read; called before each batch of commands.
     pub fn begin_batch(&mut self) {
         self.command_timer = Instant::now();
-        self.lru_now = self.command_timer.duration_since(self.started).as_secs() as u32;
+        self.lru_now = crate::store::evict::LRU_EPOCH
+            + self.command_timer.duration_since(self.started).as_secs() as u32;
     }
 
     /// Evicts keys while `used_memory` is above `maxmemory`, by `maxmemory-policy`.

@@ -27,6 +27,21 @@ fn minutes(now_ms: i64) -> u32 {
     ((now_ms / 60_000) & 0xffff) as u32
 }
 
+/// What the LRU clock reads at start-up: far enough from zero that RESTORE IDLETIME and
+/// loaded IDLE opcodes can place a key's last access long before the server started.
+pub const LRU_EPOCH: u32 = 1 << 30;
+
+/// The LRU `access` value of a key last used `idle_secs` ago.
+pub fn lru_idle_clock(lru_clock: u32, idle_secs: i64) -> u32 {
+    let idle = u32::try_from(idle_secs.max(0)).unwrap_or(u32::MAX);
+    lru_clock.saturating_sub(idle)
+}
+
+/// The LFU `access` value holding `counter` (0..=255), last decremented now.
+pub fn lfu_with_counter(now_ms: i64, counter: u32) -> u32 {
+    (minutes(now_ms) << 8) | counter.min(255)
+}
+
 /// The `access` value of a key created now.
 pub fn initial_access(policy: MaxmemoryPolicy, now_ms: i64, lru_clock: u32) -> u32 {
     if policy.is_lfu() {
