@@ -5,11 +5,13 @@
 #   BENCH_PARTS="ttl pause" scripts/bench.sh           # only some parts
 #   ROUNDS=5 N=200000 TESTS=set,get BENCH_PARTS=core scripts/bench.sh
 #
-# Parts (BENCH_PARTS, space- or comma-separated; default "core ttl pause collections"):
+# Parts (BENCH_PARTS, space- or comma-separated; default "core ttl pause collections persist"):
 #   core         string throughput (TESTS) and RSS bytes per key for KEYS keys
 #   ttl          RSS bytes per key for TTL_KEYS keys `SET key:<i> <16 bytes> EX 100000`
 #   pause        worst PING latency while PAUSE_KEYS keys are loaded with redis-cli --pipe
 #   collections  both of: colltput (COLL_TESTS throughput) and collmem (bytes per element)
+#   persist      SAVE time, BGSAVE time, file size, worst PING during BGSAVE (the fork pause)
+#                and start-up load time for PERSIST_KEYS keys
 #
 # Both servers are pinned to CPU 0 and the clients (redis-benchmark, redis-cli --pipe, the
 # pinger) to CPU 1. For every test and pipeline depth the two servers are measured in
@@ -39,6 +41,7 @@
 #   COLL_KEYS, COLL_FIELDS  collections for the collmem part and elements per collection
 #                (default 100000 and 10)
 #   COLL_TYPES   collection types for collmem (default "hash set zset list")
+#   PERSIST_KEYS, PERSIST_ROUNDS  keys and rounds of the persist part (default 1000000, 3)
 #   FERRODIS_PORT, REDIS_PORT   ports (default 17391, 17392)
 #   NO_BUILD=1   skip `cargo build --release`
 #   OUT_DIR      where raw results go (default target/bench)
@@ -65,7 +68,9 @@ COLL_N_PIPELINED=${COLL_N_PIPELINED:-$((COLL_N * 10))}
 COLL_KEYS=${COLL_KEYS:-100000}
 COLL_FIELDS=${COLL_FIELDS:-10}
 COLL_TYPES=${COLL_TYPES:-"hash set zset list"}
-BENCH_PARTS=${BENCH_PARTS:-"core ttl pause collections"}
+BENCH_PARTS=${BENCH_PARTS:-"core ttl pause collections persist"}
+PERSIST_KEYS=${PERSIST_KEYS:-1000000}
+PERSIST_ROUNDS=${PERSIST_ROUNDS:-3}
 FERRODIS_PORT=${FERRODIS_PORT:-17391}
 REDIS_PORT=${REDIS_PORT:-17392}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -600,11 +605,106 @@ part_collmem() {
     echo >>"$REPORT"
 }
 
+# ---- part: persist (SAVE, BGSAVE and its fork pause, load at start-up) ----------------------
+# Starts SERVER alone with its data directory DIR (loading DIR/dump.rdb when present).
+start_in_dir() {
+    local server=$1 dir=$2
+    if [[ $server == ferrodis ]]; then
+        port_in_use "$FERRODIS_PORT" && die "port $FERRODIS_PORT is already in use"
+        taskset -c "$SERVER_CPU" "$ROOT/target/release/ferrodis" --port "$FERRODIS_PORT" \
+            --save "" --dir "$dir" >"$WORK/ferrodis.log" 2>&1 &
+        FERRODIS_PID=$!
+        wait_ready "$FERRODIS_PORT" "$FERRODIS_PID" ferrodis
+    else
+        port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is already in use"
+        taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --save '' --appendonly no \
+            --dir "$dir" >"$WORK/redis.log" 2>&1 &
+        REDIS_PID=$!
+        wait_ready "$REDIS_PORT" "$REDIS_PID" redis
+    fi
+}
+
+part_persist() {
+    log "== persist: $PERSIST_KEYS keys; SAVE, BGSAVE with a pinger, load at start-up"
+    gen_set_keys "$PERSIST_KEYS" >"$WORK/persist.resp"
+    local rt=()
+    if chrt -f 10 true 2>/dev/null; then rt=(chrt -f 10); fi
+    local round order server port dir t0 t1 save_s bg_s size load_s fork_us out result max_ms
+    local dbsize
+    for round in $(seq "$PERSIST_ROUNDS"); do
+        if ((round % 2)); then order=(ferrodis redis); else order=(redis ferrodis); fi
+        for server in "${order[@]}"; do
+            stop_servers
+            dir="$WORK/data-$server"
+            rm -rf "$dir"
+            mkdir -p "$dir"
+            start_in_dir "$server" "$dir"
+            port=$(port_of "$server")
+            pipe_load "$server" "$WORK/persist.resp"
+            t0=$(date +%s.%N)
+            redis-cli -p "$port" save >/dev/null
+            t1=$(date +%s.%N)
+            save_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+            size=$(stat -c %s "$dir/dump.rdb")
+            out="$WORK/pinger-persist-$server-$round.out"
+            taskset -c "$CLIENT_CPU" "${rt[@]}" python3 "$ROOT/scripts/pinger.py" "$port" \
+                0.2 >"$out" 2>&1 &
+            PINGER_PID=$!
+            sleep 0.5
+            t0=$(date +%s.%N)
+            redis-cli -p "$port" bgsave >/dev/null
+            sleep 0.01
+            while redis-cli -p "$port" info persistence | grep -q 'rdb_bgsave_in_progress:1'; do
+                sleep 0.01
+            done
+            t1=$(date +%s.%N)
+            bg_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+            sleep 0.3
+            kill -TERM "$PINGER_PID" 2>/dev/null || true
+            wait "$PINGER_PID" || log "  warning: pinger exited with $? ($(cat "$out"))"
+            PINGER_PID=""
+            result=$(grep '^count=' "$out" || true)
+            max_ms=$(sed -n 's/.*max_ms=\([0-9.]*\).*/\1/p' <<<"$result")
+            fork_us=$(redis-cli -p "$port" info stats | sed -n 's/^latest_fork_usec:\([0-9]*\).*/\1/p')
+            stop_servers
+            start_in_dir "$server" "$dir"
+            load_s=$(sed -n 's/.*DB loaded from disk: \([0-9.]*\) seconds.*/\1/p' "$WORK/$server.log")
+            dbsize=$(redis-cli -p "$(port_of "$server")" dbsize)
+            [[ $dbsize == "$PERSIST_KEYS" ]] || log "  warning: $server loaded $dbsize keys"
+            stop_servers
+            log "  round $round $server: SAVE ${save_s} s, BGSAVE ${bg_s} s, file $size B," \
+                "max PING during BGSAVE ${max_ms} ms (fork ${fork_us} us), load ${load_s} s"
+            printf '%s %s %s %s %s %s %s %s\n' "$server" "$round" "$save_s" "$bg_s" "$size" \
+                "$max_ms" "$fork_us" "$load_s" >>"$PERSIST_FILE"
+        done
+    done
+    rm -f "$WORK/persist.resp"
+    {
+        echo "== persist: $PERSIST_KEYS keys 'SET key:<i> <16 bytes>', medians of $PERSIST_ROUNDS rounds" \
+            "(ratio = ferrodis / redis; target <= 1.20, fork pause <= 1.00)"
+        awk '
+        function median(list,   n, a, i, j, t) {
+            n = split(list, a, " ")
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+            return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        { for (c = 3; c <= 8; c++) v[$1, c] = v[$1, c] " " $c }
+        END {
+            split("SAVE_s BGSAVE_s file_bytes max_PING_during_BGSAVE_ms fork_us load_s", names, " ")
+            for (c = 3; c <= 8; c++) {
+                f = median(v["ferrodis", c]); r = median(v["redis", c])
+                printf "%-28s ferrodis %12s  redis %12s  ratio %s\n", names[c - 2], f, r, (r > 0 ? sprintf("%.2f", f / r) : "-")
+            }
+        }' "$PERSIST_FILE"
+        echo
+    } >>"$REPORT"
+}
+
 # ---------------------------------------------------------------------------------------------
 for p in ${BENCH_PARTS//,/ }; do
     case $p in
-        core | ttl | pause | collections | colltput | collmem) ;;
-        *) die "unknown part '$p' in BENCH_PARTS (core ttl pause collections colltput collmem)" ;;
+        core | ttl | pause | collections | colltput | collmem | persist) ;;
+        *) die "unknown part '$p' in BENCH_PARTS (core ttl pause collections colltput collmem persist)" ;;
     esac
 done
 
@@ -620,9 +720,11 @@ RAW="$OUT_DIR/raw-$STAMP.tsv"
 REPORT="$WORK/report.txt"
 MEM_FILE="$OUT_DIR/mem-$STAMP.txt"
 PAUSE_FILE="$OUT_DIR/pause-$STAMP.txt"
+PERSIST_FILE="$OUT_DIR/persist-$STAMP.txt"
 : >"$REPORT"
 : >"$MEM_FILE"
 : >"$PAUSE_FILE"
+: >"$PERSIST_FILE"
 log "parts: $BENCH_PARTS; ferrodis port $FERRODIS_PORT, redis port $REDIS_PORT;" \
     "servers on CPU $SERVER_CPU, clients on CPU $CLIENT_CPU"
 printf 'part\tserver\ttest\tpipeline\tround\trps\tp50_ms\tp99_ms\tcpu_ns_per_req\n' >"$RAW"
@@ -632,6 +734,7 @@ has_part ttl && part_ttl
 has_part pause && part_pause
 if has_part collections || has_part colltput; then part_colltput; fi
 if has_part collections || has_part collmem; then part_collmem; fi
+has_part persist && part_persist
 
 echo
 echo "ferrodis ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'))" \

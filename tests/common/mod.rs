@@ -98,11 +98,19 @@ pub fn free_port() -> u16 {
 
 impl Server {
     /// Starts `target/release/ferrodis --port 0 <extra_args>` and waits for its ready line.
+    /// Like [`Server::redis`], snapshots are off (`--save ""`) unless `extra_args` set `--save`,
+    /// so stopping a server does not spend time writing a dump nobody reads.
     pub fn ferrodis(extra_args: &[&str]) -> Server {
         let dir = scratch_dir("ferrodis");
         let log = Arc::new(Mutex::new(Vec::new()));
+        let save_off: &[&str] = if extra_args.contains(&"--save") {
+            &[]
+        } else {
+            &["--save", ""]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
             .args(["--port", "0"])
+            .args(save_off)
             .args(extra_args)
             .current_dir(&dir)
             .stdin(Stdio::null())
@@ -249,6 +257,36 @@ impl Server {
 }
 
 impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` and waits up to `within` for the process to exit; its exit status.
+    pub fn signal_and_wait(
+        &mut self,
+        signal: i32,
+        within: Duration,
+    ) -> Option<std::process::ExitStatus> {
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, signal);
+        }
+        self.wait_exit(within)
+    }
+
+    /// Waits up to `within` for the process to exit on its own; its exit status.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
     /// Stops the process: ferrodis gets SIGTERM first (a clean exit also writes coverage
     /// profiles when run under cargo-llvm-cov), then SIGKILL if it is not gone within 3 s.
     pub fn stop(&mut self) {
