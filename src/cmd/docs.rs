@@ -3,7 +3,8 @@
 //! `make docs` rewrites the file; a test fails when the committed file differs from what the
 //! table says.
 
-use super::table::{flags, registry, Command};
+use super::argspec;
+use super::table::{flags, registry, Command, CommandId};
 
 fn flag_names(cmd: &Command) -> String {
     flags::NAMES
@@ -22,6 +23,17 @@ fn arity_text(arity: i32) -> String {
     }
 }
 
+/// `SET key value [NX|XX] …` as a table cell: a code span, `|` escaped for the table.
+fn syntax_cell(name: &str, id: CommandId) -> String {
+    let args = argspec::syntax(registry().args(id));
+    let line = if args.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} {args}")
+    };
+    format!("`{}`", line.replace('|', "\\|"))
+}
+
 /// The Markdown text of `docs/commands.md`.
 pub fn commands_markdown() -> String {
     let reg = registry();
@@ -30,7 +42,8 @@ pub fn commands_markdown() -> String {
     out.push_str(
         "Generated from the command table (`src/cmd/table.rs` and the family files) by \
          `make docs`; a test keeps this file in step with the code. Behaviour, replies and \
-         errors follow Redis 7.0. Arity counts the command name, as Redis does.\n",
+         errors follow Redis 7.0. Arity counts the command name, as Redis does; the syntax is what redis-cli shows as \
+         its hint, from the arguments COMMAND DOCS reports.\n",
     );
     let mut groups: Vec<&str> = Vec::new();
     for (_, cmd) in reg.top_level() {
@@ -40,20 +53,23 @@ pub fn commands_markdown() -> String {
     }
     for group in groups {
         out.push_str(&format!("\n## {group}\n\n"));
-        out.push_str("| command | arity | flags | ACL categories | summary |\n");
+        out.push_str("| syntax | arity | flags | ACL categories | summary |\n");
         out.push_str("| --- | --- | --- | --- | --- |\n");
-        let mut cmds: Vec<(String, &Command)> = Vec::new();
+        let mut cmds: Vec<(String, CommandId, &Command)> = Vec::new();
         for (id, cmd) in reg.top_level() {
             if cmd.group.name() != group {
                 continue;
             }
-            cmds.push((reg.full_name(id).to_uppercase(), cmd));
+            cmds.push((reg.full_name(id).to_uppercase(), id, cmd));
             for sub in cmd.subcommands {
-                cmds.push((format!("{} {}", cmd.name, sub.name).to_uppercase(), sub));
+                if let Some(sid) = reg.lookup_sub(id, sub.name.as_bytes()) {
+                    let name = format!("{} {}", cmd.name, sub.name).to_uppercase();
+                    cmds.push((name, sid, sub));
+                }
             }
         }
         cmds.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, cmd) in cmds {
+        for (name, id, cmd) in cmds {
             let cats: Vec<String> = cmd
                 .acl_categories()
                 .iter()
@@ -61,7 +77,7 @@ pub fn commands_markdown() -> String {
                 .collect();
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
-                name,
+                syntax_cell(&name, id),
                 arity_text(cmd.arity),
                 flag_names(cmd),
                 cats.join(" "),

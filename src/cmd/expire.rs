@@ -11,6 +11,7 @@ const fn ttl_cmd(
     flags: u32,
     summary: &'static str,
     since: &'static str,
+    args: &'static str,
     handler: super::table::Handler,
 ) -> Command {
     Command {
@@ -22,6 +23,7 @@ const fn ttl_cmd(
         summary,
         since,
         complexity: "O(1)",
+        args,
         handler,
         subcommands: &[],
     }
@@ -34,6 +36,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         "Set a key's time to live in seconds",
         "1.0.0",
+        "key:key seconds:integer ?condition@7.0.0(NX|XX|GT|LT)",
         expire,
     ),
     ttl_cmd(
@@ -42,6 +45,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         "Set a key's time to live in milliseconds",
         "2.6.0",
+        "key:key milliseconds:integer ?condition@7.0.0(NX|XX|GT|LT)",
         pexpire,
     ),
     ttl_cmd(
@@ -50,6 +54,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         "Set the expiration for a key as a UNIX timestamp",
         "1.2.0",
+        "key:key unix-time-seconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)",
         expireat,
     ),
     ttl_cmd(
@@ -58,6 +63,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
         "2.6.0",
+        "key:key unix-time-milliseconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)",
         pexpireat,
     ),
     ttl_cmd(
@@ -66,6 +72,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         "Get the time to live for a key in seconds",
         "1.0.0",
+        "key:key",
         ttl,
     ),
     ttl_cmd(
@@ -74,6 +81,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         "Get the time to live for a key in milliseconds",
         "2.6.0",
+        "key:key",
         pttl,
     ),
     ttl_cmd(
@@ -82,6 +90,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         "Get the expiration Unix timestamp for a key",
         "7.0.0",
+        "key:key",
         expiretime,
     ),
     ttl_cmd(
@@ -90,6 +99,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         "Get the expiration Unix timestamp for a key in milliseconds",
         "7.0.0",
+        "key:key",
         pexpiretime,
     ),
     ttl_cmd(
@@ -98,6 +108,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         "Remove the expiration from a key",
         "2.2.0",
+        "key:key",
         persist,
     ),
 ];

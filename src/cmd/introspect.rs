@@ -2,8 +2,9 @@
 //!
 //! An info entry is `[name, arity, [flags…], first key, last key, step, [@categories…],
 //! [tips…], [key specs…], [subcommand entries…]]`; a docs entry is a map of summary, since,
-//! group, complexity and, for containers, subcommands.
+//! group, complexity, the arguments (see [`super::argspec`]) and, for containers, subcommands.
 
+use super::argspec::{Arg, Kind as ArgKind};
 use super::table::{flags, flags::*, registry, Command, CommandId, Group, KeySpec};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
@@ -19,6 +20,7 @@ const SUBCOMMANDS: &[Command] = &[
         summary: "Get total number of Redis commands",
         since: "2.8.13",
         complexity: "O(1)",
+        args: "",
         handler: command_count,
         subcommands: &[],
     },
@@ -31,6 +33,7 @@ const SUBCOMMANDS: &[Command] = &[
         summary: "Get array of specific Redis command documentation",
         since: "7.0.0",
         complexity: "O(N) where N is the number of commands to look up",
+        args: "?command-name...",
         handler: command_docs,
         subcommands: &[],
     },
@@ -43,6 +46,7 @@ const SUBCOMMANDS: &[Command] = &[
         summary: "Extract keys given a full Redis command",
         since: "2.8.13",
         complexity: "O(N) where N is the number of arguments to the command",
+        args: "",
         handler: command_getkeys,
         subcommands: &[],
     },
@@ -55,6 +59,7 @@ const SUBCOMMANDS: &[Command] = &[
         summary: "Extract keys and access flags given a full Redis command",
         since: "7.0.0",
         complexity: "O(N) where N is the number of arguments to the command",
+        args: "",
         handler: command_getkeysandflags,
         subcommands: &[],
     },
@@ -67,6 +72,7 @@ const SUBCOMMANDS: &[Command] = &[
         summary: "Show helpful text about the different subcommands",
         since: "5.0.0",
         complexity: "O(1)",
+        args: "",
         handler: command_help,
         subcommands: &[],
     },
@@ -79,6 +85,7 @@ const SUBCOMMANDS: &[Command] = &[
         summary: "Get array of specific Redis command details, or all when no argument is given.",
         since: "2.8.13",
         complexity: "O(N) where N is the number of commands to look up",
+        args: "?command-name...",
         handler: command_info,
         subcommands: &[],
     },
@@ -91,6 +98,7 @@ const SUBCOMMANDS: &[Command] = &[
         summary: "Get an array of Redis command names",
         since: "7.0.0",
         complexity: "O(N) where N is the total number of Redis commands",
+        args: "?FILTERBY=filterby(MODULE=module-name|ACLCAT=category|PATTERN=pattern:pattern)",
         handler: command_list,
         subcommands: &[],
     },
@@ -105,6 +113,7 @@ pub static COMMANDS: &[Command] = &[Command {
     summary: "Get array of Redis command details",
     since: "2.8.13",
     complexity: "O(N) where N is the total number of Redis commands",
+    args: "",
     handler: command_all,
     subcommands: SUBCOMMANDS,
 }];
@@ -222,10 +231,13 @@ fn write_info(out: &mut Reply, full_name: &str, cmd: &Command) {
     }
 }
 
-/// One COMMAND DOCS map.
-fn write_docs(out: &mut Reply, full_name: &str, cmd: &Command) {
+/// One COMMAND DOCS map; its keys come in Redis's order (`arguments` before `subcommands`).
+fn write_docs(out: &mut Reply, id: CommandId) {
+    let reg = registry();
+    let cmd = reg.command(id);
+    let args = reg.args(id);
     let has_subs = !cmd.subcommands.is_empty();
-    out.map(4 + has_subs as usize);
+    out.map(4 + !args.is_empty() as usize + has_subs as usize);
     out.bulk(b"summary");
     out.bulk(cmd.summary.as_bytes());
     out.bulk(b"since");
@@ -234,13 +246,71 @@ fn write_docs(out: &mut Reply, full_name: &str, cmd: &Command) {
     out.bulk(cmd.group.name().as_bytes());
     out.bulk(b"complexity");
     out.bulk(cmd.complexity.as_bytes());
+    if !args.is_empty() {
+        out.bulk(b"arguments");
+        write_args(out, args);
+    }
     if has_subs {
+        let subs: Vec<CommandId> = cmd
+            .subcommands
+            .iter()
+            .filter_map(|sub| reg.lookup_sub(id, sub.name.as_bytes()))
+            .collect();
         out.bulk(b"subcommands");
-        out.map(cmd.subcommands.len());
-        for sub in cmd.subcommands {
-            let sub_name = format!("{full_name}|{}", sub.name);
-            out.bulk(sub_name.as_bytes());
-            write_docs(out, &sub_name, sub);
+        out.map(subs.len());
+        for sub in subs {
+            out.bulk(reg.full_name(sub).as_bytes());
+            write_docs(out, sub);
+        }
+    }
+}
+
+/// COMMAND DOCS `arguments`: one map per argument, fields in Redis 7.0's order.
+fn write_args(out: &mut Reply, args: &[Arg]) {
+    out.array(args.len());
+    for arg in args {
+        let key_index = match arg.kind {
+            ArgKind::Key(i) => Some(i),
+            _ => None,
+        };
+        let flags = arg.flag_names();
+        let children = arg.children();
+        out.map(
+            2 + key_index.is_some() as usize
+                + arg.token.is_some() as usize
+                + arg.since.is_some() as usize
+                + arg.deprecated_since.is_some() as usize
+                + !flags.is_empty() as usize
+                + !children.is_empty() as usize,
+        );
+        out.bulk(b"name");
+        out.bulk(arg.name.as_bytes());
+        out.bulk(b"type");
+        out.bulk(arg.kind.name().as_bytes());
+        if let Some(i) = key_index {
+            out.bulk(b"key_spec_index");
+            out.int(i64::from(i));
+        }
+        for (field, value) in [
+            (&b"token"[..], arg.token),
+            (b"since", arg.since),
+            (b"deprecated_since", arg.deprecated_since),
+        ] {
+            if let Some(v) = value {
+                out.bulk(field);
+                out.bulk(v.as_bytes());
+            }
+        }
+        if !flags.is_empty() {
+            out.bulk(b"flags");
+            out.array(flags.len());
+            for f in flags {
+                out.simple(f);
+            }
+        }
+        if !children.is_empty() {
+            out.bulk(b"arguments");
+            write_args(out, children);
         }
     }
 }
@@ -298,9 +368,8 @@ fn command_docs(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     ctx.out.map(ids.len());
     for id in ids {
-        let name = reg.full_name(id);
-        ctx.out.bulk(name.as_bytes());
-        write_docs(ctx.out, name, reg.command(id));
+        ctx.out.bulk(reg.full_name(id).as_bytes());
+        write_docs(ctx.out, id);
     }
     Ok(())
 }

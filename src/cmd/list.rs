@@ -24,6 +24,7 @@ const fn cmd(
     summary: &'static str,
     since: &'static str,
     complexity: &'static str,
+    args: &'static str,
     handler: Handler,
 ) -> Command {
     Command {
@@ -35,6 +36,7 @@ const fn cmd(
         summary,
         since,
         complexity,
+        args,
         handler,
         subcommands: &[],
     }
@@ -57,6 +59,7 @@ pub static COMMANDS: &[Command] = &[
         "Prepend one or multiple elements to a list",
         "1.0.0",
         PUSH_COMPLEXITY,
+        "key:key element...",
         lpush,
     ),
     cmd(
@@ -67,6 +70,7 @@ pub static COMMANDS: &[Command] = &[
         "Append one or multiple elements to a list",
         "1.0.0",
         PUSH_COMPLEXITY,
+        "key:key element...",
         rpush,
     ),
     cmd(
@@ -77,6 +81,7 @@ pub static COMMANDS: &[Command] = &[
         "Prepend an element to a list, only if the list exists",
         "2.2.0",
         PUSH_COMPLEXITY,
+        "key:key element...",
         lpushx,
     ),
     cmd(
@@ -87,6 +92,7 @@ pub static COMMANDS: &[Command] = &[
         "Append an element to a list, only if the list exists",
         "2.2.0",
         PUSH_COMPLEXITY,
+        "key:key element...",
         rpushx,
     ),
     cmd(
@@ -97,6 +103,7 @@ pub static COMMANDS: &[Command] = &[
         "Remove and get the first elements in a list",
         "1.0.0",
         POP_COMPLEXITY,
+        "key:key ?count:integer@6.2.0",
         lpop,
     ),
     cmd(
@@ -107,6 +114,7 @@ pub static COMMANDS: &[Command] = &[
         "Remove and get the last elements in a list",
         "1.0.0",
         POP_COMPLEXITY,
+        "key:key ?count:integer@6.2.0",
         rpop,
     ),
     cmd(
@@ -119,6 +127,7 @@ pub static COMMANDS: &[Command] = &[
         "O(S+N) where S is the distance of start offset from HEAD for small lists, from \
 nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified \
 range.",
+        "key:key start:integer stop:integer",
         lrange,
     ),
     cmd(
@@ -130,6 +139,7 @@ range.",
         "1.0.0",
         "O(N) where N is the number of elements to traverse to get to the element at index. \
 This makes asking for the first or the last element of the list O(1).",
+        "key:key index:integer",
         lindex,
     ),
     cmd(
@@ -141,6 +151,7 @@ This makes asking for the first or the last element of the list O(1).",
         "1.0.0",
         "O(N) where N is the length of the list. Setting either the first or the last element \
 of the list is O(1).",
+        "key:key index:integer element",
         lset,
     ),
     cmd(
@@ -151,6 +162,7 @@ of the list is O(1).",
         "Get the length of a list",
         "1.0.0",
         "O(1)",
+        "key:key",
         llen,
     ),
     cmd(
@@ -161,6 +173,7 @@ of the list is O(1).",
         "Remove elements from a list",
         "1.0.0",
         "O(N+M) where N is the length of the list and M is the number of elements removed.",
+        "key:key count:integer element",
         lrem,
     ),
     cmd(
@@ -171,6 +184,7 @@ of the list is O(1).",
         "Trim a list to the specified range",
         "1.0.0",
         "O(N) where N is the number of elements to be removed by the operation.",
+        "key:key start:integer stop:integer",
         ltrim,
     ),
     cmd(
@@ -183,6 +197,7 @@ of the list is O(1).",
         "O(N) where N is the number of elements to traverse before seeing the value pivot. \
 This means that inserting somewhere on the left end on the list (head) can be considered O(1) \
 and inserting somewhere on the right end (tail) is O(N).",
+        "key:key where(BEFORE|AFTER) pivot element",
         linsert,
     ),
     cmd(
@@ -195,6 +210,7 @@ and inserting somewhere on the right end (tail) is O(N).",
         "O(N) where N is the number of elements in the list, for the average case. When \
 searching for elements near the head or the tail of the list, or when the MAXLEN option is \
 provided, the command may run in constant time.",
+        "key:key element ?RANK=rank:integer ?COUNT=num-matches:integer ?MAXLEN=len:integer",
         lpos,
     ),
     cmd(
@@ -205,6 +221,7 @@ provided, the command may run in constant time.",
         "Pop an element from a list, push it to another list and return it",
         "6.2.0",
         "O(1)",
+        "source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT)",
         lmove,
     ),
     cmd(
@@ -215,6 +232,7 @@ provided, the command may run in constant time.",
         "Remove the last element in a list, prepend it to another list and return it",
         "1.2.0",
         "O(1)",
+        "source:key destination:key",
         rpoplpush,
     ),
     cmd(
@@ -225,6 +243,7 @@ provided, the command may run in constant time.",
         "Pop elements from a list",
         "7.0.0",
         MPOP_COMPLEXITY,
+        "numkeys:integer key:key... where(LEFT|RIGHT) ?COUNT=count:integer",
         lmpop,
     ),
     cmd(
@@ -235,6 +254,7 @@ provided, the command may run in constant time.",
         "Remove and get the first element in a list, or block until one is available",
         "2.0.0",
         "O(N) where N is the number of provided keys.",
+        "key:key... timeout:double",
         blpop,
     ),
     cmd(
@@ -245,6 +265,7 @@ provided, the command may run in constant time.",
         "Remove and get the last element in a list, or block until one is available",
         "2.0.0",
         "O(N) where N is the number of provided keys.",
+        "key:key... timeout:double",
         brpop,
     ),
     cmd(
@@ -255,6 +276,7 @@ provided, the command may run in constant time.",
         MOVE_SUMMARY_BLOCKING,
         "6.2.0",
         "O(1)",
+        "source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT) timeout:double",
         blmove,
     ),
     cmd(
@@ -265,6 +287,7 @@ provided, the command may run in constant time.",
         MOVE_SUMMARY_BLOCKING,
         "2.2.0",
         "O(1)",
+        "source:key destination:key timeout:double",
         brpoplpush,
     ),
     cmd(
@@ -275,6 +298,7 @@ provided, the command may run in constant time.",
         "Pop elements from a list, or block until one is available",
         "7.0.0",
         MPOP_COMPLEXITY,
+        "timeout:double numkeys:integer key:key... where(LEFT|RIGHT) ?COUNT=count:integer",
         blmpop,
     ),
 ];

@@ -6,6 +6,7 @@ use crate::resp::{Args, Reply};
 use crate::server::state::{Client, Server};
 use crate::store::Db;
 
+pub mod argspec;
 pub mod client;
 pub mod conn;
 pub mod docs;

@@ -18,6 +18,7 @@ pub static COMMANDS: &[Command] = &[
         summary: "Synchronously save the dataset to disk",
         since: "1.0.0",
         complexity: "O(N) where N is the total number of keys in all databases",
+        args: "",
         handler: save,
         subcommands: &[],
     },
@@ -30,6 +31,7 @@ pub static COMMANDS: &[Command] = &[
         summary: "Asynchronously save the dataset to disk",
         since: "1.0.0",
         complexity: "O(1)",
+        args: "?SCHEDULE@3.2.2",
         handler: bgsave,
         subcommands: &[],
     },
@@ -43,6 +45,7 @@ pub static COMMANDS: &[Command] = &[
         since: "1.0.0",
         complexity: "O(N) when saving, where N is the total number of keys in all databases \
                      when saving data, otherwise O(1)",
+        args: "?nosave_save(NOSAVE|SAVE) ?NOW@7.0.0 ?FORCE@7.0.0 ?ABORT@7.0.0",
         handler: shutdown,
         subcommands: &[],
     },
@@ -58,6 +61,7 @@ pub static COMMANDS: &[Command] = &[
                      the number of Redis objects composing the value and M their average size. \
                      For small string values the time complexity is thus O(1)+O(1*M) where M \
                      is small, so simply O(1).",
+        args: "key:key",
         handler: dump,
         subcommands: &[],
     },
@@ -76,6 +80,7 @@ pub static COMMANDS: &[Command] = &[
                      complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However \
                      for sorted set values the complexity is O(N*M*log(N)) because inserting \
                      values into sorted sets is O(log(N)).",
+        args: "key:key ttl:integer serialized-value ?REPLACE@3.0.0 ?ABSTTL@5.0.0 ?IDLETIME=seconds:integer@5.0.0 ?FREQ=frequency:integer@5.0.0",
         handler: restore,
         subcommands: &[],
     },

@@ -26,6 +26,7 @@ const fn cmd(
     summary: &'static str,
     since: &'static str,
     complexity: &'static str,
+    args: &'static str,
     handler: Handler,
 ) -> Command {
     Command {
@@ -37,6 +38,7 @@ const fn cmd(
         summary,
         since,
         complexity,
+        args,
         handler,
         subcommands: &[],
     }
@@ -51,6 +53,7 @@ pub static COMMANDS: &[Command] = &[
         "Get the value of a key",
         "1.0.0",
         "O(1)",
+        "key:key",
         get,
     ),
     cmd(
@@ -61,6 +64,9 @@ pub static COMMANDS: &[Command] = &[
         "Set the string value of a key",
         "1.0.0",
         "O(1)",
+        "key:key value ?condition@2.6.12(NX|XX) ?GET@6.2.0 ?expiration(EX=seconds:integer@2.6.12|\
+            PX=milliseconds:integer@2.6.12|EXAT=unix-time-seconds:unix-time@6.2.0|\
+            PXAT=unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0)",
         set,
     ),
     cmd(
@@ -71,6 +77,7 @@ pub static COMMANDS: &[Command] = &[
         "Set the value of a key, only if the key does not exist",
         "1.0.0",
         "O(1)",
+        "key:key value",
         setnx,
     ),
     cmd(
@@ -81,6 +88,7 @@ pub static COMMANDS: &[Command] = &[
         "Set the value and expiration of a key",
         "2.0.0",
         "O(1)",
+        "key:key seconds:integer value",
         setex,
     ),
     cmd(
@@ -91,6 +99,7 @@ pub static COMMANDS: &[Command] = &[
         "Set the value and expiration in milliseconds of a key",
         "2.6.0",
         "O(1)",
+        "key:key milliseconds:integer value",
         psetex,
     ),
     cmd(
@@ -101,6 +110,7 @@ pub static COMMANDS: &[Command] = &[
         "Set the string value of a key and return its old value",
         "1.0.0",
         "O(1)",
+        "key:key value",
         getset,
     ),
     cmd(
@@ -111,6 +121,7 @@ pub static COMMANDS: &[Command] = &[
         "Get the value of a key and delete the key",
         "6.2.0",
         "O(1)",
+        "key:key",
         getdel,
     ),
     cmd(
@@ -121,6 +132,8 @@ pub static COMMANDS: &[Command] = &[
         "Get the value of a key and optionally set its expiration",
         "6.2.0",
         "O(1)",
+        "key:key ?expiration(EX=seconds:integer|PX=milliseconds:integer|\
+            EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|PERSIST)",
         getex,
     ),
     cmd(
@@ -131,6 +144,7 @@ pub static COMMANDS: &[Command] = &[
         "Set multiple keys to multiple values",
         "1.0.1",
         "O(N) where N is the number of keys to set.",
+        "key_value...{key:key value}",
         mset,
     ),
     cmd(
@@ -141,6 +155,7 @@ pub static COMMANDS: &[Command] = &[
         "Set multiple keys to multiple values, only if none of the keys exist",
         "1.0.1",
         "O(N) where N is the number of keys to set.",
+        "key_value...{key:key value}",
         msetnx,
     ),
     cmd(
@@ -151,6 +166,7 @@ pub static COMMANDS: &[Command] = &[
         "Get the values of all the given keys",
         "1.0.0",
         "O(N) where N is the number of keys to retrieve.",
+        "key:key...",
         mget,
     ),
     cmd(
@@ -163,6 +179,7 @@ pub static COMMANDS: &[Command] = &[
         "O(1). The amortized time complexity is O(1) assuming the appended value is small and \
 the already present value is of any size, since the dynamic string library used by Redis will \
 double the free space available on every reallocation.",
+        "key:key value",
         append,
     ),
     cmd(
@@ -173,6 +190,7 @@ double the free space available on every reallocation.",
         "Get the length of the value stored in a key",
         "2.2.0",
         "O(1)",
+        "key:key",
         strlen,
     ),
     cmd(
@@ -183,6 +201,7 @@ double the free space available on every reallocation.",
         "Increment the integer value of a key by one",
         "1.0.0",
         "O(1)",
+        "key:key",
         incr,
     ),
     cmd(
@@ -193,6 +212,7 @@ double the free space available on every reallocation.",
         "Decrement the integer value of a key by one",
         "1.0.0",
         "O(1)",
+        "key:key",
         decr,
     ),
     cmd(
@@ -203,6 +223,7 @@ double the free space available on every reallocation.",
         "Increment the integer value of a key by the given amount",
         "1.0.0",
         "O(1)",
+        "key:key increment:integer",
         incrby,
     ),
     cmd(
@@ -213,6 +234,7 @@ double the free space available on every reallocation.",
         "Decrement the integer value of a key by the given number",
         "1.0.0",
         "O(1)",
+        "key:key decrement:integer",
         decrby,
     ),
     cmd(
@@ -223,6 +245,7 @@ double the free space available on every reallocation.",
         "Increment the float value of a key by the given amount",
         "2.6.0",
         "O(1)",
+        "key:key increment:double",
         incrbyfloat,
     ),
     cmd(
@@ -233,6 +256,7 @@ double the free space available on every reallocation.",
         "Get a substring of the string stored at a key",
         "2.4.0",
         RANGE_COMPLEXITY,
+        "key:key start:integer end:integer",
         getrange,
     ),
     cmd(
@@ -243,6 +267,7 @@ double the free space available on every reallocation.",
         "Get a substring of the string stored at a key",
         "1.0.0",
         RANGE_COMPLEXITY,
+        "key:key start:integer end:integer",
         getrange,
     ),
     cmd(
@@ -255,6 +280,7 @@ double the free space available on every reallocation.",
         "O(1), not counting the time taken to copy the new string in place. Usually, this \
 string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M \
 being the length of the value argument.",
+        "key:key offset:integer value",
         setrange,
     ),
     cmd(
@@ -265,6 +291,7 @@ being the length of the value argument.",
         "Find longest common substring",
         "7.0.0",
         "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        "key1:key key2:key0 ?LEN ?IDX ?MINMATCHLEN=len:integer ?WITHMATCHLEN",
         lcs_command,
     ),
 ];

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use hashbrown::HashMap;
 
+use super::argspec::{self, Arg};
 use super::{CmdResult, Ctx};
 use crate::resp::Args;
 
@@ -156,6 +157,9 @@ pub struct Command {
     pub summary: &'static str,
     pub since: &'static str,
     pub complexity: &'static str,
+    /// The arguments in the notation of [`argspec`] (COMMAND DOCS `arguments`, redis-cli
+    /// hints); `""` when the command takes none.
+    pub args: &'static str,
     pub handler: Handler,
     pub subcommands: &'static [Command],
 }
@@ -250,6 +254,8 @@ pub struct Registry {
     by_name: HashMap<Vec<u8>, CommandId>,
     /// For each top-level command id with subcommands: subcommand name -> id.
     subs: HashMap<CommandId, HashMap<Vec<u8>, CommandId>>,
+    /// Each command's parsed `args`, by id.
+    args: Vec<Vec<Arg>>,
 }
 
 static REGISTRY: OnceLock<Registry> = OnceLock::new();
@@ -278,6 +284,7 @@ impl Registry {
             all: Vec::new(),
             by_name: HashMap::new(),
             subs: HashMap::new(),
+            args: Vec::new(),
         };
         for family in FAMILIES {
             for cmd in family.iter() {
@@ -295,6 +302,13 @@ impl Registry {
                 }
             }
         }
+        // A malformed spec is a bug in the static table, which the unit test
+        // `every_arg_spec_parses` catches; the server then just documents no arguments.
+        reg.args = reg
+            .all
+            .iter()
+            .map(|(_, cmd)| argspec::parse(cmd.args).unwrap_or_default())
+            .collect();
         reg
     }
 
@@ -318,6 +332,11 @@ impl Registry {
 
     pub fn full_name(&self, id: CommandId) -> &str {
         &self.all[id].0
+    }
+
+    /// The command's arguments, as COMMAND DOCS describes them.
+    pub fn args(&self, id: CommandId) -> &[Arg] {
+        self.args.get(id).map_or(&[], |a| a.as_slice())
     }
 
     /// Top-level commands, in table order.
@@ -345,6 +364,88 @@ mod tests {
             assert!(cmd.arity != 0, "{full} has arity 0");
             assert!(!cmd.summary.is_empty(), "{full} has no summary");
         }
+    }
+
+    #[test]
+    fn every_arg_spec_parses() {
+        let errors: Vec<String> = registry()
+            .all
+            .iter()
+            .filter_map(|(full, cmd)| {
+                argspec::parse(cmd.args)
+                    .err()
+                    .map(|e| format!("{full}: {e}"))
+            })
+            .collect();
+        assert!(errors.is_empty(), "malformed arg specs: {errors:#?}");
+    }
+
+    /// Fewest words an argument takes, and whether it can take more.
+    fn words(arg: &Arg) -> (usize, bool) {
+        let (min, open) = match &arg.kind {
+            argspec::Kind::OneOf(alts) => {
+                let lens: Vec<(usize, bool)> = alts.iter().map(words).collect();
+                let min = lens.iter().map(|w| w.0).min().unwrap_or(0);
+                (min, lens.iter().any(|w| w.1 || w.0 != min))
+            }
+            argspec::Kind::Block(seq) => seq
+                .iter()
+                .map(words)
+                .fold((0, false), |a, w| (a.0 + w.0, a.1 || w.1)),
+            _ => (1, false),
+        };
+        let token = usize::from(arg.token.is_some() && arg.kind != argspec::Kind::PureToken);
+        if arg.optional {
+            (0, true)
+        } else {
+            (min + token, open || arg.multiple)
+        }
+    }
+
+    /// Commands whose arity does not follow from their documented arguments.
+    const ARITY_NOT_FROM_ARGS: &[&str] = &[
+        // ferrodis: a bare KEYS is the legacy spelling of KEYS * (see its entry).
+        "keys",
+        // Redis 7.0 documents no arguments for these, yet QUIT ignores any, DEBUG needs a
+        // subcommand and GETKEYS needs a command.
+        "quit",
+        "debug",
+        "command|getkeys",
+        "command|getkeysandflags",
+        // Redis 7.0: the new form's filters are all optional in the docs, but at least one
+        // pair is needed (arity -3).
+        "client|kill",
+    ];
+
+    #[test]
+    fn arg_specs_agree_with_arity_and_key_positions() {
+        let reg = registry();
+        let mut wrong = Vec::new();
+        for (id, (full, cmd)) in reg.all.iter().enumerate() {
+            if !cmd.subcommands.is_empty() {
+                continue;
+            }
+            let args = reg.args(id);
+            let (min, open) = args
+                .iter()
+                .map(words)
+                .fold((0, false), |a, w| (a.0 + w.0, a.1 || w.1));
+            let fixed = 1 + full.contains('|') as usize + min;
+            let arity = if open { -(fixed as i32) } else { fixed as i32 };
+            if arity != cmd.arity && !ARITY_NOT_FROM_ARGS.contains(&full.as_str()) {
+                wrong.push(format!("{full}: arity {} but args say {arity}", cmd.arity));
+            }
+            fn has_key(args: &[Arg]) -> bool {
+                args.iter()
+                    .any(|a| matches!(a.kind, argspec::Kind::Key(_)) || has_key(a.children()))
+            }
+            // Commands with a numkeys argument find their keys at run time (movablekeys).
+            let keys = cmd.keys.first > 0 || cmd.has(flags::MOVABLE_KEYS);
+            if has_key(args) != keys {
+                wrong.push(format!("{full}: key args disagree with {:?}", cmd.keys));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 
     #[test]
