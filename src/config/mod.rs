@@ -236,6 +236,11 @@ pub struct Config {
     pub maxmemory_rss: u64,
     /// 1..=10.
     pub active_expire_effort: u32,
+    // lead adds the params (rdbcompression, rdbchecksum) to the table and CONFIG.
+    /// LZF-compress RDB strings longer than 20 bytes.
+    pub rdbcompression: bool,
+    /// End RDB files with a CRC64 (zero when off) and verify it when loading.
+    pub rdbchecksum: bool,
 }
 
 /// `maxmemory-policy`.
@@ -329,6 +334,8 @@ impl Default for Config {
             lfu_decay_time: 1,
             maxmemory_rss: 0,
             active_expire_effort: 1,
+            rdbcompression: true,
+            rdbchecksum: true,
         }
     }
 }
