@@ -29,6 +29,9 @@ const BUF_SIZE: usize = 64 * 1024;
 /// Most elements a collection is pre-sized for, whatever count the input claims.
 const PRESIZE_CAP: u64 = 4096;
 
+/// Most keys a database is pre-sized for from a RESIZEDB hint.
+const RESERVE_CAP: u64 = 1 << 20;
+
 /// Quicklist node containers.
 const CONTAINER_PLAIN: u64 = 1;
 const CONTAINER_PACKED: u64 = 2;
@@ -273,8 +276,12 @@ pub(super) fn read_file<R: Read>(
                     })?;
             }
             opcodes::RESIZEDB => {
+                let keys = d.input.plain_len()?;
                 d.input.plain_len()?;
-                d.input.plain_len()?;
+                // A hint from the file: capped, since the file may lie.
+                if let Some(target) = dbs.get_mut(db) {
+                    target.reserve_empty(keys.min(RESERVE_CAP) as usize);
+                }
             }
             opcodes::AUX => {
                 d.input.string(&mut key)?;
@@ -395,6 +402,7 @@ struct Decoder<'c, R: Read> {
     s: Vec<u8>,
     /// Scratch for one packed blob.
     blob: Vec<u8>,
+    pairs: Pairs,
 }
 
 /// Members and scores collected before a sorted set's encoding is chosen.
@@ -436,6 +444,7 @@ impl<'c, R: Read> Decoder<'c, R> {
             config,
             s: Vec::new(),
             blob: Vec::new(),
+            pairs: Pairs::default(),
         }
     }
 
@@ -741,39 +750,92 @@ impl<'c, R: Read> Decoder<'c, R> {
     fn packed_hash(&mut self, listpack: bool) -> Result<Value> {
         self.input.string(&mut self.blob)?;
         let what = if listpack { "listpack" } else { "ziplist" };
-        let unlimited = hash::Limits {
-            max_entries: u64::MAX,
-            max_value: u64::MAX,
-        };
-        let max_entries = self.config.hash_max_listpack_entries as u64;
-        let blob = std::mem::take(&mut self.blob);
-        let r = (|| -> std::result::Result<Option<Hash>, Malformed> {
-            let mut items = PackedItems::new(&blob, listpack)?;
-            let mut h = Hash::new();
-            if items
-                .count_hint()
-                .is_some_and(|c| c as u64 / 2 > max_entries)
-            {
-                h.convert();
-            }
+        let mut pairs = std::mem::take(&mut self.pairs);
+        pairs.clear();
+        let r = (|| -> std::result::Result<(), Malformed> {
+            let mut items = PackedItems::new(&self.blob, listpack)?;
             let (mut a, mut b) = (itoa::Buffer::new(), itoa::Buffer::new());
             while let Some(f) = items.next()? {
                 let v = items.next()?.ok_or(Malformed("field without a value"))?;
-                if !h.insert(f.bytes(&mut a), v.bytes(&mut b), unlimited) {
-                    return Ok(None);
-                }
+                pairs.push(f.bytes(&mut a), v.bytes(&mut b));
             }
-            if h.len() as u64 > max_entries {
-                h.convert();
-            }
-            Ok(Some(h))
+            Ok(())
         })();
-        self.blob = blob;
-        match r {
-            Ok(Some(h)) => Ok(Value::Hash(h)),
-            Ok(None) => Err(self.input.err(format!("corrupt {what}: duplicate fields"))),
+        let value = match r {
             Err(m) => Err(self.malformed(what, m)),
-        }
+            Ok(()) if pairs.has_duplicate_fields() => {
+                Err(self.input.err(format!("corrupt {what}: duplicate fields")))
+            }
+            Ok(()) if pairs.len() as u64 <= self.config.hash_max_listpack_entries as u64 => Ok(
+                Value::Hash(Hash::listpack_from_pairs(pairs.iter(), &mut self.blob)),
+            ),
+            Ok(()) => {
+                let mut h = Hash::new();
+                h.convert();
+                let unlimited = hash::Limits {
+                    max_entries: u64::MAX,
+                    max_value: u64::MAX,
+                };
+                for (f, v) in pairs.iter() {
+                    h.insert(f, v, unlimited);
+                }
+                Ok(Value::Hash(h))
+            }
+        };
+        self.pairs = pairs;
+        value
+    }
+}
+
+/// Field/value pairs collected from a blob (integers rendered) in one reused buffer.
+#[derive(Default)]
+struct Pairs {
+    bytes: Vec<u8>,
+    /// Field start, value start, value end.
+    spans: Vec<[usize; 3]>,
+    /// Scratch for the duplicate check.
+    order: Vec<usize>,
+}
+
+impl Pairs {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.spans.clear();
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn push(&mut self, field: &[u8], value: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(field);
+        let mid = self.bytes.len();
+        self.bytes.extend_from_slice(value);
+        self.spans.push([start, mid, self.bytes.len()]);
+    }
+
+    fn field(&self, i: usize) -> &[u8] {
+        let [a, m, _] = self.spans[i];
+        &self.bytes[a..m]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.spans
+            .iter()
+            .map(|&[a, m, e]| (&self.bytes[a..m], &self.bytes[m..e]))
+    }
+
+    fn has_duplicate_fields(&mut self) -> bool {
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..self.spans.len());
+        order.sort_unstable_by(|&x, &y| self.field(x).cmp(self.field(y)));
+        let dup = order
+            .windows(2)
+            .any(|w| self.field(w[0]) == self.field(w[1]));
+        self.order = order;
+        dup
     }
 }
 
@@ -796,13 +858,6 @@ impl<'a> PackedItems<'a> {
         match self {
             PackedItems::Lp(r) => r.next_item(),
             PackedItems::Zl(r) => r.next_item(),
-        }
-    }
-
-    fn count_hint(&self) -> Option<usize> {
-        match self {
-            PackedItems::Lp(r) => r.header_count(),
-            PackedItems::Zl(_) => None,
         }
     }
 }

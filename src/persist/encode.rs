@@ -33,6 +33,11 @@ const ENC_INT16: u8 = 0xc1;
 const ENC_INT32: u8 = 0xc2;
 const ENC_LZF: u8 = 0xc3;
 
+/// Quicklist nodes smaller than this are never compressed (`MIN_COMPRESS_BYTES`).
+const MIN_COMPRESS_BYTES: usize = 48;
+/// A node is kept compressed only when that saves more than this (`MIN_COMPRESS_IMPROVE`).
+const MIN_COMPRESS_IMPROVE: usize = 8;
+
 /// Quicklist node containers (`QUICKLIST_NODE_CONTAINER_*`).
 const CONTAINER_PLAIN: u64 = 1;
 const CONTAINER_PACKED: u64 = 2;
@@ -43,6 +48,9 @@ pub(super) struct Encoder<W: Write> {
     /// Running CRC64 of everything handed to `out`; `None` when not checksumming.
     crc: Option<u64>,
     compress: bool,
+    /// `list-max-listpack-size` and `list-compress-depth`, for laying out quicklist nodes.
+    fill: i64,
+    compress_depth: u64,
     /// Flush once the buffer holds this much (never, for DUMP).
     flush_at: usize,
     lp: Vec<u8>,
@@ -57,6 +65,8 @@ impl<W: Write> Encoder<W> {
             buf: Vec::with_capacity(flush_at.min(BUF_SIZE)),
             crc: checksum.then_some(0),
             compress: config.rdbcompression,
+            fill: config.list_max_listpack_size,
+            compress_depth: config.list_compress_depth.max(0) as u64,
             flush_at,
             lp: Vec::new(),
             lzf: Vec::new(),
@@ -175,7 +185,7 @@ impl<W: Write> Encoder<W> {
     }
 
     /// `rdbSaveObject`.
-    pub(super) fn put_value(&mut self, value: &Value, fill: i64) -> io::Result<()> {
+    pub(super) fn put_value(&mut self, value: &Value) -> io::Result<()> {
         match value {
             Value::Int(n) => {
                 self.put_int_string(*n);
@@ -183,35 +193,41 @@ impl<W: Write> Encoder<W> {
             }
             Value::Str(s) => self.put_string(s),
             Value::Raw(v) => self.put_string(v),
-            Value::List(l) => self.put_list(l, fill),
+            Value::List(l) => self.put_list(l),
             Value::Set(s) => self.put_set(s),
             Value::ZSet(z) => self.put_zset(z),
             Value::Hash(h) => self.put_hash(h),
         }
     }
 
-    /// A quicklist: node count, then each node's container and blob. The nodes are cut where
-    /// Redis 7.0 would cut a list built by RPUSH under the same `list-max-listpack-size`, so
-    /// a list Redis holds in one node is written as one node.
-    fn put_list(&mut self, list: &List, fill: i64) -> io::Result<()> {
+    /// A quicklist: node count, then each node's container and blob. Nodes are cut where
+    /// Redis 7.0 cuts a list built by RPUSH under the same `list-max-listpack-size`, and the
+    /// ones `list-compress-depth` leaves compressed in Redis are written LZF-compressed as
+    /// Redis holds them, so a list gets the bytes Redis gives the same list.
+    fn put_list(&mut self, list: &List) -> io::Result<()> {
         let mut nodes = 0u64;
-        let mut cut = NodeCutter::new(fill);
+        let mut cut = NodeCutter::new(self.fill);
         for e in list.iter_from(0) {
             if cut.starts_node(e) {
                 nodes += 1;
             }
         }
         self.put_len(nodes);
-        let mut cut = NodeCutter::new(fill);
+        // Redis compresses every node but `depth` at each end (none when that leaves none).
+        let depth = self.compress_depth;
+        let compressed = |i: u64| depth > 0 && i >= depth && i + depth < nodes;
+        let mut cut = NodeCutter::new(self.fill);
         let mut lp = std::mem::take(&mut self.lp);
         lp.clear();
         let mut writer: Option<LpWriter> = None;
+        let mut node = 0u64;
         let mut result = Ok(());
         for e in list.iter_from(0) {
             if cut.starts_node(e) {
                 if let Some(w) = writer.take() {
                     w.finish(&mut lp);
-                    result = self.put_packed_node(&lp);
+                    result = self.put_packed_node(&lp, compressed(node));
+                    node += 1;
                     lp.clear();
                     if result.is_err() {
                         break;
@@ -220,6 +236,7 @@ impl<W: Write> Encoder<W> {
                 if cut.plain {
                     self.put_len(CONTAINER_PLAIN);
                     result = self.put_string(e).and_then(|_| self.maybe_flush());
+                    node += 1;
                     if result.is_err() {
                         break;
                     }
@@ -234,16 +251,32 @@ impl<W: Write> Encoder<W> {
         if let Some(w) = writer.take() {
             w.finish(&mut lp);
             if result.is_ok() {
-                result = self.put_packed_node(&lp);
+                result = self.put_packed_node(&lp, compressed(node));
             }
         }
         self.lp = lp;
         result
     }
 
-    fn put_packed_node(&mut self, lp: &[u8]) -> io::Result<()> {
+    /// One packed node; `compressed` when Redis would hold it LZF-compressed, which it does
+    /// when that saves more than 8 bytes of a node of at least 48 (`__quicklistCompressNode`).
+    fn put_packed_node(&mut self, lp: &[u8], compressed: bool) -> io::Result<()> {
         self.put_len(CONTAINER_PACKED);
-        self.put_string(lp)?;
+        if compressed
+            && lp.len() >= MIN_COMPRESS_BYTES
+            && lzf::compress(lp, lp.len(), &mut self.lzf)
+            && self.lzf.len() + MIN_COMPRESS_IMPROVE < lp.len()
+        {
+            self.put_byte(ENC_LZF);
+            self.put_len(self.lzf.len() as u64);
+            self.put_len(lp.len() as u64);
+            let data = std::mem::take(&mut self.lzf);
+            let r = self.put(&data);
+            self.lzf = data;
+            r?;
+        } else {
+            self.put_string(lp)?;
+        }
         self.maybe_flush()
     }
 
@@ -426,7 +459,7 @@ pub(super) fn value_bytes(value: &Value, config: &Config) -> Vec<u8> {
     let mut enc = Encoder::new(io::sink(), config, false, usize::MAX);
     enc.put_byte(type_of(value));
     // Writing into the in-memory buffer cannot fail: `flush_at` is never reached.
-    let _ = enc.put_value(value, config.list_max_listpack_size);
+    let _ = enc.put_value(value);
     enc.buf
 }
 
@@ -474,7 +507,6 @@ pub(super) fn write_file<W: Write>(
     let save_lru = lru_policy(policy);
     let save_lfu = policy.is_lfu();
     let now_ms = info.ctime_unix.saturating_mul(1000);
-    let fill = config.list_max_listpack_size;
     for (dbid, db) in dbs.iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -502,7 +534,7 @@ pub(super) fn write_file<W: Write>(
             }
             enc.put_byte(type_of(&entry.value));
             enc.put_string(&entry.key)?;
-            enc.put_value(&entry.value, fill)?;
+            enc.put_value(&entry.value)?;
             enc.maybe_flush()?;
         }
     }
