@@ -9,6 +9,7 @@
 //! - `server`: the mio reactor, connections, cron and shutdown.
 //! - `util`: Redis-exact number parsing/formatting and glob matching.
 //! - `logging`: fern set-up (text or JSON lines).
+//! - `persist`: the RDB format (snapshot files, DUMP/RESTORE payloads).
 
 pub mod alloc;
 pub mod cmd;

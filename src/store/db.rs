@@ -107,6 +107,16 @@ impl Db {
         self.len
     }
 
+    /// Sizes an empty database for `n` keys (RDB loading knows the count up front), so
+    /// filling it never migrates the index. No-op once it holds keys.
+    pub fn reserve_empty(&mut self, n: usize) {
+        if self.len == 0 && self.old_index.is_none() && n > self.index.capacity() {
+            self.index = HashTable::with_capacity(n);
+            self.slots = Vec::with_capacity(n);
+            self.free_head = NIL;
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

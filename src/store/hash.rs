@@ -185,6 +185,27 @@ impl Hash {
         }
     }
 
+    /// A `listpack` hash of `pairs` in that order; the fields must be distinct. Builds the
+    /// buffer in `scratch` and allocates it once at its exact size (RDB loading), instead of
+    /// reallocating per field.
+    pub fn listpack_from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        scratch: &mut Vec<u8>,
+    ) -> Hash {
+        scratch.clear();
+        scratch.extend_from_slice(&[0; HEADER]);
+        let mut n = 0;
+        for (f, v) in pairs {
+            encode(f, scratch);
+            encode(v, scratch);
+            n += 1;
+        }
+        Listpack::set_count(scratch, n);
+        Hash::Listpack(Listpack {
+            buf: Box::from(&scratch[..]),
+        })
+    }
+
     /// Converts to the `hashtable` encoding (one way).
     pub fn convert(&mut self) {
         if let Hash::Listpack(lp) = self {

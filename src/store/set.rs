@@ -294,6 +294,37 @@ impl IntSet {
     pub fn heap_size(&self) -> usize {
         self.byte_len()
     }
+
+    /// Bytes per element (2, 4 or 8): the `encoding` field of Redis's intset blob.
+    pub fn width_bytes(&self) -> usize {
+        self.width.bytes()
+    }
+
+    /// An intset of `width_bytes` (2, 4 or 8) per element holding `values`, which must be
+    /// strictly ascending and fit that width; `None` otherwise. One allocation, as RDB
+    /// loading wants.
+    pub fn from_sorted(width_bytes: usize, values: &[i64]) -> Option<IntSet> {
+        let width = match width_bytes {
+            2 => Width::W16,
+            4 => Width::W32,
+            8 => Width::W64,
+            _ => return None,
+        };
+        let ascending = values.windows(2).all(|w| w[0] < w[1]);
+        if !ascending || values.iter().any(|&v| Width::of(v) > width) {
+            return None;
+        }
+        let len = u32::try_from(values.len()).ok()?;
+        let mut set = IntSet::new();
+        set.resize_alloc(0, values.len() * width.bytes());
+        set.len = len;
+        set.width = width;
+        let w = width.bytes();
+        for (chunk, &v) in set.bytes_mut().chunks_exact_mut(w).zip(values) {
+            width.write(v, chunk);
+        }
+        Some(set)
+    }
 }
 
 impl Default for IntSet {
