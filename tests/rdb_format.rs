@@ -591,3 +591,54 @@ fn redis_saves_with_compressed_size_limited_nodes_load() {
         },
     );
 }
+
+/// RESTORE keeps a listpack or intset from a server with larger limits compact unless it
+/// holds more entries than this server allows; member and value lengths are not rechecked.
+/// The same payloads go to a default Redis and to ferrodis, and the encodings must agree.
+#[test]
+fn restore_applies_loading_thresholds_as_redis_does() {
+    if !have_program("redis-server") {
+        return;
+    }
+    let roomy = Server::redis_with(&[
+        "--hash-max-listpack-value",
+        "200",
+        "--zset-max-listpack-value",
+        "200",
+        "--hash-max-listpack-entries",
+        "1000",
+        "--zset-max-listpack-entries",
+        "1000",
+        "--set-max-intset-entries",
+        "2000",
+    ]);
+    let default = Server::redis();
+    let (mut src, mut dst) = (roomy.conn(), default.conn());
+    let mut p = redis::pipe();
+    p.cmd("HSET").arg("h").arg("f").arg("v".repeat(100));
+    p.cmd("ZADD").arg("z").arg(1).arg("m".repeat(100));
+    for i in 0..600 {
+        p.cmd("HSET").arg("hbig").arg(format!("f{i}")).arg(i);
+        p.cmd("ZADD").arg("zbig").arg(i).arg(format!("m{i}"));
+        p.cmd("SADD").arg("sbig").arg(i);
+    }
+    p.query::<()>(&mut src).unwrap();
+    let config = Config::default();
+    for key in ["h", "z", "hbig", "zbig", "sbig"] {
+        let payload: Vec<u8> = redis::cmd("DUMP").arg(key).query(&mut src).unwrap();
+        redis::cmd("RESTORE")
+            .arg(key)
+            .arg(0)
+            .arg(&payload)
+            .query::<()>(&mut dst)
+            .unwrap();
+        let want: String = redis::cmd("OBJECT")
+            .arg("ENCODING")
+            .arg(key)
+            .query(&mut dst)
+            .unwrap();
+        let ours = restore_payload(&payload, &config).unwrap();
+        assert_eq!(ours.encoding(), want, "{key}");
+        assert_eq!(canon(&ours), redis_canon(&mut dst, key.as_bytes()), "{key}");
+    }
+}

@@ -55,6 +55,8 @@ pub(super) struct Encoder<W: Write> {
     flush_at: usize,
     lp: Vec<u8>,
     lzf: Vec<u8>,
+    /// A score's text while it goes into a listpack.
+    score: Vec<u8>,
     num: itoa::Buffer,
 }
 
@@ -70,6 +72,7 @@ impl<W: Write> Encoder<W> {
             flush_at,
             lp: Vec::new(),
             lzf: Vec::new(),
+            score: Vec::new(),
             num: itoa::Buffer::new(),
         }
     }
@@ -314,7 +317,7 @@ impl<W: Write> Encoder<W> {
         if z.is_listpack() {
             let mut lp = std::mem::take(&mut self.lp);
             lp.clear();
-            let mut score = Vec::with_capacity(32);
+            let mut score = std::mem::take(&mut self.score);
             let mut w = LpWriter::begin(&mut lp);
             for (m, s) in z.iter() {
                 w.push_str(&mut lp, m);
@@ -326,6 +329,7 @@ impl<W: Write> Encoder<W> {
             }
             w.finish(&mut lp);
             self.lp = lp;
+            self.score = score;
             return self.put_lp_scratch();
         }
         // Redis walks its skiplist from the tail: highest score first.

@@ -312,6 +312,34 @@ mod tests {
     }
 
     #[test]
+    fn every_output_bound_is_safe() {
+        let mut x = 99u64;
+        let mut c = Vec::new();
+        for len in 1..200usize {
+            let alphabet = 1 + len % 5;
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b'a' + (x % alphabet as u64) as u8
+                })
+                .collect();
+            let mut smallest_fit = None;
+            for out_len in 1..len + 40 {
+                if compress(&data, out_len, &mut c) {
+                    assert!(c.len() <= out_len);
+                    smallest_fit.get_or_insert(out_len);
+                    let mut d = Vec::new();
+                    decompress(&c, len, &mut d).unwrap();
+                    assert_eq!(d, data);
+                }
+            }
+            assert!(smallest_fit.is_some(), "{len}");
+        }
+    }
+
+    #[test]
     fn gives_up_when_output_is_too_small() {
         let mut c = Vec::new();
         assert!(!compress(b"abcdefghijklmnopqrstuvwxyz", 22, &mut c));

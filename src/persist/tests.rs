@@ -421,11 +421,9 @@ fn unsupported_types_are_named_errors() {
     assert_eq!(err.to_string(), format!("{} at offset 9", err.message));
 }
 
-#[test]
-fn old_encodings_load() {
-    let config = Config::default();
-    // Redis 2.4-style file (version 4, no checksum): zipmap hash, ziplist list, ziplist
-    // zset, seconds expire, text-score zset, linked list.
+/// A Redis 2.4-style file (version 4, no checksum): zipmap hash, ziplist list, ziplist
+/// zset, an expire in seconds, text-score zset, linked list, string.
+fn old_format_file() -> Vec<u8> {
     let mut f = b"REDIS0004\xfe\x00".to_vec();
     let zipmap = b"\x02\x03foo\x03\x01bar!\x01k\xfe\x02\x00\x00\x00\x00hi\xff";
     f.push(9);
@@ -462,6 +460,13 @@ fn old_encodings_load() {
     f.extend_from_slice(b"\x03\x02zt\x02\x01a\x031.5\x01b\xfe");
     f.extend_from_slice(b"\x01\x02ll\x02\x01x\xc0\x05");
     f.extend_from_slice(b"\x00\x01s\x03abc\xff");
+    f
+}
+
+#[test]
+fn old_encodings_load() {
+    let config = Config::default();
+    let f = old_format_file();
     let mut dbs = vec![Db::new()];
     let info = read_rdb(&f[..], &mut dbs, &config, 0, 0).unwrap();
     assert_eq!(info.keys, 6);
@@ -519,14 +524,18 @@ fn corrupt_files_never_panic() {
     // Keep the fuzz input small enough to mutate many times.
     dbs[5] = Db::new();
     let file = write(&dbs, &config);
+    let old = old_format_file();
     let mut rng = Rng(0x5eed);
     let fresh = || (0..16).map(|_| Db::new()).collect::<Vec<Db>>();
-    for cut in (0..file.len()).step_by(7) {
-        let mut d = fresh();
-        assert!(read_rdb(&file[..cut], &mut d, &config, 0, 0).is_err());
+    for (input, step) in [(&file, 7), (&old, 1)] {
+        for cut in (0..input.len()).step_by(step) {
+            let mut d = fresh();
+            assert!(read_rdb(&input[..cut], &mut d, &config, 0, 0).is_err());
+        }
     }
-    for round in 0..3000 {
-        let mut f = file.clone();
+    for round in 0..4000 {
+        let file = if round % 4 == 0 { &old } else { &file };
+        let mut f = file.to_vec();
         for _ in 0..1 + round % 4 {
             let i = rng.below(f.len());
             f[i] = match rng.below(4) {
@@ -578,4 +587,23 @@ fn huge_claimed_lengths_fail_without_allocating() {
         f.extend_from_slice(tail);
         assert!(read_rdb(&f[..], &mut dbs, &config, 0, 0).is_err());
     }
+}
+
+#[test]
+fn whole_file_matches_redis_save() {
+    // `SET a 1` then SAVE on Redis 7.0.15 (ctime 0x6b0779ee, used-mem 0x0e5560).
+    let redis = unhex(
+        "524544495330303130fa0972656469732d76657206372e302e3135fa0a72656469732d62697473c040\
+         fa056374696d65c2ee79076bfa08757365642d6d656dc260550e00fa08616f662d62617365c000fe00\
+         fb0100000161c001ff752418d450a7c525",
+    );
+    let mut dbs: Vec<Db> = (0..16).map(|_| Db::new()).collect();
+    dbs[0].set(b"a", Value::Int(1), false, 0);
+    let mut out = Vec::new();
+    let info = SaveInfo {
+        ctime_unix: 0x6b07_79ee,
+        used_mem: 0x0e_5560,
+    };
+    write_rdb(&mut out, &dbs, &Config::default(), &info).unwrap();
+    assert_eq!(hex(&out), hex(&redis));
 }
