@@ -117,6 +117,10 @@ pub struct CliArgs {
     #[argh(option)]
     pub stop_writes_on_bgsave_error: Option<String>,
 
+    /// microseconds to sleep per key while saving, a testing aid (default 0)
+    #[argh(option)]
+    pub rdb_key_save_delay: Option<String>,
+
     /// allow CONFIG SET of dir/dbfilename: no, yes or local (default no)
     #[argh(option)]
     pub enable_protected_configs: Option<String>,
@@ -210,6 +214,7 @@ impl CliArgs {
             "rdbcompression" => &self.rdbcompression,
             "rdbchecksum" => &self.rdbchecksum,
             "stop-writes-on-bgsave-error" => &self.stop_writes_on_bgsave_error,
+            "rdb-key-save-delay" => &self.rdb_key_save_delay,
             "enable-protected-configs" => &self.enable_protected_configs,
             "set-max-intset-entries" => &self.set_max_intset_entries,
             "list-max-listpack-size" => &self.list_max_listpack_size,

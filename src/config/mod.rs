@@ -212,6 +212,7 @@ pub struct Config {
     pub rdbcompression: bool,
     pub rdbchecksum: bool,
     pub stop_writes_on_bgsave_error: bool,
+    pub rdb_key_save_delay: i64,
     pub enable_protected_configs: ProtectedConfigs,
     /// Sets with more members (or a non-integer one) leave the `intset` encoding.
     pub set_max_intset_entries: usize,
@@ -319,6 +320,7 @@ impl Default for Config {
             rdbcompression: true,
             rdbchecksum: true,
             stop_writes_on_bgsave_error: true,
+            rdb_key_save_delay: 0,
             enable_protected_configs: ProtectedConfigs::No,
             set_max_intset_entries: crate::store::set::DEFAULT_MAX_INTSET_ENTRIES,
             list_max_listpack_size: -2,

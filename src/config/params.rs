@@ -524,6 +524,22 @@ pub static PARAMS: &[Param] = &[
         get: |c| yn(c.stop_writes_on_bgsave_error),
     },
     Param {
+        name: "rdb-key-save-delay",
+        alias: None,
+        kind: Kind::Int {
+            min: i32::MIN as i64,
+            max: i32::MAX as i64,
+            set: |c, v| c.rdb_key_save_delay = v,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "0",
+        doc: "Microseconds to sleep after writing each key of a snapshot (0 = none). A testing \
+              aid, as in Redis: it makes SAVE and BGSAVE slow enough to observe.",
+        get: |c| c.rdb_key_save_delay.to_string(),
+    },
+    Param {
         name: "lazyfree-lazy-user-flush",
         alias: None,
         kind: Kind::Bool(|c, v| {

@@ -96,6 +96,7 @@ fn config_defaults_print_like_redis() {
         ("rdbcompression", "yes"),
         ("rdbchecksum", "yes"),
         ("stop-writes-on-bgsave-error", "yes"),
+        ("rdb-key-save-delay", "0"),
         ("enable-protected-configs", "no"),
         ("list-max-listpack-size", "-2"),
         ("list-max-ziplist-size", "-2"),

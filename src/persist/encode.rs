@@ -540,6 +540,11 @@ pub(super) fn write_file<W: Write>(
             enc.put_string(&entry.key)?;
             enc.put_value(&entry.value)?;
             enc.maybe_flush()?;
+            if config.rdb_key_save_delay > 0 {
+                std::thread::sleep(std::time::Duration::from_micros(
+                    config.rdb_key_save_delay as u64,
+                ));
+            }
         }
     }
     enc.put_byte(opcodes::EOF);

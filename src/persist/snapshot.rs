@@ -110,7 +110,7 @@ fn temp_name(pid: u32) -> String {
 
 /// Writes the whole keyspace to `temp-<pid>.rdb`, fsyncs it and renames it over `target`.
 /// On failure the temporary file is removed and `target` is untouched.
-fn write_snapshot_file(dbs: &[Db], config: &Config, target: &str) -> io::Result<()> {
+fn write_snapshot_file(srv: &Server, target: &str) -> io::Result<()> {
     let temp = temp_name(std::process::id());
     let result = (|| {
         let file = File::create(&temp).map_err(|e| {
@@ -124,7 +124,7 @@ fn write_snapshot_file(dbs: &[Db], config: &Config, target: &str) -> io::Result<
             ctime_unix: unix_ms() / 1000,
             used_mem: alloc::allocated() as u64,
         };
-        super::write_rdb(&mut out, dbs, config, &info)?;
+        super::write_rdb_clocked(&mut out, &srv.dbs, &srv.config, &info, srv.lru_now)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
@@ -150,7 +150,7 @@ fn write_snapshot_file(dbs: &[Db], config: &Config, target: &str) -> io::Result<
 /// thread. (Only SAVE and BGSAVE count in INFO's `rdb_saves`, as in Redis.)
 pub fn save(srv: &mut Server) -> io::Result<()> {
     let target = srv.config.dbfilename.clone();
-    match write_snapshot_file(&srv.dbs, &srv.config, &target) {
+    match write_snapshot_file(srv, &target) {
         Ok(()) => {
             log::info!("DB saved on disk");
             srv.dirty = 0;
@@ -262,7 +262,7 @@ fn run_child(srv: &Server, report: OwnedFd) -> ! {
         libc::signal(libc::SIGINT, libc::SIG_DFL);
     }
     let target = srv.config.dbfilename.clone();
-    let code = match write_snapshot_file(&srv.dbs, &srv.config, &target) {
+    let code = match write_snapshot_file(srv, &target) {
         Ok(()) => 0,
         Err(_) => 1,
     };
