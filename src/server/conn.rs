@@ -68,6 +68,8 @@ pub struct Conn {
     pub paused: bool,
     /// Queued in the reactor's list of connections to flush.
     pub flush_queued: bool,
+    /// Already in the reactor's `to_resume` queue (a connection is queued at most once).
+    pub resume_queued: bool,
 }
 
 impl Conn {
@@ -83,6 +85,7 @@ impl Conn {
             want_write: false,
             paused: false,
             flush_queued: false,
+            resume_queued: false,
         }
     }
 

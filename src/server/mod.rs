@@ -189,6 +189,9 @@ impl Reactor {
                 }
             }
             for key in std::mem::take(&mut self.to_resume) {
+                if let Some(conn) = self.conns.get_mut(key) {
+                    conn.resume_queued = false;
+                }
                 // Edge-triggered readiness will not fire again for bytes still in the socket,
                 // so once the buffered commands are done, read on.
                 if self.conns.contains(key) && self.process_input(key) {
@@ -275,6 +278,18 @@ impl Reactor {
                     conn.flush_queued = true;
                     self.to_flush.push(key);
                 }
+                self.queue_resume(key);
+            }
+        }
+    }
+
+    /// Queues `key` to continue its buffered input next turn. Once only: a connection queued
+    /// twice would run twice per turn, and each run re-queues it, so the copies would pile up
+    /// and one bulk loader would end up holding the loop for tens of milliseconds per turn.
+    fn queue_resume(&mut self, key: usize) {
+        if let Some(conn) = self.conns.get_mut(key) {
+            if !conn.resume_queued {
+                conn.resume_queued = true;
                 self.to_resume.push(key);
             }
         }
@@ -390,9 +405,7 @@ impl Reactor {
         }
         // The socket still has data: a client that keeps it full (a bulk loader) would hold
         // the loop forever, so it continues next turn, after the others.
-        if !self.to_resume.contains(&key) {
-            self.to_resume.push(key);
-        }
+        self.queue_resume(key);
     }
 
     /// Runs the complete commands in `key`'s buffer. Returns false when the connection was
@@ -432,7 +445,10 @@ impl Reactor {
             if ran >= MAX_COMMANDS_PER_TURN
                 || (ran % 64 == 63 && started.elapsed() > MAX_BATCH_TIME)
             {
-                self.to_resume.push(key);
+                if !conn.resume_queued {
+                    conn.resume_queued = true;
+                    self.to_resume.push(key);
+                }
                 keep_reading = false;
                 break;
             }

@@ -50,8 +50,10 @@ pub struct Db {
     index: HashTable<u64>,
     /// The previous, smaller index while its entries move to `index`.
     old_index: Option<HashTable<u64>>,
-    /// Next slab slot whose index entry should move from `old_index`.
+    /// Next slab slot whose index entry should be copied from `old_index`.
     migrate_cursor: usize,
+    /// Slab length when the migration began: later slots were indexed in `index` directly.
+    migrate_end: usize,
     slots: Vec<Slot>,
     free_head: u32,
     len: usize,
@@ -93,6 +95,7 @@ impl Db {
             index: HashTable::new(),
             old_index: None,
             migrate_cursor: 0,
+            migrate_end: 0,
             slots: Vec::new(),
             free_head: NIL,
             len: 0,
@@ -150,13 +153,18 @@ impl Db {
         found.map(|&v| v as u32)
     }
 
-    /// Slots whose entries move from the old index per insert while the index grows. The new
-    /// table has twice the room, so moving more than one per insert finishes the move before
-    /// it fills; a small step keeps every insert cheap (each move is a few cache misses).
+    /// Slots whose entries are copied from the old index per insert while the index grows.
+    /// The new table has twice the room, so copying more than one per insert finishes before
+    /// it fills; a small step keeps every insert cheap (each copy is a few cache misses).
     const MIGRATE_STEP: usize = 8;
 
     /// Makes room for one more index entry: starts a migration to a table twice the size when
     /// the current one is full, and advances a migration in progress.
+    ///
+    /// Entries are copied, not moved: the old table stays as it was until the migration ends
+    /// and is then dropped whole. Erasing from a full SwissTable leaves tombstones, and a
+    /// lookup of a missing key (every SET of a new key) probes on until it meets an empty
+    /// bucket, so a nearly drained old table would make each such lookup scan all of it.
     fn grow_index_step(&mut self) {
         if self.old_index.is_none() && self.index.len() >= self.index.capacity() {
             let bigger = HashTable::with_capacity((self.index.capacity() * 2).max(16));
@@ -164,25 +172,26 @@ impl Db {
             if !old.is_empty() {
                 self.old_index = Some(old);
                 self.migrate_cursor = 0;
+                self.migrate_end = self.slots.len();
             }
         }
-        let Some(old) = self.old_index.as_mut() else {
+        if self.old_index.is_none() {
             return;
-        };
-        let end = (self.migrate_cursor + Self::MIGRATE_STEP).min(self.slots.len());
+        }
+        let end = (self.migrate_cursor + Self::MIGRATE_STEP).min(self.migrate_end);
         for slot in self.migrate_cursor..end {
             if let Slot::Used(e) = &self.slots[slot] {
                 let h = self.hasher.hash_one(e.key.as_slice()) >> 32;
                 let value = (h << 32) | slot as u64;
-                if let Ok(found) = old.find_entry((h << 32) | h, |&v| v == value) {
-                    found.remove();
+                // A slot reused since the migration began is in the new index already.
+                if self.index.find((h << 32) | h, |&v| v == value).is_none() {
                     self.index
                         .insert_unique((h << 32) | h, value, |&v| widen(v));
                 }
             }
         }
         self.migrate_cursor = end;
-        if old.is_empty() || end >= self.slots.len() {
+        if end >= self.migrate_end {
             self.old_index = None;
         }
     }
@@ -251,6 +260,8 @@ impl Db {
     }
 
     fn insert_hashed(&mut self, key: SmallBytes, h: u64, value: Value, clock: u32) -> u32 {
+        // Before the slot is taken: a migration step must not copy the entry being added.
+        self.grow_index_step();
         let entry = Entry {
             key,
             value,
@@ -268,7 +279,6 @@ impl Db {
             self.slots.push(Slot::Used(entry));
             (self.slots.len() - 1) as u32
         };
-        self.grow_index_step();
         self.index
             .insert_unique((h << 32) | h, (h << 32) | slot as u64, |&v| widen(v));
         self.len += 1;
@@ -290,7 +300,9 @@ impl Db {
         let value = (h << 32) | slot as u64;
         if let Ok(found) = self.index.find_entry((h << 32) | h, |&v| v == value) {
             found.remove();
-        } else if let Some(old) = self.old_index.as_mut() {
+        }
+        // During a migration a copied entry is in both tables.
+        if let Some(old) = self.old_index.as_mut() {
             if let Ok(found) = old.find_entry((h << 32) | h, |&v| v == value) {
                 found.remove();
             }
@@ -482,6 +494,37 @@ mod tests {
                 removed.contains(&i),
                 "{key}"
             );
+        }
+    }
+
+    #[test]
+    fn slots_reused_during_a_migration_are_indexed_once() {
+        let mut db = Db::new();
+        let mut i = 0;
+        // Fill until a migration starts.
+        while db.old_index.is_none() {
+            db.set(format!("k{i}").as_bytes(), Value::Int(i), false, 0);
+            i += 1;
+        }
+        // Free early slots (not copied yet) and reuse them while the copy runs.
+        for j in 0..20 {
+            db.remove(format!("k{j}").as_bytes());
+        }
+        let mut n = 0;
+        while db.old_index.is_some() {
+            db.set(format!("new{n}").as_bytes(), Value::Int(n), false, 0);
+            n += 1;
+        }
+        assert_eq!(db.index.len(), db.len(), "one index entry per key");
+        for j in 0..i {
+            assert_eq!(
+                db.find(format!("k{j}").as_bytes()).is_some(),
+                j >= 20,
+                "k{j}"
+            );
+        }
+        for j in 0..n {
+            assert!(db.find(format!("new{j}").as_bytes()).is_some(), "new{j}");
         }
     }
 
