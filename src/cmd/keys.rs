@@ -462,6 +462,7 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     if let Some(at) = deadline {
         db.set_expire(new, at);
     }
+    ctx.srv.blocking.signal(idx, dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -554,6 +555,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(at) = deadline {
         db.set_expire(new, at);
     }
+    ctx.srv.blocking.signal(dst_idx, dst);
     ctx.out.int(1);
     Ok(())
 }
@@ -585,6 +587,7 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(at) = deadline {
         dst_db.set_expire(new, at);
     }
+    ctx.srv.blocking.signal(dst_idx, key);
     ctx.out.int(1);
     Ok(())
 }
@@ -598,6 +601,9 @@ fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Err(DB_OUT_OF_RANGE.into());
     };
     ctx.srv.dbs.swap(a, b);
+    let srv = &mut *ctx.srv;
+    srv.blocking.signal_existing_in(&srv.dbs, a);
+    srv.blocking.signal_existing_in(&srv.dbs, b);
     ctx.out.ok();
     Ok(())
 }
