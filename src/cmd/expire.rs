@@ -191,6 +191,8 @@ fn expire_generic(ctx: &mut Ctx, args: &Args, relative: bool, unit: Unit, cmd: &
     } else {
         ctx.db().set_expire(slot, when);
     }
+    // A refused condition or a missing key (above) changes nothing and is not counted.
+    ctx.srv.dirty += 1;
     ctx.out.int(1);
     Ok(())
 }
@@ -252,6 +254,9 @@ fn persist(ctx: &mut Ctx, args: &Args) -> CmdResult {
         Some(slot) => ctx.db().clear_expire(slot),
         None => false,
     };
+    if removed {
+        ctx.srv.dirty += 1;
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }

@@ -308,6 +308,8 @@ fn hset_generic(ctx: &mut Ctx, args: &Args, name: &str) -> CmdResult {
         }
         i += 2;
     }
+    // Every pair counts, an overwrite with the same value or a repeated field too.
+    ctx.srv.dirty += ((args.len() - 2) / 2) as u64;
     if name == "hset" {
         ctx.out.int(created);
     }
@@ -329,6 +331,7 @@ fn hsetnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
         h.try_conversion([field.len(), value.len()].into_iter(), lim);
         h.insert(field, value, lim);
     }
+    ctx.srv.dirty += 1;
     ctx.out.int(1);
     Ok(())
 }
@@ -382,6 +385,7 @@ fn hdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if now_empty {
         db.remove_slot(slot);
     }
+    ctx.srv.dirty += deleted as u64;
     ctx.out.int(deleted);
     Ok(())
 }
@@ -475,6 +479,7 @@ fn hincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(h) = hash_mut(ctx.db(), slot) {
         h.insert(field, itoa::Buffer::new().format(value).as_bytes(), lim);
     }
+    ctx.srv.dirty += 1;
     ctx.out.int(value);
     Ok(())
 }
@@ -506,6 +511,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(h) = hash_mut(ctx.db(), slot) {
         h.insert(field, &text, lim);
     }
+    ctx.srv.dirty += 1;
     ctx.out.bulk(&text);
     Ok(())
 }

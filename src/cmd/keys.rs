@@ -351,7 +351,7 @@ fn db_index_arg(srv: &Server, arg: &[u8]) -> Result<usize, CmdError> {
 
 fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (idx, now) = (ctx.db_index(), ctx.now_ms);
-    let mut removed = 0;
+    let mut removed = 0u64;
     for key in args.iter().skip(1) {
         if let Some(slot) = live_slot(ctx.srv, idx, key, now) {
             if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
@@ -359,7 +359,8 @@ fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
     }
-    ctx.out.int(removed);
+    ctx.srv.dirty += removed;
+    ctx.out.int(removed as i64);
     Ok(())
 }
 
@@ -462,6 +463,9 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     if let Some(at) = deadline {
         db.set_expire(new, at);
     }
+    ctx.srv.blocking.signal(idx, dst);
+    // One change although two keys changed, as Redis counts a rename.
+    ctx.srv.dirty += 1;
     if nx {
         ctx.out.int(1);
     } else {
@@ -554,6 +558,9 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(at) = deadline {
         db.set_expire(new, at);
     }
+    ctx.srv.blocking.signal(dst_idx, dst);
+    // One change, also when REPLACE dropped an older destination.
+    ctx.srv.dirty += 1;
     ctx.out.int(1);
     Ok(())
 }
@@ -585,6 +592,8 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(at) = deadline {
         dst_db.set_expire(new, at);
     }
+    ctx.srv.blocking.signal(dst_idx, key);
+    ctx.srv.dirty += 1;
     ctx.out.int(1);
     Ok(())
 }
@@ -598,6 +607,11 @@ fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Err(DB_OUT_OF_RANGE.into());
     };
     ctx.srv.dbs.swap(a, b);
+    let srv = &mut *ctx.srv;
+    srv.blocking.signal_existing_in(&srv.dbs, a);
+    srv.blocking.signal_existing_in(&srv.dbs, b);
+    // Counted even when both indexes are the same database, as in Redis.
+    ctx.srv.dirty += 1;
     ctx.out.ok();
     Ok(())
 }

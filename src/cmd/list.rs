@@ -461,7 +461,11 @@ fn push_generic(ctx: &mut Ctx, args: &Args, end: End, only_existing: bool) -> Cm
     }
     out.int(list.len() as i64);
     ctx.srv.dirty += (args.len() - 2) as u64;
-    blocking::signal_ready(ctx, key);
+    // Only a new key wakes waiters, as Redis's dbAdd: nobody a list can serve waits on an
+    // existing list.
+    if existing.is_none() {
+        blocking::signal_ready(ctx, key);
+    }
     Ok(())
 }
 
@@ -679,7 +683,6 @@ fn linsert(ctx: &mut Ctx, args: &Args) -> CmdResult {
             let len = list.len();
             ctx.srv.dirty += 1;
             ctx.out.int(len as i64);
-            blocking::signal_ready(ctx, &args[1]);
         }
         None => ctx.out.int(-1),
     }
@@ -780,7 +783,8 @@ fn lpos(ctx: &mut Ctx, args: &Args) -> CmdResult {
 // ---------------------------------------------------------------------------
 
 /// Pops from the list in `src_slot` and pushes onto `dst` (checked to be a list or missing),
-/// replying with the element: Redis's `lmoveGenericCommand` after its type checks.
+/// replying with the element: Redis's `lmoveGenericCommand` after its type checks. Returns
+/// whether an element moved; the caller decides whether that counts as a change.
 fn move_element(
     ctx: &mut Ctx,
     src: &[u8],
@@ -789,13 +793,14 @@ fn move_element(
     dst_slot: Option<u32>,
     from: End,
     to: End,
-) {
+) -> bool {
     let fill = fill(ctx);
     let Some(value) = list_at(ctx.db(), src_slot).and_then(|l| l.pop(from)) else {
         ctx.out.null();
-        return;
+        return false;
     };
     let same = src == dst;
+    let created = !same && dst_slot.is_none();
     let dst_slot = if same {
         src_slot
     } else {
@@ -805,11 +810,14 @@ fn move_element(
         list.push(to, &value, fill);
     }
     ctx.out.bulk(&value);
-    ctx.srv.dirty += 1;
-    blocking::signal_ready(ctx, dst);
+    // Only a new key wakes waiters, as Redis's dbAdd.
+    if created {
+        blocking::signal_ready(ctx, dst);
+    }
     if !same {
         delete_if_empty(ctx, src_slot);
     }
+    true
 }
 
 /// LMOVE semantics: a missing source answers null; either key of another type WRONGTYPE.
@@ -819,7 +827,9 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> C
         return Ok(());
     };
     let dst_slot = lookup_list_write(ctx, dst)?;
-    move_element(ctx, src, src_slot, dst, dst_slot, from, to);
+    if move_element(ctx, src, src_slot, dst, dst_slot, from, to) {
+        ctx.srv.dirty += 1;
+    }
     Ok(())
 }
 
@@ -864,7 +874,8 @@ fn brpoplpush(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 /// Serves a blocked BLMOVE / BRPOPLPUSH from its source list. As in Redis 7.0, a destination
-/// of the wrong type answers WRONGTYPE and unblocks the client without popping.
+/// of the wrong type answers WRONGTYPE and unblocks the client without popping, and a served
+/// move is not counted in `dirty` (Redis's `serveClientBlockedOnList` does not count it).
 fn serve_blmove(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let (from, to) = blmove_ends(args)?;
     let src_slot = match lookup_list_write(ctx, key) {
@@ -884,16 +895,21 @@ fn serve_blmove(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdErr
 // BLPOP / BRPOP
 // ---------------------------------------------------------------------------
 
-/// Pops one element from `end` of the list at `slot`, replying `[key, element]`.
-fn pop_with_key(ctx: &mut Ctx, key: &[u8], slot: u32, end: End) {
+/// Pops one element from `end` of the list at `slot`, replying `[key, element]`. Returns
+/// whether an element was popped; the caller decides whether that counts as a change.
+fn pop_with_key(ctx: &mut Ctx, key: &[u8], slot: u32, end: End) -> bool {
     let (db, out) = ctx.db_out();
-    if let Some(value) = list_at(db, slot).and_then(|l| l.pop(end)) {
-        out.array(2);
-        out.bulk(key);
-        out.bulk(&value);
-    }
-    ctx.srv.dirty += 1;
+    let popped = match list_at(db, slot).and_then(|l| l.pop(end)) {
+        Some(value) => {
+            out.array(2);
+            out.bulk(key);
+            out.bulk(&value);
+            true
+        }
+        None => false,
+    };
     delete_if_empty(ctx, slot);
+    popped
 }
 
 fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
@@ -902,7 +918,9 @@ fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
     let keys: Vec<&[u8]> = args.iter().skip(1).take(last - 1).collect();
     for &key in &keys {
         if let Some(slot) = lookup_list_write(ctx, key)? {
-            pop_with_key(ctx, key, slot, end);
+            if pop_with_key(ctx, key, slot, end) {
+                ctx.srv.dirty += 1;
+            }
             return Ok(());
         }
     }
@@ -919,7 +937,8 @@ fn brpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 /// Serves a blocked BLPOP / BRPOP from `key` (only a list serves; other types keep it
-/// waiting).
+/// waiting). Unlike an immediate pop, a served one is not counted in `dirty`: Redis 7.0's
+/// `serveClientBlockedOnList` pops without counting (BLMPOP's served pops do count).
 fn serve_bpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let end = if args[0].eq_ignore_ascii_case(b"brpop") {
         End::Tail

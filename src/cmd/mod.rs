@@ -338,7 +338,6 @@ fn run(
         srv.command_stats[id].rejected += 1;
         return Err(crate::persist::snapshot::MISCONF.into());
     }
-    let dirty_before = srv.dirty;
     let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
     let mut ctx = Ctx {
         srv,
@@ -348,11 +347,8 @@ fn run(
         clock,
     };
     let result = (cmd.handler)(&mut ctx, args);
+    // Each handler counts its own changes in `srv.dirty`, exactly as Redis's command does.
     let srv = ctx.srv;
-    // Families that do not count their changes yet count as one change per successful write.
-    if srv.dirty == dirty_before && result.is_ok() && cmd.has(table::flags::WRITE) {
-        srv.dirty += 1;
-    }
     // One clock read per command: each command's end is the next one's start.
     let finished = std::time::Instant::now();
     let usec = finished.duration_since(srv.command_timer).as_micros() as u64;

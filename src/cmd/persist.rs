@@ -233,9 +233,11 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now_ms;
     let deleted = opts.replace && ctx.db().remove(key).is_some();
     if ttl > 0 && !opts.absttl {
-        ttl = ttl.saturating_add(now);
+        // Redis adds with C's (in practice wrapping) signed arithmetic: a huge relative TTL
+        // wraps to a deadline in the past, and the key is treated as already expired.
+        ttl = ttl.wrapping_add(now);
     }
-    if ttl > 0 && ttl <= now {
+    if ttl != 0 && ttl <= now {
         // Already expired: the key is gone (the replaced one too), as in Redis.
         if deleted {
             ctx.srv.dirty += 1;
@@ -246,7 +248,7 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let access = restored_access(ctx, &opts);
     let db = ctx.db();
     let slot = db.insert_new(SmallBytes::new(key), value, access);
-    if ttl > 0 {
+    if ttl != 0 {
         db.set_expire(slot, ttl);
     }
     crate::server::blocking::signal_ready(ctx, key);

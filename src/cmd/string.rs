@@ -559,6 +559,7 @@ fn set_generic(
         // as in Redis 7.0.
         db.set_expire(slot, at);
     }
+    ctx.srv.dirty += 1;
     if !with_get {
         ok_reply.write(ctx);
     }
@@ -664,6 +665,8 @@ fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     for j in (1..args.len()).step_by(2) {
         db.set(&args[j], Value::from_bytes(&args[j + 1]), false, clock);
     }
+    // One change per pair, a key named twice included, as Redis counts them.
+    ctx.srv.dirty += (args.len() / 2) as u64;
     if nx {
         ctx.out.int(1);
     } else {
@@ -682,7 +685,9 @@ fn get(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn getdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(slot) = get_generic(ctx, &args[1])? {
-        ctx.db().remove_slot(slot);
+        if ctx.db().remove_slot(slot).is_some() {
+            ctx.srv.dirty += 1;
+        }
     }
     Ok(())
 }
@@ -702,16 +707,19 @@ fn getex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     reply_string_at(ctx, slot)?;
     let db = ctx.db();
     let absolute = opts.flags & (OPT_EXAT | OPT_PXAT) != 0;
-    match deadline {
+    // Plain GETEX, and PERSIST on a key without a TTL, change nothing.
+    let changed = match deadline {
         // An absolute deadline that has already passed deletes the key right away.
-        Some(at) if absolute && at <= now => {
-            db.remove_slot(slot);
+        Some(at) if absolute && at <= now => db.remove_slot(slot).is_some(),
+        Some(at) => {
+            db.set_expire(slot, at);
+            true
         }
-        Some(at) => db.set_expire(slot, at),
-        None if opts.flags & OPT_PERSIST != 0 => {
-            db.clear_expire(slot);
-        }
-        None => {}
+        None if opts.flags & OPT_PERSIST != 0 => db.clear_expire(slot),
+        None => false,
+    };
+    if changed {
+        ctx.srv.dirty += 1;
     }
     Ok(())
 }
@@ -799,6 +807,7 @@ fn append(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let Some(slot) = lookup_string_write(ctx, key)? else {
         let clock = ctx.clock;
         ctx.db().set(key, Value::from_bytes(suffix), false, clock);
+        ctx.srv.dirty += 1;
         ctx.out.int(suffix.len() as i64);
         return Ok(());
     };
@@ -812,6 +821,8 @@ fn append(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
         None => return Err(CmdError::WrongType),
     };
+    // Appending nothing still counts, as in Redis.
+    ctx.srv.dirty += 1;
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -840,6 +851,7 @@ fn setrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
         let total = buf.len();
         let clock = ctx.clock;
         ctx.db().set(key, Value::Raw(Box::new(buf)), false, clock);
+        ctx.srv.dirty += 1;
         ctx.out.int(total as i64);
         return Ok(());
     };
@@ -861,6 +873,7 @@ fn setrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     buf[offset..end].copy_from_slice(value);
     let total = buf.len();
+    ctx.srv.dirty += 1;
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -916,6 +929,7 @@ fn incr_decr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     };
     let new = current.checked_add(by).ok_or(CmdError::Overflow)?;
     store_value(ctx, key, slot, Value::Int(new));
+    ctx.srv.dirty += 1;
     ctx.out.int(new);
     Ok(())
 }
@@ -954,6 +968,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     ctx.out.bulk(&result);
     store_value(ctx, key, slot, Value::Str(SmallBytes::from_vec(result)));
+    ctx.srv.dirty += 1;
     Ok(())
 }
 

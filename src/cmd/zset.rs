@@ -561,14 +561,21 @@ fn signal_ready(ctx: &mut Ctx, key: &[u8]) {
 /// Returns the stored length.
 fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet) -> usize {
     let clock = ctx.clock;
-    let _ = ctx.lookup_write(key);
+    let existed = ctx.lookup_write(key).is_some();
     let n = z.len();
-    ctx.srv.dirty += 1;
     if n == 0 {
-        ctx.db().remove(key);
+        // An empty result only counts as a change when it deleted an existing key.
+        if ctx.db().remove(key).is_some() {
+            ctx.srv.dirty += 1;
+        }
     } else {
         ctx.db().set(key, Value::ZSet(Box::new(z)), false, clock);
-        signal_ready(ctx, key);
+        ctx.srv.dirty += 1;
+        // Redis's setKey wakes waiters only when it creates the key (dbAdd), not when it
+        // overwrites another type's value (dbOverwrite); an existing sorted set has no waiters.
+        if !existed {
+            signal_ready(ctx, key);
+        }
     }
     n
 }
@@ -1035,7 +1042,9 @@ fn zadd_generic(ctx: &mut Ctx, args: &Args, incr_cmd: bool) -> CmdResult {
     }
     result?;
     ctx.srv.dirty += (added + updated) as u64;
-    if added > 0 {
+    // Only a new key wakes waiters, as Redis's dbAdd: a BZPOPMIN still waiting on an existing
+    // sorted set (one a ZUNIONSTORE wrote over another type's value) keeps waiting.
+    if slot.is_none() && added > 0 {
         signal_ready(ctx, key);
     }
     if f.incr {

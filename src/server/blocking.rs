@@ -28,11 +28,17 @@
 //! # How a write signals readiness
 //!
 //! Every command that can make a waited key servable (LPUSH/RPUSH/LINSERT, the push side
-//! of LMOVE, ZADD/ZINCRBY/ZUNIONSTORE…) calls [`signal_ready`]`(ctx, key)` after changing the
-//! key. It is a no-op unless some client waits on that key of the current database, so it is
-//! cheap to call unconditionally. (As a backstop for commands that create keys without
-//! signalling — RENAME, MOVE, COPY, SWAPDB, RESTORE — the cron marks every waited key that
-//! exists as ready, so such waiters are served within one cron tick.)
+//! of LMOVE, ZADD/ZINCRBY/ZUNIONSTORE…, RENAME, COPY, MOVE, RESTORE) calls
+//! [`signal_ready`]`(ctx, key)` (or `Blocking::signal` for another database) after changing
+//! the key, and SWAPDB signals every waited key of both databases. Signalling is a no-op
+//! unless some client waits on that key, so it is cheap to call unconditionally.
+//!
+//! Only signalled keys are served, as in Redis, and Redis signals a key when it is created
+//! (`dbAdd`), not when an existing value is overwritten (`dbOverwrite`): a BZPOPMIN waiting on
+//! a key that a ZUNIONSTORE turns from a string into a sorted set keeps waiting. There is no
+//! periodic sweep for waited keys that exist, since it would serve such a waiter. Serving right
+//! after the command also matters beyond latency: a served BLMPOP/BZPOPMIN counts in `dirty`,
+//! and Redis counts it before the next command runs.
 //!
 //! # How serving re-runs the command
 //!
@@ -157,21 +163,21 @@ impl Blocking {
         }
     }
 
-    /// Marks every waited key that exists as ready (the cron's backstop for writes that do not
-    /// signal).
-    pub fn signal_existing(&mut self, dbs: &[Db]) {
+    /// Marks every waited key of database `db` that exists as ready: SWAPDB, which changes
+    /// every key of a database at once (Redis's `scanDatabaseForReadyKeys`).
+    pub fn signal_existing_in(&mut self, dbs: &[Db], db: usize) {
         if self.clients.is_empty() {
             return;
         }
-        let mut found = Vec::new();
-        for (db, queues) in self.queues.iter().enumerate() {
-            for key in queues.keys() {
-                if dbs.get(db).is_some_and(|d| d.find(key).is_some()) {
-                    found.push((db, key.clone()));
-                }
-            }
-        }
-        for (db, key) in found {
+        let (Some(queues), Some(data)) = (self.queues.get(db), dbs.get(db)) else {
+            return;
+        };
+        let found: Vec<Vec<u8>> = queues
+            .keys()
+            .filter(|key| data.find(key).is_some())
+            .cloned()
+            .collect();
+        for key in found {
             self.signal(db, &key);
         }
     }

@@ -260,8 +260,8 @@ impl Reactor {
         for (_, conn) in self.conns.iter_mut() {
             conn.shrink_idle_buffers();
         }
-        // Backstop for writes that create a waited key without signalling (RENAME, MOVE…).
-        self.server.blocking.signal_existing(&self.server.dbs);
+        // Timeouts and CLIENT UNBLOCK replies. (No sweep for waited keys that exist: Redis
+        // serves only keys a write signalled, and a waiter a write did not signal stays.)
         if self.server.blocking.has_work() {
             self.run_blocked(unix_ms());
         }
