@@ -15,6 +15,7 @@ use ferrodis::cmd;
 use ferrodis::config::Config;
 use ferrodis::resp::{Args, Limits, Parsed, Parser, Reply};
 use ferrodis::server::state::{Client, Server};
+use ferrodis::store::zset::{Limits as ZLimits, ZSet};
 use ferrodis::store::{Db, Value};
 
 /// Distinct keys the keyspace benchmarks cycle through (redis-benchmark's `-r 100000`).
@@ -279,6 +280,99 @@ fn bench_db(c: &mut Criterion) {
     group.finish();
 }
 
+/// `element:%012d`, the member shape of redis-benchmark's ZADD test with `-r`.
+fn element(i: u64) -> Vec<u8> {
+    format!("element:{i:012}").into_bytes()
+}
+
+/// splitmix64: a cheap reproducible stream for the random members and scores.
+fn next_rand(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `redis-benchmark -t zadd -r 100000`: random integer scores for random members of a set
+/// that already holds (nearly) all 100k of them, so almost every ZADD moves a member.
+fn bench_zset(c: &mut Criterion) {
+    let n = KEYSPACE as u64;
+    let members: Vec<Vec<u8>> = (0..n).map(element).collect();
+    let mut rng = 1u64;
+    let mut z = ZSet::new_skiplist();
+    let lim = ZLimits::default();
+    for m in &members {
+        let s = (next_rand(&mut rng) % n) as f64;
+        z.insert_new(m, s, lim);
+    }
+    let mut group = c.benchmark_group("zset");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("zadd_update_random_100k", |b| {
+        b.iter(|| {
+            let m = &members[(next_rand(&mut rng) % n) as usize];
+            let s = (next_rand(&mut rng) % n) as f64;
+            // What ZADD does: look the member up, then move or insert it.
+            if z.score(black_box(m)).is_some() {
+                z.set_score(m, s);
+            } else {
+                z.insert_new(m, s, lim);
+            }
+        })
+    });
+    group.finish();
+
+    // The same through the dispatcher, reply and all.
+    let (mut server, client) = server_with_client();
+    let now = 1_700_000_000_000;
+    let mut out = Reply::new();
+    for m in &members {
+        let s = (next_rand(&mut rng) % n).to_string();
+        let (base, ranges) = ranges_of(&[b"ZADD", b"myzset", s.as_bytes(), m]);
+        cmd::execute(
+            &mut server,
+            client,
+            &Args::new(&base, &ranges),
+            &mut out,
+            now,
+        );
+        out.buf.clear();
+    }
+    // Members and scores cycle with coprime periods, so a pair repeats (and the ZADD turns
+    // into a no-op) only after ~16M requests.
+    let req_members: Vec<Vec<u8>> = (0..4096)
+        .map(|_| element(next_rand(&mut rng) % n))
+        .collect();
+    let req_scores: Vec<String> = (0..4093)
+        .map(|_| (next_rand(&mut rng) % n).to_string())
+        .collect();
+    let mut i = 0usize;
+    let mut base = Vec::new();
+    let mut group = c.benchmark_group("zset");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("zadd_cmd_random_100k", |b| {
+        b.iter(|| {
+            let s = req_scores[i % 4093].as_bytes();
+            let m = &req_members[i % 4096];
+            i += 1;
+            base.clear();
+            base.extend_from_slice(b"ZADDmyzset");
+            base.extend_from_slice(s);
+            base.extend_from_slice(m);
+            let ranges = [0..4, 4..10, 10..10 + s.len(), 10 + s.len()..base.len()];
+            cmd::execute(
+                &mut server,
+                client,
+                &Args::new(&base, &ranges),
+                &mut out,
+                now,
+            );
+            out.buf.clear();
+        })
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(300))
@@ -289,6 +383,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_parse, bench_dispatch, bench_db
+    targets = bench_parse, bench_dispatch, bench_db, bench_zset
 }
 criterion_main!(benches);
