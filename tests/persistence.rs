@@ -313,7 +313,18 @@ fn assert_same(expected: &Snapshot, actual: &Snapshot, what: &str) {
 fn restart_after_sigterm_keeps_every_key() {
     let dir = Dir::new("sigterm");
     let mut first = ferrodis_in(&dir, &["--save", "3600 1"]);
-    fill_every_type(&mut first.raw());
+    let mut raw = first.raw();
+    assert_eq!(
+        raw.cmd(&["DEBUG", "DIGEST"]),
+        format!("+{}\r\n", "0".repeat(40)).into_bytes()
+    );
+    fill_every_type(&mut raw);
+    let digest = raw.cmd(&["DEBUG", "DIGEST"]);
+    let values = raw.cmd(&["DEBUG", "DIGEST-VALUE", "h:big", "z:small", "nokey"]);
+    // DEBUG RELOAD (save, flush, load) keeps the dataset exactly.
+    assert_eq!(raw.cmd(&["DEBUG", "RELOAD"]), b"+OK\r\n");
+    assert_eq!(raw.cmd(&["DEBUG", "DIGEST"]), digest);
+    drop(raw);
     let before = snapshot(&first);
     let status = first
         .signal_and_wait(libc::SIGTERM, Duration::from_secs(30))
@@ -328,6 +339,22 @@ fn restart_after_sigterm_keeps_every_key() {
         second.output()
     );
     assert_same(&before, &snapshot(&second), "after restart");
+    let mut raw = second.raw();
+    assert_eq!(
+        raw.cmd(&["DEBUG", "DIGEST"]),
+        digest,
+        "digest after restart"
+    );
+    assert_eq!(
+        raw.cmd(&["DEBUG", "DIGEST-VALUE", "h:big", "z:small", "nokey"]),
+        values
+    );
+    raw.cmd(&["HSET", "h:big", "field:0", "changed"]);
+    assert_ne!(
+        raw.cmd(&["DEBUG", "DIGEST"]),
+        digest,
+        "a change changes the digest"
+    );
 }
 
 #[test]

@@ -377,6 +377,10 @@ fn strtod_prefix(arg: &[u8]) -> f64 {
 }
 
 const DEBUG_HELP: &[&str] = &[
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
     "RELOAD [option ...]",
     "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
     "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -411,6 +415,23 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     if sub.eq_ignore_ascii_case(b"reload") {
         return debug_reload(ctx, args);
+    }
+    if args.len() == 2 && sub.eq_ignore_ascii_case(b"digest") {
+        let digest = crate::store::digest::dataset_digest(&ctx.srv.dbs);
+        ctx.out.simple(&digest.hex());
+        return Ok(());
+    }
+    if args.len() >= 2 && sub.eq_ignore_ascii_case(b"digest-value") {
+        ctx.out.array(args.len() - 2);
+        for key in args.iter().skip(2) {
+            // Like Redis: a missing key digests to zeros, and the key is not touched.
+            let digest = match ctx.db().find(key).and_then(|slot| ctx.db().entry(slot)) {
+                Some(entry) => crate::store::digest::value_digest(&entry.value),
+                None => Default::default(),
+            };
+            ctx.out.simple(&digest.hex());
+        }
+        return Ok(());
     }
     Err(subcommand_syntax_error(args, "DEBUG"))
 }

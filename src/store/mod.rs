@@ -2,6 +2,7 @@
 
 pub mod bytes;
 pub mod db;
+pub mod digest;
 pub mod evict;
 pub mod expire;
 pub mod hash;
