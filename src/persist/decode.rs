@@ -343,7 +343,9 @@ pub(super) fn read_file<R: Read>(
         if config.rdbchecksum && stored != 0 && stored != expected {
             return Err(LoadError {
                 offset: d.input.offset() - 8,
-                message: format!("wrong RDB checksum expected: ({expected:x}) got ({stored:x})"),
+                message: format!(
+                    "Wrong RDB checksum expected: ({expected:x}) got ({stored:x}): RDB CRC error"
+                ),
             });
         }
     }
