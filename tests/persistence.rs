@@ -800,3 +800,35 @@ fn crash_at_any_moment_leaves_a_loadable_snapshot() {
     let s = ferrodis_in(&dir, &[]);
     assert!(s.output().contains("Done loading RDB"), "{}", s.output());
 }
+
+/// DEBUG POPULATE, which Redis's own test suite uses to make data, answers as Redis does.
+#[test]
+fn debug_populate_matches_redis() {
+    let redis = Server::redis_with(&["--enable-debug-command", "yes"]);
+    let ferrodis = Server::ferrodis(&[]);
+    let (mut r, mut f) = (redis.raw(), ferrodis.raw());
+    let cases: &[&[&str]] = &[
+        &["DEBUG", "POPULATE", "100"],
+        &["DEBUG", "POPULATE", "3", "foo", "10"],
+        &["DEBUG", "POPULATE", "3", "bar", "3"],
+        &["DEBUG", "POPULATE", "-1"],
+        &["DEBUG", "POPULATE", "abc"],
+        &["DEBUG", "POPULATE", "1", "x", "-5"],
+        &["DEBUG", "POPULATE", "1", "x", "y", "z"],
+        &["SET", "key:5", "mine"],
+        &["DEBUG", "POPULATE", "10"],
+        &["GET", "key:5"],
+        &["GET", "key:99"],
+        &["GET", "foo:2"],
+        &["GET", "bar:1"],
+        &["OBJECT", "ENCODING", "key:7"],
+        &["DBSIZE"],
+    ];
+    for case in cases {
+        assert_eq!(
+            common::show(&f.cmd(case)),
+            common::show(&r.cmd(case)),
+            "{case:?}"
+        );
+    }
+}

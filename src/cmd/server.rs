@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::table::{flags::*, Command, Group, KeySpec};
 use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::store::Db;
+use crate::store::{Db, Value};
 
 /// Databases with more keys than this are freed on a helper thread by FLUSHALL/FLUSHDB ASYNC
 /// (Redis's LAZYFREE_THRESHOLD).
@@ -381,6 +381,10 @@ const DEBUG_HELP: &[&str] = &[
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
     "    Output a hex signature of the values of all the specified keys.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named <prefix>:<num> (prefix 'key' by default) holding",
+    "    value:<num>, padded with zero bytes or cut to <size> bytes when given. Existing",
+    "    keys are left alone.",
     "RELOAD [option ...]",
     "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
     "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -416,6 +420,9 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if sub.eq_ignore_ascii_case(b"reload") {
         return debug_reload(ctx, args);
     }
+    if (3..=5).contains(&args.len()) && sub.eq_ignore_ascii_case(b"populate") {
+        return debug_populate(ctx, args);
+    }
     if args.len() == 2 && sub.eq_ignore_ascii_case(b"digest") {
         let digest = crate::store::digest::dataset_digest(&ctx.srv.dbs);
         ctx.out.simple(&digest.hex());
@@ -434,6 +441,45 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     }
     Err(subcommand_syntax_error(args, "DEBUG"))
+}
+
+/// DEBUG POPULATE count [prefix] [size], as Redis's test suite uses it to make data quickly.
+fn debug_populate(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+    // Redis answers the same text for a negative count and for one that is not a number.
+    let positive = |arg: &[u8]| {
+        super::arg_i64(arg)
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or(CmdError::from(NOT_POSITIVE))
+    };
+    let count = positive(&args[2])?;
+    let size = if args.len() == 5 {
+        usize::try_from(positive(&args[4])?).map_err(|_| CmdError::from(NOT_POSITIVE))?
+    } else {
+        0
+    };
+    let prefix: &[u8] = if args.len() >= 4 { &args[3] } else { b"key" };
+    let clock = ctx.clock;
+    for j in 0..count {
+        let mut key = prefix.to_vec();
+        key.push(b':');
+        key.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+        if ctx.lookup_write(&key).is_some() {
+            continue;
+        }
+        let mut value = format!("value:{j}").into_bytes();
+        if size > 0 {
+            value.resize(size, 0);
+        }
+        ctx.db().insert_new(
+            crate::store::SmallBytes::new(&key),
+            Value::from_bytes(&value),
+            clock,
+        );
+    }
+    ctx.out.ok();
+    Ok(())
 }
 
 fn debug_reload(ctx: &mut Ctx, args: &Args) -> CmdResult {
