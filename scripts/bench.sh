@@ -682,12 +682,7 @@ part_persist() {
     {
         echo "== persist: $PERSIST_KEYS keys 'SET key:<i> <16 bytes>', medians of $PERSIST_ROUNDS rounds" \
             "(ratio = ferrodis / redis; target <= 1.20, fork pause <= 1.00)"
-        awk '
-        function median(list,   n, a, i, j, t) {
-            n = split(list, a, " ")
-            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-            return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
+        awk "$median_awk"'
         { for (c = 3; c <= 8; c++) v[$1, c] = v[$1, c] " " $c }
         END {
             split("SAVE_s BGSAVE_s file_bytes max_PING_during_BGSAVE_ms fork_us load_s", names, " ")

@@ -712,15 +712,6 @@ fn set_edge_cases_match_redis() {
     pair.exact(&["SMEMBERS".into(), "many".into()]);
 }
 
-fn info_field(raw: &mut Raw, field: &str) -> u64 {
-    let reply = raw.cmd(&["INFO", "memory"]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in INFO memory"))
-}
-
 fn load_sets(raw: &mut Raw, sets: usize, members: impl Fn(usize) -> Vec<String>) {
     let batch = 1000;
     let mut i = 0;
@@ -767,14 +758,14 @@ fn set_memory_vs_redis() {
             };
             let mut raw = srv.raw();
             std::thread::sleep(std::time::Duration::from_millis(300));
-            let before = info_field(&mut raw, "used_memory_rss");
+            let before = raw.info_u64("memory", "used_memory_rss");
             load_sets(&mut raw, 100_000, gen);
             assert_eq!(
                 decode(&raw.cmd(&["OBJECT", "ENCODING", "set:1"])),
                 Resp::Bulk(Some(b"intset".to_vec()))
             );
             std::thread::sleep(std::time::Duration::from_millis(1500));
-            let after = info_field(&mut raw, "used_memory_rss");
+            let after = raw.info_u64("memory", "used_memory_rss");
             let per = (after.saturating_sub(before)) as f64 / 1_000_000.0;
             eprintln!("{name}: {kind}: RSS {before} -> {after}: {per:.2} bytes per member");
         }

@@ -7,17 +7,6 @@ use common::{Raw, Server};
 const LIMIT: u64 = 16 * 1024 * 1024;
 const VALUE: usize = 1000;
 
-fn info(raw: &mut Raw, field: &str) -> u64 {
-    let reply = raw.cmd(&["INFO", "all"]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("INFO has no {field}"))
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("INFO {field} is not a number"))
-}
-
 fn int(reply: &[u8]) -> i64 {
     std::str::from_utf8(reply).unwrap()[1..]
         .trim_end()
@@ -79,8 +68,8 @@ fn every_policy_stays_within_the_limit() {
         // About 3x the limit in values.
         let n = 3 * LIMIT as usize / VALUE;
         let errors = fill(&mut c, "k", n);
-        let used = info(&mut c, "used_memory");
-        let evicted = info(&mut c, "evicted_keys");
+        let used = c.info_u64("all", "used_memory");
+        let evicted = c.info_u64("all", "evicted_keys");
         assert!(
             used as f64 <= LIMIT as f64 * 1.05,
             "{policy}: used_memory {used} is more than 5% over {LIMIT}"
@@ -123,8 +112,8 @@ fn noeviction_refuses_writes_but_serves_reads_and_deletes() {
     assert!(errors
         .iter()
         .all(|e| e == "-OOM command not allowed when used memory > 'maxmemory'.\r\n"));
-    assert!(info(&mut c, "used_memory") as f64 <= LIMIT as f64 * 1.05);
-    assert_eq!(info(&mut c, "evicted_keys"), 0);
+    assert!(c.info_u64("all", "used_memory") as f64 <= LIMIT as f64 * 1.05);
+    assert_eq!(c.info_u64("all", "evicted_keys"), 0);
     assert_eq!(c.cmd(&["GET", "k:0"]).len(), VALUE + 9);
     assert_eq!(c.cmd(&["DEL", "k:0", "k:1", "k:2"]), b":3\r\n");
     // Deleting made room again.
@@ -171,16 +160,16 @@ fn maxmemory_rss_brings_resident_size_back_under_the_limit() {
     let errors = fill(&mut c, "r", 2 * limit as usize / VALUE);
     assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(3)]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let mut rss = info(&mut c, "used_memory_rss");
+    let mut rss = c.info_u64("all", "used_memory_rss");
     while rss > limit && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        rss = info(&mut c, "used_memory_rss");
+        rss = c.info_u64("all", "used_memory_rss");
     }
     assert!(
         rss <= limit,
         "used_memory_rss {rss} still above maxmemory-rss {limit}"
     );
-    assert!(info(&mut c, "evicted_keys_rss") > 0);
-    assert_eq!(info(&mut c, "maxmemory_rss"), limit);
+    assert!(c.info_u64("all", "evicted_keys_rss") > 0);
+    assert_eq!(c.info_u64("all", "maxmemory_rss"), limit);
     assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
 }

@@ -12,14 +12,6 @@ fn int(reply: &[u8]) -> i64 {
     text[1..].trim_end().parse().expect("integer")
 }
 
-fn info_field(raw: &mut Raw, section: &str, field: &str) -> String {
-    let reply = raw.cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
-        .unwrap_or_else(|| panic!("INFO {section} has no {field}: {text}"))
-}
-
 /// The proof of the active cycle: 100,000 keys with a 1 s TTL that nobody touches again
 /// are gone (below 1%) within 3 s, while PING keeps answering promptly.
 #[test]
@@ -52,12 +44,13 @@ fn active_cycle_forgets_untouched_keys() {
     }
     assert!(dbsize < 1000, "{dbsize} keys left after 3 s");
     assert!(worst < Duration::from_millis(100), "PING took {worst:?}");
-    let expired: u64 = info_field(&mut pinger, "stats", "expired_keys")
+    let expired: u64 = pinger
+        .info_field("stats", "expired_keys")
         .parse()
         .expect("expired_keys");
     assert!(expired >= 99_000, "expired_keys = {expired}");
-    info_field(&mut pinger, "stats", "expired_stale_perc");
-    info_field(&mut pinger, "stats", "expired_time_cap_reached_count");
+    pinger.info_field("stats", "expired_stale_perc");
+    pinger.info_field("stats", "expired_time_cap_reached_count");
 }
 
 /// TTL commands give Redis's replies; remaining times are compared with a tolerance.
@@ -143,5 +136,5 @@ fn expired_keys_vanish_on_access() {
     std::thread::sleep(Duration::from_millis(60));
     assert_eq!(c.cmd(&["GET", "k"]), b"$-1\r\n");
     assert_eq!(int(&c.cmd(&["EXISTS", "k"])), 0);
-    assert_eq!(info_field(&mut c, "stats", "expired_keys"), "1");
+    assert_eq!(c.info_field("stats", "expired_keys"), "1");
 }

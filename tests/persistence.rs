@@ -55,16 +55,6 @@ fn text(reply: &[u8]) -> String {
     String::from_utf8_lossy(reply).into_owned()
 }
 
-fn info_field(raw: &mut Raw, field: &str) -> String {
-    let reply = text(&raw.cmd(&["INFO", "all"]));
-    reply
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("INFO has no {field}"))
-        .trim()
-        .to_string()
-}
-
 fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
@@ -80,7 +70,7 @@ fn wait_bgsave_done(raw: &mut Raw) {
     wait_until(
         "the background save to finish",
         Duration::from_secs(60),
-        || info_field(raw, "rdb_bgsave_in_progress") == "0",
+        || raw.info_field("all", "rdb_bgsave_in_progress") == "0",
     );
 }
 
@@ -569,12 +559,12 @@ fn bgsave_runs_in_a_child_and_reports_in_info() {
     assert!(info.contains("rdb_bgsave_in_progress:1"), "{info}");
     // The scheduled save runs after the first one.
     wait_until("two background saves", Duration::from_secs(60), || {
-        info_field(&mut raw, "rdb_saves") == "2"
-            && info_field(&mut raw, "rdb_bgsave_in_progress") == "0"
+        raw.info_field("all", "rdb_saves") == "2"
+            && raw.info_field("all", "rdb_bgsave_in_progress") == "0"
     });
-    assert_eq!(info_field(&mut raw, "rdb_last_bgsave_status"), "ok");
-    assert_eq!(info_field(&mut raw, "rdb_changes_since_last_save"), "0");
-    assert!(info_field(&mut raw, "total_forks").parse::<u64>().unwrap() >= 2);
+    assert_eq!(raw.info_field("all", "rdb_last_bgsave_status"), "ok");
+    assert_eq!(raw.info_field("all", "rdb_changes_since_last_save"), "0");
+    assert!(raw.info_field("all", "total_forks").parse::<u64>().unwrap() >= 2);
     assert_eq!(raw.cmd(&["BGSAVE", "NOW"]), b"-ERR syntax error\r\n");
     // The file holds everything: the bulk keys by count (reading 200,000 keys one by one
     // would take longer than the TTL tolerance), the rest key by key.
@@ -616,7 +606,7 @@ fn failed_save_keeps_the_last_good_file_and_stops_writes() {
     assert_eq!(raw.cmd(&["SAVE"]), b"-ERR\r\n");
     assert_eq!(raw.cmd(&["BGSAVE"]), b"+Background saving started\r\n");
     wait_bgsave_done(&mut raw);
-    assert_eq!(info_field(&mut raw, "rdb_last_bgsave_status"), "err");
+    assert_eq!(raw.info_field("all", "rdb_last_bgsave_status"), "err");
     let misconf = raw.cmd(&["SET", "k", "v3"]);
     assert!(misconf.starts_with(b"-MISCONF "), "{}", text(&misconf));
     assert!(raw.cmd(&["PING"]).starts_with(b"-MISCONF "));
@@ -641,7 +631,7 @@ fn failed_save_keeps_the_last_good_file_and_stops_writes() {
     );
     assert_eq!(raw.cmd(&["BGSAVE"]), b"+Background saving started\r\n");
     wait_bgsave_done(&mut raw);
-    assert_eq!(info_field(&mut raw, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(raw.info_field("all", "rdb_last_bgsave_status"), "ok");
     assert_eq!(raw.cmd(&["SET", "k", "v3"]), b"+OK\r\n");
 }
 
@@ -658,6 +648,14 @@ fn shutdown_variants_and_flushall() {
     );
     assert_eq!(
         raw.cmd(&["SHUTDOWN", "SAVE", "NOSAVE"]),
+        b"-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        raw.cmd(&["SHUTDOWN", "ABORT", "ABORT"]),
+        b"-ERR No shutdown in progress.\r\n"
+    );
+    assert_eq!(
+        raw.cmd(&["SHUTDOWN", "ABORT", "NOW"]),
         b"-ERR syntax error\r\n"
     );
     raw.write(&common::encode(&[b"SHUTDOWN"]));
@@ -696,7 +694,7 @@ fn shutdown_variants_and_flushall() {
     let mut raw = s.raw();
     assert_eq!(raw.cmd(&["GET", "a"]), b"$1\r\n1\r\n");
     assert_eq!(raw.cmd(&["FLUSHALL"]), b"+OK\r\n");
-    assert_eq!(info_field(&mut raw, "rdb_changes_since_last_save"), "0");
+    assert_eq!(raw.info_field("all", "rdb_changes_since_last_save"), "0");
     drop(raw);
     drop(s);
     let s = ferrodis_in(&dir, &[]);
@@ -711,11 +709,11 @@ fn save_points_fire_and_expired_keys_are_dropped_at_load() {
     raw.cmd(&["SET", "mid", "z"]);
     raw.cmd(&["SET", "long", "y"]);
     wait_until("a save point to fire", Duration::from_secs(10), || {
-        info_field(&mut raw, "rdb_saves") == "1"
-            && info_field(&mut raw, "rdb_bgsave_in_progress") == "0"
+        raw.info_field("all", "rdb_saves") == "1"
+            && raw.info_field("all", "rdb_bgsave_in_progress") == "0"
     });
     assert!(s.output().contains("2 changes in 1 seconds. Saving..."));
-    assert_eq!(info_field(&mut raw, "rdb_changes_since_last_save"), "0");
+    assert_eq!(raw.info_field("all", "rdb_changes_since_last_save"), "0");
     // A key that expires between the save and the next start is dropped by the load.
     raw.cmd(&["SET", "short", "x", "PX", "300"]);
     assert_eq!(raw.cmd(&["SAVE"]), b"+OK\r\n");
@@ -725,8 +723,8 @@ fn save_points_fire_and_expired_keys_are_dropped_at_load() {
     let s = ferrodis_in(&dir, &[]);
     let mut raw = s.raw();
     assert_eq!(raw.cmd(&["DBSIZE"]), b":2\r\n");
-    assert_eq!(info_field(&mut raw, "rdb_last_load_keys_loaded"), "2");
-    assert_eq!(info_field(&mut raw, "rdb_last_load_keys_expired"), "1");
+    assert_eq!(raw.info_field("all", "rdb_last_load_keys_loaded"), "2");
+    assert_eq!(raw.info_field("all", "rdb_last_load_keys_expired"), "1");
     assert_eq!(raw.cmd(&["DEBUG", "RELOAD"]), b"+OK\r\n");
     assert_eq!(raw.cmd(&["GET", "long"]), b"$1\r\ny\r\n");
 }

@@ -124,14 +124,15 @@ fn bgsave(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn shutdown(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let (mut mode, mut force, mut abort) = (FinalSave::Default, false, false);
+    let (mut mode, mut force, mut abort, mut now) = (FinalSave::Default, false, false, false);
     for opt in args.iter().skip(1) {
         if opt.eq_ignore_ascii_case(b"nosave") && mode != FinalSave::Save {
             mode = FinalSave::NoSave;
         } else if opt.eq_ignore_ascii_case(b"save") && mode != FinalSave::NoSave {
             mode = FinalSave::Save;
         } else if opt.eq_ignore_ascii_case(b"now") {
-            // Without replicas there is nothing to wait for: NOW changes nothing.
+            // Without replicas there is nothing to wait for: NOW changes nothing else.
+            now = true;
         } else if opt.eq_ignore_ascii_case(b"force") {
             force = true;
         } else if opt.eq_ignore_ascii_case(b"abort") {
@@ -141,7 +142,8 @@ fn shutdown(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     if abort {
-        if args.len() != 2 {
+        // ABORT takes no other option (repeating it is fine, as in Redis).
+        if mode != FinalSave::Default || force || now {
             return Err(CmdError::Syntax);
         }
         // Shutdown never waits for replicas here, so none is ever in progress.

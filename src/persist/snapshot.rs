@@ -346,7 +346,8 @@ pub fn kill_child(srv: &mut Server) {
     }
 }
 
-/// Whether a running child is done; for SHUTDOWN, which must not exit with it still writing.
+/// Blocks until the running child (if any) has been reaped: SHUTDOWN must not exit while it
+/// still writes.
 pub fn wait_child(srv: &mut Server) {
     while srv.persist.child.is_some() {
         match srv.persist.done_rx.recv() {
@@ -359,8 +360,8 @@ pub fn wait_child(srv: &mut Server) {
 }
 
 /// Cron: start a background save when a save point is reached, or a scheduled one is due.
+/// (The reactor reaps finished children every loop turn, so `child` is current here.)
 pub fn cron(srv: &mut Server) {
-    check_child(srv);
     if srv.persist.child.is_some() {
         return;
     }

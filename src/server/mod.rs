@@ -436,6 +436,7 @@ impl Reactor {
         let started = self.server.command_timer;
         let mut ran = 0;
         let mut keep_reading = true;
+        let mut out_of_budget = false;
         loop {
             if conn.rpos == conn.rend {
                 break;
@@ -445,10 +446,7 @@ impl Reactor {
             if ran >= MAX_COMMANDS_PER_TURN
                 || (ran % 64 == 63 && started.elapsed() > MAX_BATCH_TIME)
             {
-                if !conn.resume_queued {
-                    conn.resume_queued = true;
-                    self.to_resume.push(key);
-                }
+                out_of_budget = true;
                 keep_reading = false;
                 break;
             }
@@ -523,6 +521,9 @@ impl Reactor {
         if (conn.has_output() || self.server.clients[key].close_after_reply) && !conn.flush_queued {
             conn.flush_queued = true;
             self.to_flush.push(key);
+        }
+        if out_of_budget {
+            self.queue_resume(key);
         }
         keep_reading
     }

@@ -591,6 +591,24 @@ impl Raw {
         self.send(&a)
     }
 
+    /// `field` of `INFO <section>`, as text; panics when it is missing.
+    pub fn info_field(&mut self, section: &str, field: &str) -> String {
+        let reply = self.cmd(&["INFO", section]);
+        let text = String::from_utf8_lossy(&reply).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("INFO {section} has no {field}: {text}"))
+    }
+
+    /// A numeric `field` of `INFO <section>`.
+    pub fn info_u64(&mut self, section: &str, field: &str) -> u64 {
+        let value = self.info_field(section, field);
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("INFO {field} is not a number: {value}"))
+    }
+
     pub fn write(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write to server");
     }
