@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Raw, Server};
+use common::Server;
 
 fn int(reply: &[u8]) -> i64 {
     let text = std::str::from_utf8(reply).expect("utf8 reply");
