@@ -177,6 +177,27 @@ impl Conn {
         assert_eq!(show(&self.raw(args)), expected, "reply to {args:?}");
     }
 
+    /// Sends every `(command, expected reply)` in one write, then asserts the replies in order.
+    /// Commands that arrive together run in one batch, which reads the clock once: a TTL set by
+    /// one is then read back by the next without a millisecond passing in between.
+    #[track_caller]
+    fn check_pipelined(&mut self, steps: &[(&str, &str)]) {
+        let mut req = Vec::new();
+        for (line, _) in steps {
+            let args: Vec<&str> = line.split_whitespace().collect();
+            req.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+            for a in args {
+                req.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+            }
+        }
+        self.stream.write_all(&req).expect("send");
+        for (line, expected) in steps {
+            let mut out = Vec::new();
+            self.read_reply(&mut out);
+            assert_eq!(show(&out), *expected, "reply to `{line}`");
+        }
+    }
+
     /// Whether the server knows `name` (other families may not be merged yet).
     fn supports(&mut self, line: &str) -> bool {
         !self.cmd(line).starts_with("-ERR unknown command")
@@ -333,13 +354,14 @@ fn ttl_handling() {
     c.check("get g", &bulk("v"));
 
     if c.supports("pttl g") {
-        c.check("set t 1 px 100000", OK);
-        c.check("incr t", ":2\r\n");
-        c.check("pttl t", ":100000\r\n");
+        c.check_pipelined(&[
+            ("set t 1 px 100000", OK),
+            ("incr t", ":2\r\n"),
+            ("pttl t", ":100000\r\n"),
+        ]);
         c.check("getex t persist", &bulk("2"));
         c.check("pttl t", ":-1\r\n");
-        c.check("set t v ex 10 get", &bulk("2"));
-        c.check("pttl t", ":10000\r\n");
+        c.check_pipelined(&[("set t v ex 10 get", &bulk("2")), ("pttl t", ":10000\r\n")]);
     }
 }
 
