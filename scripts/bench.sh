@@ -14,7 +14,8 @@
 #                and start-up load time for PERSIST_KEYS keys
 #
 # Both servers are pinned to CPU 0 and the clients (redis-benchmark, redis-cli --pipe, the
-# pinger) to CPU 1. For every test and pipeline depth the two servers are measured in
+# pinger) to CPU 1, except -P 1 throughput runs, whose two client processes may use both CPUs
+# (see run_one). For every test and pipeline depth the two servers are measured in
 # alternation (the order flips every round) and the script reports medians over the rounds of:
 # ops/s, p50 and p99 latency, and the server's CPU time per request (on-CPU nanoseconds from
 # /proc/<pid>/task/*/schedstat, before and after each run, divided by the requests in that
@@ -29,6 +30,8 @@
 #   TESTS        redis-benchmark tests of the core part (default set,get,incr,mset)
 #   PIPELINES    pipeline depths (default "1 16")
 #   CLIENTS      parallel connections (default 50)
+#   P1_SPLIT     0: -P 1 runs use one redis-benchmark process pinned to CLIENT_CPU (default 1:
+#                two processes of CLIENTS/2 on either CPU; see run_one)
 #   KEYS         keys for the core memory test (default 1000000; 0 skips it)
 #   TTL_KEYS     keys for the ttl part (default 1000000)
 #   PAUSE_KEYS   keys for the pause part (default 5000000)
@@ -36,7 +39,7 @@
 #   PAUSE_INTERVAL_MS  pinger sleep between PINGs (default 0.2; 0 = back to back)
 #   COLL_TESTS   collection tests (default lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,
 #                lrange_100,lrange_600)
-#   COLL_N, COLL_N_PIPELINED  requests per collection run (default 20000 and 10 x COLL_N);
+#   COLL_N, COLL_N_PIPELINED  requests per collection run (default 40000 and 5 x COLL_N);
 #                LRANGE_100 runs 1/4 and LRANGE_600 1/10 of that
 #   COLL_KEYS, COLL_FIELDS  collections for the collmem part and elements per collection
 #                (default 100000 and 10)
@@ -63,8 +66,8 @@ PAUSE_KEYS=${PAUSE_KEYS:-5000000}
 PAUSE_ROUNDS=${PAUSE_ROUNDS:-1}
 PAUSE_INTERVAL_MS=${PAUSE_INTERVAL_MS:-0.2}
 COLL_TESTS=${COLL_TESTS:-lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100,lrange_600}
-COLL_N=${COLL_N:-20000}
-COLL_N_PIPELINED=${COLL_N_PIPELINED:-$((COLL_N * 10))}
+COLL_N=${COLL_N:-40000}
+COLL_N_PIPELINED=${COLL_N_PIPELINED:-$((COLL_N * 5))}
 COLL_KEYS=${COLL_KEYS:-100000}
 COLL_FIELDS=${COLL_FIELDS:-10}
 COLL_TYPES=${COLL_TYPES:-"hash set zset list"}
@@ -213,30 +216,59 @@ probe_tests() {
 # One redis-benchmark run of one test against one server; appends a raw result line.
 #   run_one PART SERVER TEST PIPELINE ROUND N [custom command...]
 # With a custom command redis-benchmark sends exactly that (and nothing else) N times.
+#
+# At -P 1 (unless P1_SPLIT=0) the CLIENTS connections come from two redis-benchmark processes
+# of CLIENTS/2 each, free to run on either CPU, and ops/s is their sum. One process pinned to
+# its own CPU saturates that CPU before either server saturates its own (every request costs
+# the client more kernel time than the server), so its ops/s is the client's ceiling and says
+# nothing about the server; with the CPUs shared, the CPU a server leaves unused goes to the
+# load generators, as it would on a real host. Pipelined runs keep one pinned process: there
+# the server is the bottleneck.
 run_one() {
     local part=$1 server=$2 test=$3 pipeline=$4 round=$5 n=$6
     shift 6
-    local pid port before after csv line sel
+    local pid port before after sel procs=1 i rps=0 p50=0 p99=0 line r5 r9
     pid=$(pid_of "$server")
     port=$(port_of "$server")
     if (($# > 0)); then sel=("$@"); else sel=(-t "$test"); fi
+    if ((pipeline == 1 && ${P1_SPLIT:-1} && CLIENTS >= 2)); then procs=2; fi
+    local cpus=$CLIENT_CPU conns=$CLIENTS per_proc=$n
+    if ((procs == 2)); then
+        cpus="$SERVER_CPU,$CLIENT_CPU"
+        conns=$((CLIENTS / 2))
+        per_proc=$((n / 2))
+    fi
     kill -0 "$pid" 2>/dev/null || die "$server (pid $pid) died; see $WORK/$server.log"
     before=$(cpu_ns "$pid")
-    if ! csv=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -c "$CLIENTS" \
-        -r 100000 -n "$n" -P "$pipeline" --csv "${sel[@]}" 2>"$WORK/bench.err"); then
-        cat "$WORK/bench.err" >&2
-        die "redis-benchmark failed against $server ($test, -P $pipeline)"
-    fi
+    local bench_pids=()
+    for i in $(seq "$procs"); do
+        taskset -c "$cpus" redis-benchmark -p "$port" -c "$conns" -r 100000 -n "$per_proc" \
+            -P "$pipeline" --csv "${sel[@]}" >"$WORK/bench.out.$i" 2>"$WORK/bench.err.$i" &
+        bench_pids+=($!)
+    done
+    for i in "${bench_pids[@]}"; do
+        if ! wait "$i"; then
+            cat "$WORK"/bench.err.* >&2
+            die "redis-benchmark failed against $server ($test, -P $pipeline)"
+        fi
+    done
     after=$(cpu_ns "$pid")
     kill -0 "$pid" 2>/dev/null || die "$server died during $test -P $pipeline; see $WORK/$server.log"
-    if grep -qi 'error' "$WORK/bench.err" || grep -qi 'error' <<<"$csv"; then
-        log "  warning: $server $test -P $pipeline: $(cat "$WORK/bench.err") $(grep -i error <<<"$csv" | head -c 200)"
-    fi
-    # "test","rps","avg","min","p50","p95","p99","max"; the last line is the test itself
-    line=$(grep -v '^"test"' <<<"$csv" | grep '^"' | tail -n 1 | tr -d '"')
-    [[ -n "$line" ]] || die "no CSV result from redis-benchmark for $server $test -P $pipeline"
-    IFS=, read -r _ rps _ _ p50 _ p99 _ <<<"$line"
-    local cpu_per_req=$(((after - before) / n))
+    for i in $(seq "$procs"); do
+        if grep -qi 'error' "$WORK/bench.err.$i" "$WORK/bench.out.$i"; then
+            log "  warning: $server $test -P $pipeline: $(cat "$WORK/bench.err.$i")" \
+                "$(grep -i error "$WORK/bench.out.$i" | head -c 200)"
+        fi
+        # "test","rps","avg","min","p50","p95","p99","max"; the last line is the test itself
+        line=$(grep -v '^"test"' "$WORK/bench.out.$i" | grep '^"' | tail -n 1 | tr -d '"')
+        [[ -n "$line" ]] || die "no CSV result from redis-benchmark for $server $test -P $pipeline"
+        IFS=, read -r _ r _ _ r5 _ r9 _ <<<"$line"
+        # Throughputs add up; latencies are averaged over the processes' equal shares.
+        rps=$(awk -v a="$rps" -v b="$r" 'BEGIN { printf "%.2f", a + b }')
+        p50=$(awk -v a="$p50" -v b="$r5" -v k="$procs" 'BEGIN { printf "%.3f", a + b / k }')
+        p99=$(awk -v a="$p99" -v b="$r9" -v k="$procs" 'BEGIN { printf "%.3f", a + b / k }')
+    done
+    local cpu_per_req=$(((after - before) / (per_proc * procs)))
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$part" "$server" "$test" "$pipeline" "$round" "$rps" "$p50" "$p99" "$cpu_per_req" >>"$RAW"
     log "  round $round  -P $pipeline  $(printf '%-10s' "$test")  $(printf '%-8s' "$server")" \
@@ -302,7 +334,9 @@ function median(list,   n, a, i, j, t) {
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }'
 
-# Median table of one part of the raw file.
+# Median table of one part of the raw file. "paired" is the median over rounds of the ratio
+# within each round: the two servers of one round ran back to back, so it cancels the slower
+# drifts of a shared machine that the ratio of the two medians keeps.
 report_throughput() {
     local part=$1
     awk -F'\t' -v part="$part" "$median_awk"'
@@ -312,22 +346,30 @@ report_throughput() {
         if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
         rps[$2, k] = rps[$2, k] " " $6; p50[$2, k] = p50[$2, k] " " $7
         p99[$2, k] = p99[$2, k] " " $8; cpu[$2, k] = cpu[$2, k] " " $9
+        one[$2, k, $5] = $6; rounds[k, $5] = 1
     }
     END {
-        printf "%-10s %3s | %10s %10s %5s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
-            "test", "-P", "ferrodis", "redis", "ratio", "p50 f", "p50 r", "ratio",
+        printf "%-10s %3s | %9s %9s %5s %6s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
+            "test", "-P", "ferrodis", "redis", "ratio", "paired", "p50 f", "p50 r", "ratio",
             "p99 f", "p99 r", "ratio", "cpu f", "cpu r", "ratio"
-        printf "%-10s %3s | %10s %10s %5s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
-            "", "", "ops/s", "ops/s", "", "ms", "ms", "", "ms", "ms", "", "ns/req", "ns/req", ""
+        printf "%-10s %3s | %9s %9s %5s %6s | %6s %6s %5s | %6s %6s %5s | %7s %7s %5s\n",
+            "", "", "ops/s", "ops/s", "", "", "ms", "ms", "", "ms", "ms", "", "ns/req", "ns/req", ""
         for (i = 1; i <= nk; i++) {
             k = order[i]; split(k, kp, SUBSEP)
             fr = median(rps["ferrodis", k]); rr = median(rps["redis", k])
             f50 = median(p50["ferrodis", k]); r50 = median(p50["redis", k])
             f99 = median(p99["ferrodis", k]); r99 = median(p99["redis", k])
             fc = median(cpu["ferrodis", k]); rc = median(cpu["redis", k])
-            printf "%-10s %3s | %10.0f %10.0f %5.2f | %6.3f %6.3f %5.2f | %6.3f %6.3f %5.2f | %7.0f %7.0f %5.2f\n",
-                kp[1], kp[2], fr, rr, (rr ? fr / rr : 0), f50, r50, (r50 ? f50 / r50 : 0),
-                f99, r99, (r99 ? f99 / r99 : 0), fc, rc, (rc ? fc / rc : 0)
+            pairs = ""
+            for (rk in rounds) {
+                split(rk, rp, SUBSEP)
+                if (rp[1] SUBSEP rp[2] != k) continue
+                f = one["ferrodis", k, rp[3]]; r = one["redis", k, rp[3]]
+                if (f != "" && r > 0) pairs = pairs " " f / r
+            }
+            printf "%-10s %3s | %9.0f %9.0f %5.2f %6.2f | %6.3f %6.3f %5.2f | %6.3f %6.3f %5.2f | %7.0f %7.0f %5.2f\n",
+                kp[1], kp[2], fr, rr, (rr ? fr / rr : 0), median(pairs), f50, r50,
+                (r50 ? f50 / r50 : 0), f99, r99, (r99 ? f99 / r99 : 0), fc, rc, (rc ? fc / rc : 0)
         }
     }' "$RAW"
 }
