@@ -75,6 +75,10 @@ fn server_with_client() -> (Server, usize) {
         omem: 0,
         argv_mem: 0,
         tot_mem: 0,
+        multi: None,
+        watched: Vec::new(),
+        dirty_cas: false,
+        in_exec: false,
         no_evict: false,
         no_touch: false,
     });

@@ -269,8 +269,14 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
         (now_s - client.last_interaction_ms / 1000).max(0)
     };
     let mut flags = String::new();
+    if client.multi.is_some() {
+        flags.push('x');
+    }
     if caller.blocking.is_blocked(key) {
         flags.push('b');
+    }
+    if client.dirty_cas {
+        flags.push('d');
     }
     if client.close_after_reply {
         flags.push('c');
@@ -300,11 +306,13 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
     }
     let _ = writeln!(
         out,
-        " age={age} idle={idle} flags={flags} db={db} sub=0 psub=0 ssub=0 multi=-1 \
-         qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 \
+        " age={age} idle={idle} flags={flags} db={db} sub=0 psub=0 ssub=0 multi={multi} \
+         qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem={multi_mem} rbs=0 rbp=0 \
          obl=0 oll=0 omem={omem} tot-mem={tot_mem} events=r cmd={cmd} user=default \
          redir=-1 resp={resp}",
         db = client.db,
+        multi = client.multi.as_ref().map_or(-1, |tx| tx.len() as i64),
+        multi_mem = client.multi.as_ref().map_or(0, |tx| tx.memory()),
         qbuf = client.qbuf,
         qbuf_free = client.qbuf_free,
         argv_mem = client.argv_mem,

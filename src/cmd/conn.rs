@@ -258,6 +258,7 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// RESET: the connection's state back to that of a new connection (database 0, no name,
 /// RESP2), keeping its id, address and NO-EVICT mode as Redis 7.0 does.
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    super::multi::discard_transaction(ctx.srv, ctx.client_key);
     let client = ctx.client();
     client.db = 0;
     client.name = None;

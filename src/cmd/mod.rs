@@ -16,6 +16,7 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod list;
+pub mod multi;
 pub mod persist;
 pub mod server;
 pub mod set;
@@ -165,6 +166,14 @@ impl<'a> Ctx<'a> {
         slot
     }
 
+    /// Redis's `signalModifiedKey`: `key` (in the caller's database) was modified, which
+    /// spoils the transactions of the clients that WATCH it. Call it wherever a command changes
+    /// a key, including when the change deletes the key.
+    pub fn touch(&mut self, key: &[u8]) {
+        let db = self.db_index();
+        self.srv.touch_key(db, key);
+    }
+
     /// Pseudo-random number from the server's generator.
     pub fn random(&mut self) -> u64 {
         self.srv.random()
@@ -298,15 +307,39 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 
 /// Runs one request for the client `client_key`, appending its reply to `out`.
 pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply, now_ms: i64) {
-    let result = resolve(args).and_then(|id| run(srv, client_key, id, args, out, now_ms));
+    let result = match resolve(args) {
+        Ok(id) => run(srv, client_key, id, args, out, now_ms),
+        Err(e) => {
+            // Refused before it could be queued: the transaction is spoilt.
+            multi::flag_aborted(srv, client_key);
+            Err(e)
+        }
+    };
     if let Err(e) = result {
-        let text = e.bytes();
-        srv.count_error(&String::from_utf8_lossy(&text));
-        out.error_bytes(&text);
+        reply_error(srv, out, &e);
     }
 }
 
-/// The checks Redis's processCommand makes before a command runs, then the call itself.
+fn reply_error(srv: &mut Server, out: &mut Reply, e: &CmdError) {
+    let text = e.bytes();
+    srv.count_error(&String::from_utf8_lossy(&text));
+    out.error_bytes(&text);
+}
+
+/// A command refused before it ran (Redis's `rejectCommand`): counted as rejected, and inside
+/// MULTI it aborts the transaction; EXEC itself refused discards the transaction with the
+/// reason.
+fn reject(srv: &mut Server, client_key: usize, id: CommandId, e: CmdError) -> CmdError {
+    srv.command_stats[id].rejected += 1;
+    multi::flag_aborted(srv, client_key);
+    if registry().full_name(id) == "exec" && srv.clients[client_key].multi.is_some() {
+        return multi::exec_abort(srv, client_key, &e);
+    }
+    e
+}
+
+/// The checks Redis's processCommand makes before a command runs, then the call itself, or,
+/// inside MULTI, its queueing.
 fn run(
     srv: &mut Server,
     client_key: usize,
@@ -317,27 +350,69 @@ fn run(
 ) -> CmdResult {
     let reg = registry();
     let cmd = reg.command(id);
+    let name = reg.full_name(id);
     if !arity_ok(cmd.arity, args.len()) {
-        srv.command_stats[id].rejected += 1;
-        return Err(CmdError::err(format!(
-            "wrong number of arguments for '{}' command",
-            reg.full_name(id)
-        )));
+        let e = CmdError::err(format!("wrong number of arguments for '{name}' command"));
+        return Err(reject(srv, client_key, id, e));
     }
-    if srv.config.maxmemory > 0
-        && srv.evict_for_maxmemory(now_ms) == Eviction::Fail
-        && cmd.has(table::flags::DENYOOM)
-    {
-        srv.command_stats[id].rejected += 1;
-        return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
+    let tx_flags = srv.clients[client_key].multi.as_ref().map(|tx| tx.flags());
+    let queues = tx_flags.is_some() && !multi::runs_inside(name);
+    let is_exec = name == "exec";
+    if srv.config.maxmemory > 0 && srv.evict_for_maxmemory(now_ms) == Eviction::Fail {
+        // Inside MULTI every queued command is refused: queueing itself uses memory.
+        let refuse = cmd.has(table::flags::DENYOOM)
+            || queues
+            || (is_exec && tx_flags.is_some_and(|f| f & table::flags::DENYOOM != 0));
+        if refuse {
+            let e = "OOM command not allowed when used memory > 'maxmemory'.".into();
+            return Err(reject(srv, client_key, id, e));
+        }
     }
     // Like Redis, PING is refused too, so monitoring notices the failing disk.
     if srv.persist.writes_denied(&srv.config)
-        && (cmd.has(table::flags::WRITE) || reg.full_name(id) == "ping")
+        && (cmd.has(table::flags::WRITE)
+            || name == "ping"
+            || (is_exec && tx_flags.is_some_and(|f| f & table::flags::WRITE != 0)))
     {
-        srv.command_stats[id].rejected += 1;
-        return Err(crate::persist::snapshot::MISCONF.into());
+        let e = crate::persist::snapshot::MISCONF.into();
+        return Err(reject(srv, client_key, id, e));
     }
+    if tx_flags.is_some() && cmd.has(table::flags::NO_MULTI) {
+        let e = "ERR Command not allowed inside a transaction".into();
+        return Err(reject(srv, client_key, id, e));
+    }
+    if queues {
+        multi::queue(srv, client_key, id, args, out);
+        return Ok(());
+    }
+    call(srv, client_key, id, args, out, now_ms)
+}
+
+/// Runs a command of a transaction: the call, its error (if any) written as its reply.
+pub fn call_and_reply(
+    srv: &mut Server,
+    client_key: usize,
+    id: CommandId,
+    args: &Args,
+    out: &mut Reply,
+    now_ms: i64,
+) {
+    if let Err(e) = call(srv, client_key, id, args, out, now_ms) {
+        reply_error(srv, out, &e);
+    }
+}
+
+/// Calls a command's handler and records it in the statistics.
+fn call(
+    srv: &mut Server,
+    client_key: usize,
+    id: CommandId,
+    args: &Args,
+    out: &mut Reply,
+    now_ms: i64,
+) -> CmdResult {
+    let reg = registry();
+    let cmd = reg.command(id);
     let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
     let mut ctx = Ctx {
         srv,

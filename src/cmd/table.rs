@@ -84,6 +84,7 @@ pub enum Group {
     SortedSet,
     Connection,
     Server,
+    Transactions,
 }
 
 impl Group {
@@ -97,6 +98,7 @@ impl Group {
             Group::SortedSet => "sorted-set",
             Group::Connection => "connection",
             Group::Server => "server",
+            Group::Transactions => "transactions",
         }
     }
 
@@ -110,7 +112,7 @@ impl Group {
             Group::Set => Some("set"),
             Group::SortedSet => Some("sortedset"),
             Group::Connection => Some("connection"),
-            Group::Server => None,
+            Group::Server | Group::Transactions => None,
         }
     }
 }
@@ -207,6 +209,10 @@ impl Command {
         if self.has(BLOCKING) {
             cats.push("blocking");
         }
+        if self.group == Group::Transactions {
+            // Redis lists this category after the speed one.
+            cats.push("transaction");
+        }
         cats
     }
 
@@ -242,6 +248,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::server::COMMANDS,
     super::persist::COMMANDS,
     super::introspect::COMMANDS,
+    super::multi::COMMANDS,
 ];
 
 /// A command's position in [`Registry::all`], used to index per-command statistics.

@@ -21,9 +21,9 @@
 //! waits for, and records the deadline (0 = forever). The reactor sees that the client is
 //! blocked after the command and stops running its input.
 //!
-//! (There is no MULTI/EXEC or scripting yet. When they arrive, a blocking command run inside
-//! them must not call `block` but answer as Redis's CLIENT_DENY_BLOCKING path does: the
-//! timeout reply, `*-1`.)
+//! Inside EXEC a command must not block: `block` then answers at once as Redis's
+//! CLIENT_DENY_BLOCKING path does, with a null array (`$-1`, a null bulk, for BLMOVE and
+//! BRPOPLPUSH), and the client is not registered.
 //!
 //! # How a write signals readiness
 //!
@@ -250,6 +250,15 @@ impl Blocking {
 /// Blocks the calling client on `keys` until one is served, `deadline_ms` passes (0 = never),
 /// CLIENT UNBLOCK, or disconnection. The handler must then return `Ok(())` without replying.
 pub fn block(ctx: &mut Ctx, args: &Args, keys: &[&[u8]], deadline_ms: i64, serve: ServeFn) {
+    if ctx.client_ref().in_exec {
+        let name = args.get(0);
+        if name.eq_ignore_ascii_case(b"blmove") || name.eq_ignore_ascii_case(b"brpoplpush") {
+            ctx.out.null();
+        } else {
+            ctx.out.null_array();
+        }
+        return;
+    }
     let mut args_buf = Vec::new();
     let mut ranges = Vec::with_capacity(args.len());
     for arg in args.iter() {

@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod conn;
 pub mod cron;
 pub mod state;
+pub mod watch;
 
 use std::io;
 use std::net::SocketAddr;
@@ -371,6 +372,10 @@ impl Reactor {
                 omem: 0,
                 argv_mem: 0,
                 tot_mem: 0,
+                multi: None,
+                watched: Vec::new(),
+                dirty_cas: false,
+                in_exec: false,
             });
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
             log::debug!("id={id} Accepted {peer}");
@@ -596,6 +601,7 @@ impl Reactor {
     fn close(&mut self, key: usize) {
         // A blocked client leaves the registry without a reply.
         self.server.blocking.remove_client(key);
+        self.server.unwatch_all(key);
         if let Some(mut conn) = self.conns.try_remove(key) {
             let _ = self.poll.registry().deregister(conn.stream.source());
         }

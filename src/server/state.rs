@@ -42,6 +42,14 @@ pub struct Client {
     pub argv_mem: usize,
     /// Set by DEBUG/CLIENT commands that must run after the current batch (none yet).
     pub tot_mem: usize,
+    /// Between MULTI and EXEC/DISCARD: the queued commands.
+    pub multi: Option<crate::cmd::multi::Transaction>,
+    /// Keys this client WATCHes.
+    pub watched: Vec<super::watch::WatchedKey>,
+    /// A watched key was touched: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
+    pub dirty_cas: bool,
+    /// Running EXEC: blocking commands answer at once instead of blocking.
+    pub in_exec: bool,
 }
 
 /// Counters reported by INFO stats.
@@ -114,6 +122,8 @@ pub struct Server {
     pub blocking: super::blocking::Blocking,
     /// Snapshot state: the BGSAVE child, last results, load statistics.
     pub persist: crate::persist::snapshot::Persistence,
+    /// Watched keys and their watchers (see `server/watch.rs`).
+    pub watches: super::watch::Watches,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -158,6 +168,7 @@ impl Server {
             killed_clients: Vec::new(),
             blocking: Default::default(),
             persist: Default::default(),
+            watches: Default::default(),
         };
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))

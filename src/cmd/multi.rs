@@ -1,0 +1,248 @@
+//! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+//!
+//! Between MULTI and EXEC a client's commands are checked as usual (unknown command, arity,
+//! OOM, MISCONF, commands not allowed in a transaction) and then queued instead of run; a
+//! command refused while queueing marks the transaction aborted, and EXEC then answers
+//! EXECABORT. EXEC runs the queued commands back to back, with nothing else in between (the
+//! reactor runs one command at a time), and replies with an array of their replies. Blocking
+//! commands inside EXEC answer at once, as if they had timed out (see `server/blocking.rs`).
+//! Clients blocked on keys the transaction filled are served after EXEC as a whole, as Redis
+//! serves them after the command that made the keys ready.
+//!
+//! WATCH state lives in `server/watch.rs`.
+
+use std::ops::Range;
+
+use super::table::{flags::*, registry, Command, CommandId, Group, KeySpec};
+use super::{CmdError, CmdResult, Ctx};
+use crate::resp::{Args, Reply};
+use crate::server::state::Server;
+
+const TX_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
+
+pub static COMMANDS: &[Command] = &[
+    Command {
+        name: "multi",
+        arity: 1,
+        flags: TX_FLAGS | FAST | ALLOW_BUSY,
+        keys: KeySpec::NONE,
+        group: Group::Transactions,
+        summary: "Mark the start of a transaction block",
+        since: "1.2.0",
+        complexity: "O(1)",
+        args: "",
+        handler: multi,
+        subcommands: &[],
+    },
+    Command {
+        name: "exec",
+        arity: 1,
+        flags: TX_FLAGS | SKIP_SLOWLOG,
+        keys: KeySpec::NONE,
+        group: Group::Transactions,
+        summary: "Execute all commands issued after MULTI",
+        since: "1.2.0",
+        complexity: "Depends on commands in the transaction",
+        args: "",
+        handler: exec,
+        subcommands: &[],
+    },
+    Command {
+        name: "discard",
+        arity: 1,
+        flags: TX_FLAGS | FAST | ALLOW_BUSY,
+        keys: KeySpec::NONE,
+        group: Group::Transactions,
+        summary: "Discard all commands issued after MULTI",
+        since: "2.0.0",
+        complexity: "O(N), when N is the number of queued commands",
+        args: "",
+        handler: discard,
+        subcommands: &[],
+    },
+    Command {
+        name: "watch",
+        arity: -2,
+        flags: TX_FLAGS | FAST | ALLOW_BUSY,
+        keys: KeySpec::ALL,
+        group: Group::Transactions,
+        summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
+        since: "2.2.0",
+        complexity: "O(1) for every key.",
+        args: "key:key...",
+        handler: watch,
+        subcommands: &[],
+    },
+    Command {
+        name: "unwatch",
+        arity: 1,
+        flags: TX_FLAGS | FAST | ALLOW_BUSY,
+        keys: KeySpec::NONE,
+        group: Group::Transactions,
+        summary: "Forget about all watched keys",
+        since: "2.2.0",
+        complexity: "O(1)",
+        args: "",
+        handler: unwatch,
+        subcommands: &[],
+    },
+];
+
+/// A command waiting in a transaction, its arguments copied out of the query buffer.
+#[derive(Debug)]
+struct Queued {
+    id: CommandId,
+    buf: Vec<u8>,
+    ranges: Vec<Range<usize>>,
+}
+
+/// A client's open transaction (between MULTI and EXEC/DISCARD).
+#[derive(Default, Debug)]
+pub struct Transaction {
+    queued: Vec<Queued>,
+    /// A command was refused while queueing: EXEC answers EXECABORT.
+    aborted: bool,
+    /// Union of the queued commands' flags, for EXEC's OOM and MISCONF checks.
+    flags: u32,
+}
+
+impl Transaction {
+    pub fn len(&self) -> usize {
+        self.queued.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queued.is_empty()
+    }
+
+    /// Flags of the queued commands together.
+    pub fn flags(&self) -> u32 {
+        self.flags
+    }
+
+    /// Bytes held by the queued arguments (CLIENT LIST `multi-mem`).
+    pub fn memory(&self) -> usize {
+        self.queued
+            .iter()
+            .map(|q| q.buf.capacity() + q.ranges.capacity() * std::mem::size_of::<Range<usize>>())
+            .sum()
+    }
+}
+
+/// The commands that run at once inside MULTI instead of being queued.
+pub fn runs_inside(name: &str) -> bool {
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
+}
+
+/// Marks `client`'s transaction (if it has one) as aborted: a command was refused.
+pub fn flag_aborted(srv: &mut Server, client: usize) {
+    if let Some(tx) = srv.clients[client].multi.as_mut() {
+        tx.aborted = true;
+    }
+}
+
+/// Queues a checked command in `client`'s transaction and answers `+QUEUED`.
+pub fn queue(srv: &mut Server, client: usize, id: CommandId, args: &Args, out: &mut Reply) {
+    let mut buf = Vec::with_capacity(args.iter().map(<[u8]>::len).sum());
+    let mut ranges = Vec::with_capacity(args.len());
+    for arg in args.iter() {
+        let start = buf.len();
+        buf.extend_from_slice(arg);
+        ranges.push(start..buf.len());
+    }
+    if let Some(tx) = srv.clients[client].multi.as_mut() {
+        tx.flags |= registry().command(id).flags;
+        tx.queued.push(Queued { id, buf, ranges });
+    }
+    out.simple("QUEUED");
+}
+
+/// Ends `client`'s transaction without running it, and forgets its watches.
+pub fn discard_transaction(srv: &mut Server, client: usize) {
+    let c = &mut srv.clients[client];
+    c.multi = None;
+    c.dirty_cas = false;
+    srv.unwatch_all(client);
+}
+
+fn multi(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let client = ctx.client();
+    if client.multi.is_some() {
+        return Err("ERR MULTI calls can not be nested".into());
+    }
+    client.multi = Some(Transaction::default());
+    ctx.out.ok();
+    Ok(())
+}
+
+fn discard(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    if ctx.client_ref().multi.is_none() {
+        return Err("ERR DISCARD without MULTI".into());
+    }
+    discard_transaction(ctx.srv, ctx.client_key);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn exec(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let key = ctx.client_key;
+    let Some(tx) = ctx.client().multi.take() else {
+        return Err("ERR EXEC without MULTI".into());
+    };
+    if tx.aborted {
+        discard_transaction(ctx.srv, key);
+        return Err("EXECABORT Transaction discarded because of previous errors.".into());
+    }
+    let spoiled = ctx.client_ref().dirty_cas || ctx.srv.watched_key_expired(key, ctx.now_ms);
+    // Watching ends here either way; what the transaction itself changes must not spoil it.
+    discard_transaction(ctx.srv, key);
+    if spoiled {
+        ctx.out.null_array();
+        return Ok(());
+    }
+    ctx.out.array(tx.queued.len());
+    ctx.client().in_exec = true;
+    for q in &tx.queued {
+        let args = Args::new(&q.buf, &q.ranges);
+        super::call_and_reply(ctx.srv, key, q.id, &args, ctx.out, ctx.now_ms);
+        if ctx.srv.clients.get(key).is_none() {
+            break;
+        }
+    }
+    if let Some(client) = ctx.srv.clients.get_mut(key) {
+        client.in_exec = false;
+        // A command of the transaction touching a key it watched is not a conflict.
+        client.dirty_cas = false;
+    }
+    Ok(())
+}
+
+fn watch(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if ctx.client_ref().multi.is_some() {
+        return Err("ERR WATCH inside MULTI is not allowed".into());
+    }
+    let db = ctx.db_index();
+    for key in args.iter().skip(1) {
+        ctx.srv.watch_key(ctx.client_key, db, key, ctx.now_ms);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn unwatch(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    ctx.srv.unwatch_all(ctx.client_key);
+    ctx.client().dirty_cas = false;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// The error EXEC answers when the transaction is refused as a whole (OOM, MISCONF).
+pub fn exec_abort(srv: &mut Server, client: usize, reason: &CmdError) -> CmdError {
+    discard_transaction(srv, client);
+    let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
+    text.extend_from_slice(&reason.bytes());
+    CmdError::Bytes(text)
+}
