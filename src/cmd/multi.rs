@@ -243,6 +243,9 @@ fn unwatch(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 pub fn exec_abort(srv: &mut Server, client: usize, reason: &CmdError) -> CmdError {
     discard_transaction(srv, client);
     let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
-    text.extend_from_slice(&reason.bytes());
+    // Redis formats its own refusals (arity, "not allowed") without the ERR code here, while
+    // shared errors (OOM, MISCONF) keep theirs.
+    let reason = reason.bytes();
+    text.extend_from_slice(reason.strip_prefix(b"ERR ").unwrap_or(&reason));
     CmdError::Bytes(text)
 }

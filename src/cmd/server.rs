@@ -398,6 +398,10 @@ const DEBUG_HELP: &[&str] = &[
     "      existing RDB file.",
     "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
     "      file to the database.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
 ];
@@ -414,6 +418,12 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
         if micros >= 1.0 {
             std::thread::sleep(Duration::from_micros(micros as u64));
         }
+        ctx.out.ok();
+        return Ok(());
+    }
+    if args.len() == 3 && sub.eq_ignore_ascii_case(b"set-active-expire") {
+        // Redis reads the flag with atoi: anything not starting with a non-zero number is 0.
+        ctx.srv.active_expire_enabled = strtod_prefix(&args[2]) as i64 != 0;
         ctx.out.ok();
         return Ok(());
     }

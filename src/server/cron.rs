@@ -24,6 +24,9 @@ pub fn tick(server: &mut Server) {
 
 /// Runs an active expiry cycle of `kind` and counts what it deleted.
 pub fn active_expire(server: &mut Server, kind: CycleKind) {
+    if !server.active_expire_enabled {
+        return;
+    }
     let hz = server.config.hz;
     let effort = server.config.active_expire_effort;
     let expired = server

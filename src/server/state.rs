@@ -124,6 +124,8 @@ pub struct Server {
     pub persist: crate::persist::snapshot::Persistence,
     /// Watched keys and their watchers (see `server/watch.rs`).
     pub watches: super::watch::Watches,
+    /// Background expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off, for tests).
+    pub active_expire_enabled: bool,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -169,6 +171,7 @@ impl Server {
             blocking: Default::default(),
             persist: Default::default(),
             watches: Default::default(),
+            active_expire_enabled: true,
         };
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))

@@ -1,0 +1,343 @@
+//! MULTI / EXEC / DISCARD / WATCH / UNWATCH against a real redis-server: each scenario runs on
+//! both servers over raw connections and the transcripts (every reply, byte for byte) must be
+//! equal.
+
+mod common;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{show, Raw, Server};
+
+/// Sends one command on `c` and records its reply in `log`.
+fn step(log: &mut Vec<String>, c: &mut Raw, args: &[&str]) {
+    let reply = c.cmd(args);
+    log.push(format!("{} -> {}", args.join(" "), show(&reply)));
+}
+
+/// Runs a list of commands on one connection.
+fn steps(log: &mut Vec<String>, c: &mut Raw, cmds: &[&[&str]]) {
+    for args in cmds {
+        step(log, c, args);
+    }
+}
+
+fn same_on_both(name: &str, scenario: fn(u16) -> Vec<String>) {
+    let ferrodis = Server::ferrodis(&[]);
+    let got = scenario(ferrodis.port);
+    let redis = Server::redis_with(&["--enable-debug-command", "yes"]);
+    let want = scenario(redis.port);
+    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+        assert_eq!(
+            g, w,
+            "{name}: step {i} differs (left ferrodis, right redis-server)"
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{name}: transcript lengths");
+}
+
+#[test]
+fn queued_commands_run_in_order_and_errors_are_elements() {
+    same_on_both("basic", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        steps(
+            &mut log,
+            &mut c,
+            &[
+                &["MULTI"],
+                &["SET", "a", "1"],
+                &["INCR", "a"],
+                &["LPUSH", "a", "x"],
+                &["GET", "a"],
+                &["EXEC"],
+                &["GET", "a"],
+                &["MULTI"],
+                &["EXEC"],
+                &["MULTI"],
+                &["GET", "a"],
+                &["EXEC"],
+            ],
+        );
+        let dirty = c.info_field("persistence", "rdb_changes_since_last_save");
+        log.push(format!("dirty {dirty}"));
+        let stats = c.cmd(&["INFO", "commandstats"]);
+        for line in String::from_utf8_lossy(&stats).lines() {
+            // Only the counts: timings differ.
+            if let Some(rest) = line.strip_prefix("cmdstat_") {
+                let name = rest.split(':').next().unwrap_or("");
+                if ["multi", "exec", "set", "incr", "lpush", "get"].contains(&name) {
+                    let counts: Vec<&str> =
+                        rest.split(',').filter(|f| !f.contains("usec")).collect();
+                    log.push(counts.join(","));
+                }
+            }
+        }
+        log.sort();
+        log
+    });
+}
+
+#[test]
+fn refused_commands_abort_the_transaction() {
+    same_on_both("refused", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        steps(
+            &mut log,
+            &mut c,
+            &[
+                &["MULTI"],
+                &["SET", "a"],
+                &["NOSUCHCOMMAND", "x"],
+                &["SET", "b", "1"],
+                &["EXEC"],
+                &["GET", "b"],
+                &["EXEC"],
+                &["DISCARD"],
+                &["MULTI"],
+                &["MULTI"],
+                &["WATCH", "x"],
+                &["SET", "c", "1"],
+                &["EXEC"],
+                &["MULTI"],
+                &["SAVE"],
+                &["SHUTDOWN"],
+                &["EXEC"],
+                &["MULTI"],
+                &["EXEC", "extra"],
+                &["EXEC"],
+                &["MULTI"],
+                &["CONFIG", "NOSUCHSUB"],
+                &["EXEC"],
+                &["MULTI"],
+                &["SET", "d", "1"],
+                &["DISCARD"],
+                &["EXEC"],
+                &["GET", "d"],
+                &["UNWATCH"],
+                &["WATCH"],
+            ],
+        );
+        log
+    });
+}
+
+#[test]
+fn blocking_commands_answer_at_once_inside_exec() {
+    same_on_both("blocking", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        steps(
+            &mut log,
+            &mut c,
+            &[
+                &["MULTI"],
+                &["BLPOP", "nokey", "0"],
+                &["BRPOP", "nokey", "0"],
+                &["BLMOVE", "nokey", "dst", "LEFT", "LEFT", "0"],
+                &["BRPOPLPUSH", "nokey", "dst", "0"],
+                &["BLMPOP", "0", "1", "nokey", "LEFT"],
+                &["BZPOPMIN", "nozset", "0"],
+                &["BZPOPMAX", "nozset", "0"],
+                &["BZMPOP", "0", "1", "nozset", "MIN"],
+                &["RPUSH", "l", "a", "b"],
+                &["BLPOP", "l", "0"],
+                &["BLMOVE", "l", "dst", "RIGHT", "LEFT", "0"],
+                &["EXEC"],
+                &["LRANGE", "dst", "0", "-1"],
+                &["PING"],
+            ],
+        );
+        log
+    });
+}
+
+#[test]
+fn a_push_inside_exec_serves_a_blocked_client_after_the_transaction() {
+    same_on_both("wake", |port| {
+        let mut log = Vec::new();
+        let mut waiter = Raw::connect(port);
+        let mut c = Raw::connect(port);
+        waiter.write(&common::encode(&[b"BLPOP", b"q", b"0"]));
+        let start = Instant::now();
+        while c.info_u64("clients", "blocked_clients") != 1 {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "waiter never blocked"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        steps(
+            &mut log,
+            &mut c,
+            &[
+                &["MULTI"],
+                &["RPUSH", "q", "a", "b"],
+                &["LLEN", "q"],
+                &["RPUSH", "q", "c"],
+                &["EXEC"],
+            ],
+        );
+        log.push(format!("waiter -> {}", show(&waiter.read_reply())));
+        step(&mut log, &mut c, &["LRANGE", "q", "0", "-1"]);
+        log
+    });
+}
+
+#[test]
+fn select_inside_exec_stays_selected() {
+    same_on_both("select", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        steps(
+            &mut log,
+            &mut c,
+            &[
+                &["MULTI"],
+                &["SELECT", "2"],
+                &["SET", "k", "in2"],
+                &["EXEC"],
+                &["GET", "k"],
+                &["SELECT", "0"],
+                &["GET", "k"],
+            ],
+        );
+        log
+    });
+}
+
+#[test]
+fn watch_fails_exec_only_when_a_watched_key_is_touched() {
+    same_on_both("watch", |port| {
+        let mut log = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        let exec_ping = |log: &mut Vec<String>, b: &mut Raw| {
+            steps(log, b, &[&["MULTI"], &["PING"], &["EXEC"]]);
+        };
+        // Modified by another client.
+        step(&mut log, &mut a, &["SET", "x", "1"]);
+        step(&mut log, &mut b, &["WATCH", "x"]);
+        step(&mut log, &mut a, &["SET", "x", "2"]);
+        exec_ping(&mut log, &mut b);
+        // Not modified; then EXEC has unwatched it.
+        step(&mut log, &mut b, &["WATCH", "x"]);
+        exec_ping(&mut log, &mut b);
+        step(&mut log, &mut a, &["SET", "x", "3"]);
+        exec_ping(&mut log, &mut b);
+        // Modified by the transaction itself.
+        steps(
+            &mut log,
+            &mut b,
+            &[&["WATCH", "x"], &["MULTI"], &["SET", "x", "4"], &["EXEC"]],
+        );
+        // UNWATCH and DISCARD forget the watch.
+        step(&mut log, &mut b, &["WATCH", "x"]);
+        step(&mut log, &mut b, &["UNWATCH"]);
+        step(&mut log, &mut a, &["SET", "x", "5"]);
+        exec_ping(&mut log, &mut b);
+        step(&mut log, &mut b, &["WATCH", "x"]);
+        step(&mut log, &mut a, &["SET", "x", "6"]);
+        steps(&mut log, &mut b, &[&["MULTI"], &["DISCARD"]]);
+        exec_ping(&mut log, &mut b);
+        // A watched key that expires before EXEC spoils it.
+        step(&mut log, &mut a, &["SET", "e", "1", "PX", "30"]);
+        step(&mut log, &mut b, &["WATCH", "e"]);
+        thread::sleep(Duration::from_millis(60));
+        exec_ping(&mut log, &mut b);
+        // Watching is per database.
+        steps(
+            &mut log,
+            &mut b,
+            &[&["SELECT", "1"], &["WATCH", "x"], &["SELECT", "0"]],
+        );
+        step(&mut log, &mut a, &["SET", "x", "7"]);
+        exec_ping(&mut log, &mut b);
+        // FLUSHDB touches watched keys that exist, not missing ones.
+        step(&mut log, &mut b, &["WATCH", "nokey"]);
+        step(&mut log, &mut a, &["FLUSHDB"]);
+        exec_ping(&mut log, &mut b);
+        step(&mut log, &mut a, &["SET", "w", "1"]);
+        step(&mut log, &mut b, &["WATCH", "w"]);
+        step(&mut log, &mut a, &["FLUSHALL"]);
+        exec_ping(&mut log, &mut b);
+        // SWAPDB brings a key into the watched database.
+        steps(
+            &mut log,
+            &mut a,
+            &[&["SELECT", "1"], &["SET", "q", "1"], &["SELECT", "0"]],
+        );
+        step(&mut log, &mut b, &["WATCH", "q"]);
+        step(&mut log, &mut a, &["SWAPDB", "0", "1"]);
+        exec_ping(&mut log, &mut b);
+        // CLIENT LIST shows the transaction and the spoilt watch.
+        step(&mut log, &mut a, &["SET", "f", "1"]);
+        step(&mut log, &mut b, &["WATCH", "f"]);
+        step(&mut log, &mut a, &["SET", "f", "2"]);
+        steps(&mut log, &mut b, &[&["MULTI"], &["PING"]]);
+        let list = a.cmd(&["CLIENT", "LIST"]);
+        for line in String::from_utf8_lossy(&list).lines() {
+            if line.contains("cmd=multi") || line.contains("cmd=ping") {
+                let flags = line.split(' ').find(|f| f.starts_with("flags="));
+                let multi = line.split(' ').find(|f| f.starts_with("multi="));
+                log.push(format!("{flags:?} {multi:?}"));
+            }
+        }
+        step(&mut log, &mut b, &["EXEC"]);
+        log
+    });
+}
+
+#[test]
+fn stale_watched_keys_follow_redis_7_0() {
+    same_on_both("stale", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        step(&mut log, &mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        let stale = |log: &mut Vec<String>, c: &mut Raw, then: &[&[&str]]| {
+            step(log, c, &["SET", "x", "foo", "PX", "1"]);
+            thread::sleep(Duration::from_millis(5));
+            step(log, c, &["WATCH", "x"]);
+            steps(log, c, then);
+            steps(log, c, &[&["MULTI"], &["PING"], &["EXEC"]]);
+        };
+        stale(&mut log, &mut c, &[]);
+        stale(&mut log, &mut c, &[&["EXISTS", "x"]]);
+        stale(&mut log, &mut c, &[&["FLUSHDB"]]);
+        stale(&mut log, &mut c, &[&["SET", "x", "bar"]]);
+        stale(&mut log, &mut c, &[&["DEL", "x"]]);
+        step(&mut log, &mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+        log
+    });
+}
+
+#[test]
+fn oom_refuses_queueing_and_exec_of_writes() {
+    same_on_both("oom", |port| {
+        let mut log = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        steps(
+            &mut log,
+            &mut b,
+            &[&["MULTI"], &["SET", "x", "1"], &["GET", "x"]],
+        );
+        step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "1"]);
+        step(&mut log, &mut b, &["EXEC"]);
+        steps(&mut log, &mut b, &[&["MULTI"], &["GET", "x"], &["EXEC"]]);
+        step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "0"]);
+        steps(&mut log, &mut b, &[&["MULTI"], &["GET", "x"]]);
+        step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "1"]);
+        step(&mut log, &mut b, &["EXEC"]);
+        step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "0"]);
+        let stats = a.cmd(&["INFO", "commandstats"]);
+        for line in String::from_utf8_lossy(&stats).lines() {
+            if let Some(rest) = line.strip_prefix("cmdstat_exec:") {
+                let counts: Vec<&str> = rest.split(',').filter(|f| !f.contains("usec")).collect();
+                log.push(counts.join(","));
+            }
+        }
+        log
+    });
+}
