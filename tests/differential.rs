@@ -766,6 +766,45 @@ fn gen_echo(g: &mut Gen) -> Cmd {
     Cmd::new(args![g.kw("ECHO"), g.value()])
 }
 
+// ---- transactions ----
+
+fn gen_multi(g: &mut Gen) -> Cmd {
+    Cmd::new(args![g.kw("MULTI")])
+}
+
+fn gen_exec(g: &mut Gen) -> Cmd {
+    Cmd::new(args![g.kw("EXEC")])
+}
+
+fn gen_discard(g: &mut Gen) -> Cmd {
+    Cmd::new(args![g.kw("DISCARD")])
+}
+
+fn gen_watch(g: &mut Gen) -> Cmd {
+    let mut args = args![g.kw("WATCH"), g.key()];
+    while g.rng.chance(30) {
+        args.push(g.key());
+    }
+    Cmd::new(args)
+}
+
+fn gen_unwatch(g: &mut Gen) -> Cmd {
+    Cmd::new(args![g.kw("UNWATCH")])
+}
+
+/// Whether the connection is inside MULTI after `args` ran, given it was (`before`).
+fn in_multi_after(before: bool, args: &[Vec<u8>]) -> bool {
+    let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    let exact = args.len() == 1;
+    match name.as_str() {
+        "multi" if exact => true,
+        // EXEC with extra arguments aborts and ends the transaction too.
+        "exec" => false,
+        "discard" | "reset" if exact => false,
+        _ => before,
+    }
+}
+
 // ---- generic error paths ----
 
 fn gen_wrong_arity(g: &mut Gen) -> Cmd {
@@ -1141,6 +1180,37 @@ const SPECS: &[Spec] = &[
         weight: 2,
         gen: gen_echo,
     },
+    // transactions
+    Spec {
+        name: "multi",
+        arity: 1,
+        weight: 2,
+        gen: gen_multi,
+    },
+    Spec {
+        name: "exec",
+        arity: 1,
+        weight: 2,
+        gen: gen_exec,
+    },
+    Spec {
+        name: "discard",
+        arity: 1,
+        weight: 1,
+        gen: gen_discard,
+    },
+    Spec {
+        name: "watch",
+        arity: -2,
+        weight: 2,
+        gen: gen_watch,
+    },
+    Spec {
+        name: "unwatch",
+        arity: 1,
+        weight: 1,
+        gen: gen_unwatch,
+    },
     // error paths (arity 0: not a command, never picked by the wrong-arity generator)
     Spec {
         name: "(wrong arity)",
@@ -1254,8 +1324,10 @@ impl Runner {
         }
         let command = String::from_utf8_lossy(&cmd.args[0]).to_ascii_lowercase();
         self.mismatches.push(Mismatch { command, text });
-        // Resynchronise: both servers empty, both on db 0.
+        // Resynchronise: out of any transaction, both servers empty, both on db 0.
         for c in [&mut self.f, &mut self.r] {
+            let _ = Runner::request(c, &[b"DISCARD".to_vec()]);
+            let _ = Runner::request(c, &[b"UNWATCH".to_vec()]);
             let _ = Runner::request(c, &[b"FLUSHALL".to_vec()]);
             let _ = Runner::request(c, &[b"SELECT".to_vec(), b"0".to_vec()]);
         }
@@ -1457,12 +1529,20 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) -> Ve
     let specs = active_specs();
     assert!(!specs.is_empty(), "DIFF_ONLY/DIFF_SKIP left no generator");
     let mut g = Gen::new(seed);
+    let mut in_multi = false;
     for idx in 0..commands {
         let cmd = generate(&mut g, &specs);
         if known_difference(&cmd.args).is_some() {
             continue;
         }
+        // Inside MULTI only byte-exact commands: the others' replies (KEYS order, TTLs, the
+        // probes of RANDOMKEY and SCAN) cannot be compared once EXEC folds them into one array.
+        if in_multi && !matches!(cmd.check, Check::Exact) {
+            continue;
+        }
+        let mismatches = runner.mismatches.len();
         runner.run(idx, &cmd);
+        in_multi = in_multi_after(in_multi, &cmd.args) && runner.mismatches.len() == mismatches;
     }
     // Shown with --nocapture: how many commands of each kind ran, and how many were errors.
     let mut summary = format!("seed {seed}: commands (errors)");

@@ -332,7 +332,8 @@ fn reply_error(srv: &mut Server, out: &mut Reply, e: &CmdError) {
 fn reject(srv: &mut Server, client_key: usize, id: CommandId, e: CmdError) -> CmdError {
     srv.command_stats[id].rejected += 1;
     multi::flag_aborted(srv, client_key);
-    if registry().full_name(id) == "exec" && srv.clients[client_key].multi.is_some() {
+    // Even outside a transaction, as Redis's rejectCommand does for EXEC.
+    if registry().full_name(id) == "exec" {
         return multi::exec_abort(srv, client_key, &e);
     }
     e
@@ -351,7 +352,9 @@ fn run(
     let reg = registry();
     let cmd = reg.command(id);
     let name = reg.full_name(id);
-    if !arity_ok(cmd.arity, args.len()) {
+    // KEYS takes -1 in the table only for the legacy bare spelling; more than one pattern is
+    // Redis's arity error, refused (and aborting a transaction) before the command runs.
+    if !arity_ok(cmd.arity, args.len()) || (name == "keys" && args.len() > 2) {
         let e = CmdError::err(format!("wrong number of arguments for '{name}' command"));
         return Err(reject(srv, client_key, id, e));
     }
