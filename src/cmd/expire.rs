@@ -193,6 +193,7 @@ fn expire_generic(ctx: &mut Ctx, args: &Args, relative: bool, unit: Unit, cmd: &
     }
     // A refused condition or a missing key (above) changes nothing and is not counted.
     ctx.srv.dirty += 1;
+    ctx.touch(&args[1]);
     ctx.out.int(1);
     Ok(())
 }
@@ -256,6 +257,7 @@ fn persist(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     if removed {
         ctx.srv.dirty += 1;
+        ctx.touch(&args[1]);
     }
     ctx.out.int(removed as i64);
     Ok(())

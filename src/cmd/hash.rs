@@ -310,6 +310,7 @@ fn hset_generic(ctx: &mut Ctx, args: &Args, name: &str) -> CmdResult {
     }
     // Every pair counts, an overwrite with the same value or a repeated field too.
     ctx.srv.dirty += ((args.len() - 2) / 2) as u64;
+    ctx.touch(key);
     if name == "hset" {
         ctx.out.int(created);
     }
@@ -332,6 +333,7 @@ fn hsetnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
         h.insert(field, value, lim);
     }
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     ctx.out.int(1);
     Ok(())
 }
@@ -386,6 +388,9 @@ fn hdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
         db.remove_slot(slot);
     }
     ctx.srv.dirty += deleted as u64;
+    if deleted > 0 {
+        ctx.touch(&args[1]);
+    }
     ctx.out.int(deleted);
     Ok(())
 }
@@ -480,6 +485,7 @@ fn hincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
         h.insert(field, itoa::Buffer::new().format(value).as_bytes(), lim);
     }
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     ctx.out.int(value);
     Ok(())
 }
@@ -512,6 +518,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
         h.insert(field, &text, lim);
     }
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     ctx.out.bulk(&text);
     Ok(())
 }

@@ -356,6 +356,7 @@ fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
         if let Some(slot) = live_slot(ctx.srv, idx, key, now) {
             if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
                 removed += 1;
+                ctx.srv.touch_key(idx, key);
             }
         }
     }
@@ -466,6 +467,8 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     ctx.srv.blocking.signal(idx, dst);
     // One change although two keys changed, as Redis counts a rename.
     ctx.srv.dirty += 1;
+    ctx.srv.touch_key(idx, src);
+    ctx.srv.touch_key(idx, dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -559,8 +562,9 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
         db.set_expire(new, at);
     }
     ctx.srv.blocking.signal(dst_idx, dst);
-    // One change, also when REPLACE dropped an older destination.
+    // One change, also when REPLACE dropped an older destination. The source is not modified.
     ctx.srv.dirty += 1;
+    ctx.srv.touch_key(dst_idx, dst);
     ctx.out.int(1);
     Ok(())
 }
@@ -594,6 +598,8 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.blocking.signal(dst_idx, key);
     ctx.srv.dirty += 1;
+    ctx.srv.touch_key(src_idx, key);
+    ctx.srv.touch_key(dst_idx, key);
     ctx.out.int(1);
     Ok(())
 }
@@ -606,6 +612,12 @@ fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (Some(a), Some(b)) = (index(a), index(b)) else {
         return Err(DB_OUT_OF_RANGE.into());
     };
+    if a != b {
+        // Watchers stay with their database index, so both sides see the other's keys.
+        let now = ctx.now_ms;
+        ctx.srv.touch_all_in_db(a, Some(b), now);
+        ctx.srv.touch_all_in_db(b, Some(a), now);
+    }
     ctx.srv.dbs.swap(a, b);
     let srv = &mut *ctx.srv;
     srv.blocking.signal_existing_in(&srv.dbs, a);

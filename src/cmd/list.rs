@@ -461,6 +461,7 @@ fn push_generic(ctx: &mut Ctx, args: &Args, end: End, only_existing: bool) -> Cm
     }
     out.int(list.len() as i64);
     ctx.srv.dirty += (args.len() - 2) as u64;
+    ctx.touch(key);
     // Only a new key wakes waiters, as Redis's dbAdd: nobody a list can serve waits on an
     // existing list.
     if existing.is_none() {
@@ -537,6 +538,9 @@ fn pop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
     };
     ctx.srv.dirty += popped as u64;
     delete_if_empty(ctx, slot);
+    if popped > 0 {
+        ctx.touch(&args[1]);
+    }
     Ok(())
 }
 
@@ -592,6 +596,8 @@ fn ltrim(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.srv.dirty += (len - keep) as u64;
     }
     delete_if_empty(ctx, slot);
+    // Redis signals a trim of an existing list even when it keeps every element.
+    ctx.touch(&args[1]);
     ctx.out.ok();
     Ok(())
 }
@@ -624,6 +630,7 @@ fn lset(ctx: &mut Ctx, args: &Args) -> CmdResult {
     match resolve_index(index, list.len()) {
         Some(i) if list.set(i, &args[3], fill) => {
             ctx.srv.dirty += 1;
+            ctx.touch(&args[1]);
             ctx.out.ok();
             Ok(())
         }
@@ -656,6 +663,9 @@ fn lrem(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     ctx.srv.dirty += removed as u64;
     delete_if_empty(ctx, slot);
+    if removed > 0 {
+        ctx.touch(&args[1]);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -682,6 +692,7 @@ fn linsert(ctx: &mut Ctx, args: &Args) -> CmdResult {
             list.insert(if after { i + 1 } else { i }, &args[4], fill);
             let len = list.len();
             ctx.srv.dirty += 1;
+            ctx.touch(&args[1]);
             ctx.out.int(len as i64);
         }
         None => ctx.out.int(-1),
@@ -809,6 +820,9 @@ fn move_element(
     if let Some(list) = list_at(ctx.db(), dst_slot) {
         list.push(to, &value, fill);
     }
+    // The destination is signalled here, also for a served BLMOVE (Redis's lmoveHandlePush);
+    // the source only by the caller of a direct LMOVE.
+    ctx.touch(dst);
     ctx.out.bulk(&value);
     // Only a new key wakes waiters, as Redis's dbAdd.
     if created {
@@ -829,6 +843,7 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> C
     let dst_slot = lookup_list_write(ctx, dst)?;
     if move_element(ctx, src, src_slot, dst, dst_slot, from, to) {
         ctx.srv.dirty += 1;
+        ctx.touch(src);
     }
     Ok(())
 }
@@ -920,6 +935,7 @@ fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
         if let Some(slot) = lookup_list_write(ctx, key)? {
             if pop_with_key(ctx, key, slot, end) {
                 ctx.srv.dirty += 1;
+                ctx.touch(key);
             }
             return Ok(());
         }
@@ -937,8 +953,9 @@ fn brpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 /// Serves a blocked BLPOP / BRPOP from `key` (only a list serves; other types keep it
-/// waiting). Unlike an immediate pop, a served one is not counted in `dirty`: Redis 7.0's
-/// `serveClientBlockedOnList` pops without counting (BLMPOP's served pops do count).
+/// waiting). Unlike an immediate pop, a served one is neither counted in `dirty` nor signalled
+/// to WATCH: Redis 7.0's `serveClientBlockedOnList` pops without either (BLMPOP's served pops
+/// do both), the push that woke the client having signalled the key already.
 fn serve_bpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let end = if args[0].eq_ignore_ascii_case(b"brpop") {
         End::Tail
@@ -1015,6 +1032,9 @@ fn mpop_reply(ctx: &mut Ctx, key: &[u8], slot: u32, end: End, count: usize) {
     }
     ctx.srv.dirty += popped as u64;
     delete_if_empty(ctx, slot);
+    if popped > 0 {
+        ctx.touch(key);
+    }
 }
 
 fn lmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {

@@ -243,6 +243,7 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
         // Already expired: the key is gone (the replaced one too), as in Redis.
         if deleted {
             ctx.srv.dirty += 1;
+            ctx.touch(key);
         }
         ctx.out.ok();
         return Ok(());
@@ -255,6 +256,7 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     crate::server::blocking::signal_ready(ctx, key);
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     ctx.out.ok();
     Ok(())
 }

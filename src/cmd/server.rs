@@ -275,6 +275,10 @@ fn free_db(db: Db, lazy: bool) {
 
 fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let lazy = flush_mode(ctx, args)?;
+    let now = ctx.now_ms;
+    for idx in 0..ctx.srv.dbs.len() {
+        ctx.srv.touch_all_in_db(idx, None, now);
+    }
     let mut removed = 0u64;
     for db in ctx.srv.dbs.iter_mut() {
         removed += db.len() as u64;
@@ -293,6 +297,8 @@ fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let lazy = flush_mode(ctx, args)?;
+    let (idx, now) = (ctx.db_index(), ctx.now_ms);
+    ctx.srv.touch_all_in_db(idx, None, now);
     let db = std::mem::take(ctx.db());
     ctx.srv.dirty += db.len() as u64;
     free_db(db, lazy);
@@ -487,6 +493,7 @@ fn debug_populate(ctx: &mut Ctx, args: &Args) -> CmdResult {
             Value::from_bytes(&value),
             clock,
         );
+        ctx.touch(&key);
     }
     ctx.out.ok();
     Ok(())

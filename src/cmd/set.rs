@@ -351,9 +351,11 @@ fn store_result(ctx: &mut Ctx, dest: &[u8], result: Set) {
     if n > 0 {
         ctx.db().set(dest, Value::Set(result), false, clock);
         ctx.srv.dirty += 1;
+        ctx.touch(dest);
     } else if existed {
         ctx.db().remove(dest);
         ctx.srv.dirty += 1;
+        ctx.touch(dest);
     }
     ctx.out.int(n as i64);
 }
@@ -384,6 +386,9 @@ fn sadd(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     ctx.srv.dirty += added as u64;
+    if added > 0 {
+        ctx.touch(key);
+    }
     ctx.out.int(added);
     Ok(())
 }
@@ -408,6 +413,9 @@ fn srem(ctx: &mut Ctx, args: &Args) -> CmdResult {
         db.remove_slot(slot);
     }
     ctx.srv.dirty += removed;
+    if removed > 0 {
+        ctx.touch(&args[1]);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -491,6 +499,10 @@ fn smove(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     };
     ctx.srv.dirty += 1 + added as u64;
+    ctx.touch(src);
+    if added {
+        ctx.touch(dst);
+    }
     ctx.out.int(1);
     Ok(())
 }
@@ -522,6 +534,7 @@ fn spop(ctx: &mut Ctx, args: &Args) -> CmdResult {
         db.remove_slot(slot);
     }
     ctx.srv.dirty += 1;
+    ctx.touch(&args[1]);
     Ok(())
 }
 
@@ -559,6 +572,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
         db.remove_slot(slot);
         ctx.srv.dirty += size;
+        ctx.touch(&args[1]);
         return Ok(());
     }
 
@@ -593,6 +607,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     ctx.srv.dirty += count;
+    ctx.touch(&args[1]);
     Ok(())
 }
 

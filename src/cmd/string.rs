@@ -560,6 +560,7 @@ fn set_generic(
         db.set_expire(slot, at);
     }
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     if !with_get {
         ok_reply.write(ctx);
     }
@@ -667,6 +668,9 @@ fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     }
     // One change per pair, a key named twice included, as Redis counts them.
     ctx.srv.dirty += (args.len() / 2) as u64;
+    for j in (1..args.len()).step_by(2) {
+        ctx.touch(&args[j]);
+    }
     if nx {
         ctx.out.int(1);
     } else {
@@ -687,6 +691,7 @@ fn getdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(slot) = get_generic(ctx, &args[1])? {
         if ctx.db().remove_slot(slot).is_some() {
             ctx.srv.dirty += 1;
+            ctx.touch(&args[1]);
         }
     }
     Ok(())
@@ -720,6 +725,7 @@ fn getex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     if changed {
         ctx.srv.dirty += 1;
+        ctx.touch(&args[1]);
     }
     Ok(())
 }
@@ -808,6 +814,7 @@ fn append(ctx: &mut Ctx, args: &Args) -> CmdResult {
         let clock = ctx.clock;
         ctx.db().set(key, Value::from_bytes(suffix), false, clock);
         ctx.srv.dirty += 1;
+        ctx.touch(key);
         ctx.out.int(suffix.len() as i64);
         return Ok(());
     };
@@ -823,6 +830,7 @@ fn append(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     // Appending nothing still counts, as in Redis.
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -852,6 +860,7 @@ fn setrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
         let clock = ctx.clock;
         ctx.db().set(key, Value::Raw(Box::new(buf)), false, clock);
         ctx.srv.dirty += 1;
+        ctx.touch(key);
         ctx.out.int(total as i64);
         return Ok(());
     };
@@ -874,6 +883,7 @@ fn setrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
     buf[offset..end].copy_from_slice(value);
     let total = buf.len();
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -930,6 +940,7 @@ fn incr_decr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     let new = current.checked_add(by).ok_or(CmdError::Overflow)?;
     store_value(ctx, key, slot, Value::Int(new));
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     ctx.out.int(new);
     Ok(())
 }
@@ -969,6 +980,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.out.bulk(&result);
     store_value(ctx, key, slot, Value::Str(SmallBytes::from_vec(result)));
     ctx.srv.dirty += 1;
+    ctx.touch(key);
     Ok(())
 }
 

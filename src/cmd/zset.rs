@@ -567,10 +567,12 @@ fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet) -> usize {
         // An empty result only counts as a change when it deleted an existing key.
         if ctx.db().remove(key).is_some() {
             ctx.srv.dirty += 1;
+            ctx.touch(key);
         }
     } else {
         ctx.db().set(key, Value::ZSet(Box::new(z)), false, clock);
         ctx.srv.dirty += 1;
+        ctx.touch(key);
         // Redis's setKey wakes waiters only when it creates the key (dbAdd), not when it
         // overwrites another type's value (dbOverwrite); an existing sorted set has no waiters.
         if !existed {
@@ -1042,6 +1044,9 @@ fn zadd_generic(ctx: &mut Ctx, args: &Args, incr_cmd: bool) -> CmdResult {
     }
     result?;
     ctx.srv.dirty += (added + updated) as u64;
+    if added + updated > 0 {
+        ctx.touch(key);
+    }
     // Only a new key wakes waiters, as Redis's dbAdd: a BZPOPMIN still waiting on an existing
     // sorted set (one a ZUNIONSTORE wrote over another type's value) keeps waiting.
     if slot.is_none() && added > 0 {
@@ -1077,6 +1082,9 @@ fn zrem(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.dirty += deleted as u64;
     drop_if_empty(ctx, slot);
+    if deleted > 0 {
+        ctx.touch(&args[1]);
+    }
     ctx.out.int(deleted);
     Ok(())
 }
@@ -1352,6 +1360,9 @@ fn zremrangebyrank(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     ctx.srv.dirty += removed as u64;
     drop_if_empty(ctx, slot);
+    if removed > 0 {
+        ctx.touch(&args[1]);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -1380,6 +1391,9 @@ fn zremrange_interval(ctx: &mut Ctx, args: &Args, r: &impl Interval) -> CmdResul
     };
     ctx.srv.dirty += removed as u64;
     drop_if_empty(ctx, slot);
+    if removed > 0 {
+        ctx.touch(&args[1]);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -1491,6 +1505,9 @@ fn zpop_generic(
     }
     ctx.srv.dirty += n as u64;
     drop_if_empty(ctx, slot);
+    if n > 0 {
+        ctx.touch(keys[i]);
+    }
     Ok(Some(i))
 }
 

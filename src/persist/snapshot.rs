@@ -428,6 +428,11 @@ pub fn reload(srv: &mut Server, save_first: bool, flush: bool) -> Result<(), Str
     let file = File::open(&path)
         .map_err(|_| "ERR Error trying to load the RDB dump, check server logs.".to_string())?;
     if flush {
+        // Emptying the dataset spoils WATCHes on its keys, as Redis's emptyData does.
+        let now = unix_ms();
+        for idx in 0..srv.dbs.len() {
+            srv.touch_all_in_db(idx, None, now);
+        }
         for db in srv.dbs.iter_mut() {
             *db = Db::new();
         }

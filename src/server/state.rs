@@ -197,6 +197,8 @@ impl Server {
         let lru = self.lru_now;
         let before = self.evictor.evicted;
         let mut rng = self.rng_state;
+        // Evicting a key is a modification WATCH sees (Redis's performEvictions signals it).
+        self.evictor.record_keys = !self.watches.is_empty();
         let result = self.evictor.evict_until(
             &mut self.dbs,
             &self.config,
@@ -213,6 +215,9 @@ impl Server {
         );
         self.rng_state = rng;
         self.stats.evicted_keys += self.evictor.evicted - before;
+        for (db, key) in std::mem::take(&mut self.evictor.evicted_keys) {
+            self.touch_key(db, &key);
+        }
         result
     }
 

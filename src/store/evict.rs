@@ -120,6 +120,10 @@ pub struct Evictor {
     pub evicted: u64,
     /// Of which because of `maxmemory-rss`.
     pub evicted_for_rss: u64,
+    /// When set, `evict_until` records each evicted `(db, key)` in `evicted_keys`, so the
+    /// server can signal them to WATCH once the databases are no longer borrowed.
+    pub record_keys: bool,
+    pub evicted_keys: Vec<(usize, Vec<u8>)>,
 }
 
 /// Outcome of an eviction attempt.
@@ -166,6 +170,11 @@ impl Evictor {
             let Some((db, slot)) = victim else {
                 return Eviction::Fail;
             };
+            if self.record_keys {
+                if let Some(entry) = dbs[db].entry(slot) {
+                    self.evicted_keys.push((db, entry.key.as_slice().to_vec()));
+                }
+            }
             dbs[db].remove_slot(slot);
             self.evicted += 1;
             rounds += 1;
