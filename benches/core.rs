@@ -79,6 +79,8 @@ fn server_with_client() -> (Server, usize) {
         watched: Vec::new(),
         dirty_cas: false,
         in_exec: false,
+        channels: Vec::new(),
+        patterns: Vec::new(),
         no_evict: false,
         no_touch: false,
     });

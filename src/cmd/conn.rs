@@ -121,6 +121,14 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 fn ping(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let client = ctx.client_ref();
+    if (!client.channels.is_empty() || !client.patterns.is_empty()) && args.len() <= 2 {
+        // A subscribed RESP2 client gets PING's answer in the shape of a message.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(if args.len() == 2 { &args[1] } else { b"" });
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(&args[1]),
@@ -259,6 +267,7 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// RESP2), keeping its id, address and NO-EVICT mode as Redis 7.0 does.
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     super::multi::discard_transaction(ctx.srv, ctx.client_key);
+    ctx.srv.unsubscribe_all(ctx.client_key);
     let client = ctx.client();
     client.db = 0;
     client.name = None;

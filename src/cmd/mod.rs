@@ -18,6 +18,7 @@ pub mod keys;
 pub mod list;
 pub mod multi;
 pub mod persist;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod string;
@@ -378,6 +379,15 @@ fn run(
             || (is_exec && tx_flags.is_some_and(|f| f & table::flags::WRITE != 0)))
     {
         let e = crate::persist::snapshot::MISCONF.into();
+        return Err(reject(srv, client_key, id, e));
+    }
+    let client = &srv.clients[client_key];
+    let subscribed = !client.channels.is_empty() || !client.patterns.is_empty();
+    if subscribed && client.resp == 2 && !pubsub::allowed_while_subscribed(name) {
+        let e = CmdError::err(format!(
+            "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+             RESET are allowed in this context"
+        ));
         return Err(reject(srv, client_key, id, e));
     }
     if tx_flags.is_some() && cmd.has(table::flags::NO_MULTI) {

@@ -146,6 +146,12 @@ pub fn flag_aborted(srv: &mut Server, client: usize) {
 
 /// Queues a checked command in `client`'s transaction and answers `+QUEUED`.
 pub fn queue(srv: &mut Server, client: usize, id: CommandId, args: &Args, out: &mut Reply) {
+    out.simple("QUEUED");
+    let c = &srv.clients[client];
+    if c.dirty_cas || c.multi.as_ref().is_some_and(|tx| tx.aborted) {
+        // The transaction cannot run any more: like Redis, keep no copy of the command.
+        return;
+    }
     let mut buf = Vec::with_capacity(args.iter().map(<[u8]>::len).sum());
     let mut ranges = Vec::with_capacity(args.len());
     for arg in args.iter() {
@@ -157,7 +163,6 @@ pub fn queue(srv: &mut Server, client: usize, id: CommandId, args: &Args, out: &
         tx.flags |= registry().command(id).flags;
         tx.queued.push(Queued { id, buf, ranges });
     }
-    out.simple("QUEUED");
 }
 
 /// Ends `client`'s transaction without running it, and forgets its watches.

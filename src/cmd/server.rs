@@ -229,7 +229,7 @@ pub fn reply_help(ctx: &mut Ctx, command: &str, lines: &[&str]) {
 }
 
 /// Redis's `addReplySubcommandSyntaxError`.
-fn subcommand_syntax_error(args: &Args, command: &str) -> CmdError {
+pub fn subcommand_syntax_error(args: &Args, command: &str) -> CmdError {
     CmdError::err(format!(
         "unknown subcommand or wrong number of arguments for '{}'. Try {command} HELP.",
         quote_arg(&args[1], 128)

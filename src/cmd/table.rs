@@ -85,6 +85,7 @@ pub enum Group {
     Connection,
     Server,
     Transactions,
+    Pubsub,
 }
 
 impl Group {
@@ -99,6 +100,7 @@ impl Group {
             Group::Connection => "connection",
             Group::Server => "server",
             Group::Transactions => "transactions",
+            Group::Pubsub => "pubsub",
         }
     }
 
@@ -112,7 +114,7 @@ impl Group {
             Group::Set => Some("set"),
             Group::SortedSet => Some("sortedset"),
             Group::Connection => Some("connection"),
-            Group::Server | Group::Transactions => None,
+            Group::Server | Group::Transactions | Group::Pubsub => None,
         }
     }
 }
@@ -249,6 +251,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::persist::COMMANDS,
     super::introspect::COMMANDS,
     super::multi::COMMANDS,
+    super::pubsub::COMMANDS,
 ];
 
 /// A command's position in [`Registry::all`], used to index per-command statistics.

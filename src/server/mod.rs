@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod conn;
 pub mod cron;
+pub mod pubsub;
 pub mod state;
 pub mod watch;
 
@@ -284,6 +285,37 @@ impl Reactor {
         }
     }
 
+    /// Copies the messages PUBLISH queued into their subscribers' output and queues those
+    /// connections for writing.
+    ///
+    /// A subscriber that does not read lets its output grow with every message: past the
+    /// `client-output-buffer-limit pubsub` hard limit it is disconnected, as Redis does (the
+    /// soft limit is not enforced).
+    fn deliver_messages(&mut self) {
+        let (outbox, deliveries) = self.server.pubsub.take_deliveries();
+        let hard = self.server.config.client_output_buffer_limit.pubsub.hard;
+        let mut over_limit = Vec::new();
+        for (key, range) in deliveries {
+            if let Some(conn) = self.conns.get_mut(key) {
+                conn.out.raw(&outbox.buf[range]);
+                if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
+                    over_limit.push(key);
+                } else if !conn.flush_queued {
+                    conn.flush_queued = true;
+                    self.to_flush.push(key);
+                }
+            }
+        }
+        for key in over_limit {
+            if self.conns.contains(key) {
+                let id = self.server.clients[key].id;
+                log::warn!("id={id} Client closed for overcoming of output buffer limits (pubsub)");
+                self.server.stats.client_outbuf_limit_disconnections += 1;
+                self.close(key);
+            }
+        }
+    }
+
     /// Queues `key` to continue its buffered input next turn. Once only: a connection queued
     /// twice would run twice per turn, and each run re-queues it, so the copies would pile up
     /// and one bulk loader would end up holding the loop for tens of milliseconds per turn.
@@ -376,6 +408,8 @@ impl Reactor {
                 watched: Vec::new(),
                 dirty_cas: false,
                 in_exec: false,
+                channels: Vec::new(),
+                patterns: Vec::new(),
             });
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
             log::debug!("id={id} Accepted {peer}");
@@ -498,6 +532,15 @@ impl Reactor {
                             None => return false,
                         };
                     }
+                    // PUBLISH left messages for subscribers: into their output now, so
+                    // they arrive in publish order.
+                    if self.server.pubsub.has_deliveries() {
+                        self.deliver_messages();
+                        conn = match self.conns.get_mut(key) {
+                            Some(conn) => conn,
+                            None => return false,
+                        };
+                    }
                 }
                 Err(e) => {
                     let client = &mut self.server.clients[key];
@@ -602,6 +645,7 @@ impl Reactor {
         // A blocked client leaves the registry without a reply.
         self.server.blocking.remove_client(key);
         self.server.unwatch_all(key);
+        self.server.unsubscribe_all(key);
         if let Some(mut conn) = self.conns.try_remove(key) {
             let _ = self.poll.registry().deregister(conn.stream.source());
         }

@@ -50,6 +50,9 @@ pub struct Client {
     pub dirty_cas: bool,
     /// Running EXEC: blocking commands answer at once instead of blocking.
     pub in_exec: bool,
+    /// Channels and patterns this client is subscribed to, in subscription order.
+    pub channels: Vec<Vec<u8>>,
+    pub patterns: Vec<Vec<u8>>,
 }
 
 /// Counters reported by INFO stats.
@@ -124,6 +127,8 @@ pub struct Server {
     pub persist: crate::persist::snapshot::Persistence,
     /// Watched keys and their watchers (see `server/watch.rs`).
     pub watches: super::watch::Watches,
+    /// Pub/Sub subscriptions and undelivered messages (see `server/pubsub.rs`).
+    pub pubsub: super::pubsub::Pubsub,
     /// Background expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off, for tests).
     pub active_expire_enabled: bool,
 }
@@ -171,6 +176,7 @@ impl Server {
             blocking: Default::default(),
             persist: Default::default(),
             watches: Default::default(),
+            pubsub: Default::default(),
             active_expire_enabled: true,
         };
         server.run_id = (0..40)

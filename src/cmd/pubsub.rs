@@ -1,0 +1,330 @@
+//! Pub/Sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB.
+//!
+//! The registry and message delivery are in `server/pubsub.rs`. A RESP2 client with at least
+//! one subscription may only run the commands [`allowed_while_subscribed`] names (the
+//! dispatcher refuses the rest, as Redis does). Sharded channels (SSUBSCRIBE & co.) are not
+//! implemented; PUBSUB SHARDCHANNELS / SHARDNUMSUB answer as for a server without any.
+
+use super::server::{reply_help, subcommand_syntax_error};
+use super::table::{flags::*, Command, Group, KeySpec};
+use super::{CmdResult, Ctx};
+use crate::resp::Args;
+use crate::server::pubsub::confirmation;
+
+pub static COMMANDS: &[Command] = &[
+    Command {
+        name: "subscribe",
+        arity: -2,
+        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Listen for messages published to the given channels",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of channels to subscribe to.",
+        args: "channel...",
+        handler: subscribe,
+        subcommands: &[],
+    },
+    Command {
+        name: "unsubscribe",
+        arity: -1,
+        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Stop listening for messages posted to the given channels",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of clients already subscribed to a channel.",
+        args: "?channel...",
+        handler: unsubscribe,
+        subcommands: &[],
+    },
+    Command {
+        name: "psubscribe",
+        arity: -2,
+        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Listen for messages published to channels matching the given patterns",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
+        args: "pattern...{pattern:pattern}",
+        handler: psubscribe,
+        subcommands: &[],
+    },
+    Command {
+        name: "punsubscribe",
+        arity: -1,
+        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Stop listening for messages posted to channels matching the given patterns",
+        since: "2.0.0",
+        complexity: "O(N+M) where N is the number of patterns the client is already subscribed \
+                     and M is the number of total patterns subscribed in the system (by any \
+                     client).",
+        args: "?pattern:pattern...",
+        handler: punsubscribe,
+        subcommands: &[],
+    },
+    Command {
+        name: "publish",
+        arity: 3,
+        flags: PUBSUB | LOADING | STALE | FAST,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Post a message to a channel",
+        since: "2.0.0",
+        complexity: "O(N+M) where N is the number of clients subscribed to the receiving \
+                     channel and M is the total number of subscribed patterns (by any client).",
+        args: "channel message",
+        handler: publish,
+        subcommands: &[],
+    },
+    Command {
+        name: "pubsub",
+        arity: -2,
+        flags: 0,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "A container for Pub/Sub commands",
+        since: "2.8.0",
+        complexity: "Depends on subcommand.",
+        args: "",
+        handler: pubsub_container,
+        subcommands: PUBSUB_SUBCOMMANDS,
+    },
+];
+
+/// In the order Redis 7.0 lists them in COMMAND INFO / DOCS.
+static PUBSUB_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "help",
+        arity: 2,
+        flags: LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Show helpful text about the different subcommands",
+        since: "6.2.0",
+        complexity: "O(1)",
+        args: "",
+        handler: pubsub_help,
+        subcommands: &[],
+    },
+    Command {
+        name: "numpat",
+        arity: 2,
+        flags: PUBSUB | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Get the count of unique patterns pattern subscriptions",
+        since: "2.8.0",
+        complexity: "O(1)",
+        args: "",
+        handler: pubsub_numpat,
+        subcommands: &[],
+    },
+    Command {
+        name: "numsub",
+        arity: -2,
+        flags: PUBSUB | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Get the count of subscribers for channels",
+        since: "2.8.0",
+        complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested \
+                     channels",
+        args: "?channel...",
+        handler: pubsub_numsub,
+        subcommands: &[],
+    },
+    Command {
+        name: "shardchannels",
+        arity: -2,
+        flags: PUBSUB | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "List active shard channels",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of active shard channels, and assuming \
+                     constant time pattern matching (relatively short shard channels).",
+        args: "?pattern:pattern",
+        handler: pubsub_shardchannels,
+        subcommands: &[],
+    },
+    Command {
+        name: "channels",
+        arity: -2,
+        flags: PUBSUB | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "List active channels",
+        since: "2.8.0",
+        complexity: "O(N) where N is the number of active channels, and assuming constant \
+                     time pattern matching (relatively short channels and patterns)",
+        args: "?pattern:pattern",
+        handler: pubsub_channels,
+        subcommands: &[],
+    },
+    Command {
+        name: "shardnumsub",
+        arity: -2,
+        flags: PUBSUB | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Pubsub,
+        summary: "Get the count of subscribers for shard channels",
+        since: "7.0.0",
+        complexity: "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested \
+                     shard channels",
+        args: "?shardchannel...",
+        handler: pubsub_shardnumsub,
+        subcommands: &[],
+    },
+];
+
+const PUBSUB_HELP: &[&str] = &[
+    "CHANNELS [<pattern>]",
+    "    Return the currently active channels matching a <pattern> (default: '*').",
+    "NUMPAT",
+    "    Return number of subscriptions to patterns.",
+    "NUMSUB [<channel> ...]",
+    "    Return the number of subscribers for the specified channels, excluding",
+    "    pattern subscriptions(default: no channels).",
+    "SHARDCHANNELS [<pattern>]",
+    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+    "SHARDNUMSUB [<shardchannel> ...]",
+    "    Return the number of subscribers for the specified shard level channel(s)",
+];
+
+/// The commands a RESP2 client may run while it has subscriptions.
+pub fn allowed_while_subscribed(name: &str) -> bool {
+    matches!(
+        name,
+        "subscribe"
+            | "unsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "ssubscribe"
+            | "sunsubscribe"
+            | "ping"
+            | "quit"
+            | "reset"
+    )
+}
+
+fn subscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let client = ctx.client_key;
+    for channel in args.iter().skip(1) {
+        ctx.srv.subscribe(client, channel);
+        let count = ctx.srv.subscriptions(client);
+        confirmation(ctx.out, "subscribe", Some(channel), count);
+    }
+    Ok(())
+}
+
+fn psubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let client = ctx.client_key;
+    for pattern in args.iter().skip(1) {
+        ctx.srv.psubscribe(client, pattern);
+        let count = ctx.srv.subscriptions(client);
+        confirmation(ctx.out, "psubscribe", Some(pattern), count);
+    }
+    Ok(())
+}
+
+fn unsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let client = ctx.client_key;
+    let names: Vec<Vec<u8>> = if args.len() > 1 {
+        args.iter().skip(1).map(<[u8]>::to_vec).collect()
+    } else {
+        ctx.client_ref().channels.clone()
+    };
+    if names.is_empty() {
+        let count = ctx.srv.subscriptions(client);
+        confirmation(ctx.out, "unsubscribe", None, count);
+    }
+    for channel in &names {
+        ctx.srv.unsubscribe(client, channel);
+        let count = ctx.srv.subscriptions(client);
+        confirmation(ctx.out, "unsubscribe", Some(channel), count);
+    }
+    Ok(())
+}
+
+fn punsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let client = ctx.client_key;
+    let names: Vec<Vec<u8>> = if args.len() > 1 {
+        args.iter().skip(1).map(<[u8]>::to_vec).collect()
+    } else {
+        ctx.client_ref().patterns.clone()
+    };
+    if names.is_empty() {
+        let count = ctx.srv.subscriptions(client);
+        confirmation(ctx.out, "punsubscribe", None, count);
+    }
+    for pattern in &names {
+        ctx.srv.punsubscribe(client, pattern);
+        let count = ctx.srv.subscriptions(client);
+        confirmation(ctx.out, "punsubscribe", Some(pattern), count);
+    }
+    Ok(())
+}
+
+fn publish(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let receivers = ctx.srv.publish(&args[1], &args[2]);
+    ctx.out.int(receivers as i64);
+    Ok(())
+}
+
+fn pubsub_container(_ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    Err(super::CmdError::err(
+        "wrong number of arguments for 'pubsub' command",
+    ))
+}
+
+fn pubsub_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    reply_help(ctx, "PUBSUB", PUBSUB_HELP);
+    Ok(())
+}
+
+fn pubsub_numpat(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let n = ctx.srv.pubsub.pattern_count();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn pubsub_numsub(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    ctx.out.array((args.len() - 2) * 2);
+    for channel in args.iter().skip(2) {
+        ctx.out.bulk(channel);
+        let n = ctx.srv.pubsub.subscriber_count(channel);
+        ctx.out.int(n as i64);
+    }
+    Ok(())
+}
+
+fn pubsub_channels(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 3 {
+        return Err(subcommand_syntax_error(args, "PUBSUB"));
+    }
+    let pattern = (args.len() == 3).then(|| args.get(2));
+    let list = ctx.srv.pubsub.channels_matching(pattern);
+    ctx.out.bulks(list.into_iter());
+    Ok(())
+}
+
+fn pubsub_shardchannels(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 3 {
+        return Err(subcommand_syntax_error(args, "PUBSUB"));
+    }
+    ctx.out.array(0);
+    Ok(())
+}
+
+fn pubsub_shardnumsub(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    ctx.out.array((args.len() - 2) * 2);
+    for channel in args.iter().skip(2) {
+        ctx.out.bulk(channel);
+        ctx.out.int(0);
+    }
+    Ok(())
+}

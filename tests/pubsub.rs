@@ -1,0 +1,169 @@
+//! Pub/Sub against a real redis-server: subscribers and publishers on separate connections,
+//! every reply and every delivered message compared byte for byte.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{encode, show, Raw, Server};
+
+fn step(log: &mut Vec<String>, c: &mut Raw, who: &str, args: &[&str]) {
+    let reply = c.cmd(args);
+    log.push(format!("{who}: {} -> {}", args.join(" "), show(&reply)));
+}
+
+/// Everything that arrives on `c` until it has been quiet for a moment.
+fn drain(log: &mut Vec<String>, c: &mut Raw, who: &str) {
+    let (bytes, closed) = c.read_until_quiet(Duration::from_millis(100));
+    log.push(format!(
+        "{who} received: {} (closed: {closed})",
+        show(&bytes)
+    ));
+    c.stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+}
+
+/// Sends a command without reading its replies (a subscription answers once per name).
+fn send(c: &mut Raw, args: &[&str]) {
+    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+    c.write(&encode(&a));
+}
+
+fn same_on_both(name: &str, scenario: fn(u16) -> Vec<String>) {
+    let ferrodis = Server::ferrodis(&[]);
+    let got = scenario(ferrodis.port);
+    let redis = Server::redis();
+    let want = scenario(redis.port);
+    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+        assert_eq!(
+            g, w,
+            "{name}: step {i} differs (left ferrodis, right redis-server)"
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{name}: transcript lengths");
+}
+
+#[test]
+fn subscribers_receive_messages_and_patterns_in_publish_order() {
+    same_on_both("delivery", |port| {
+        let mut log = Vec::new();
+        let mut s1 = Raw::connect(port);
+        let mut s2 = Raw::connect(port);
+        let mut p = Raw::connect(port);
+        send(&mut s1, &["SUBSCRIBE", "news", "sport"]);
+        drain(&mut log, &mut s1, "s1");
+        // Patterns that never match the same channel: with several, Redis delivers in the
+        // order of its hash table, which differs from run to run.
+        send(&mut s2, &["PSUBSCRIBE", "n*", "sp*"]);
+        drain(&mut log, &mut s2, "s2");
+        send(&mut s2, &["SUBSCRIBE", "news"]);
+        drain(&mut log, &mut s2, "s2");
+        step(&mut log, &mut p, "p", &["PUBLISH", "news", "hello"]);
+        step(&mut log, &mut p, "p", &["PUBLISH", "sport", "goal"]);
+        step(&mut log, &mut p, "p", &["PUBLISH", "nothing", "x"]);
+        step(&mut log, &mut p, "p", &["PUBLISH", "other", "y"]);
+        drain(&mut log, &mut s1, "s1");
+        drain(&mut log, &mut s2, "s2");
+        step(
+            &mut log,
+            &mut p,
+            "p",
+            &["PUBSUB", "NUMSUB", "news", "sport", "none"],
+        );
+        step(&mut log, &mut p, "p", &["PUBSUB", "NUMPAT"]);
+        step(&mut log, &mut p, "p", &["PUBSUB", "CHANNELS", "s*"]);
+        let info = p.info_field("stats", "pubsub_channels");
+        log.push(format!("pubsub_channels {info}"));
+        let info = p.info_field("stats", "pubsub_patterns");
+        log.push(format!("pubsub_patterns {info}"));
+        // A pipelined burst arrives complete and in order.
+        let mut burst = Vec::new();
+        for i in 0..50 {
+            let msg = format!("m{i}");
+            burst.extend(encode(&[b"PUBLISH", b"sport", msg.as_bytes()]));
+        }
+        p.write(&burst);
+        let replies = p.read_replies(50);
+        log.push(format!("p burst -> {}", show(&replies)));
+        drain(&mut log, &mut s1, "s1");
+        drain(&mut log, &mut s2, "s2");
+        // Unsubscribing stops delivery; a closed subscriber is forgotten.
+        send(&mut s1, &["UNSUBSCRIBE", "news"]);
+        drain(&mut log, &mut s1, "s1");
+        drop(s2);
+        std::thread::sleep(Duration::from_millis(100));
+        step(&mut log, &mut p, "p", &["PUBLISH", "news", "again"]);
+        step(&mut log, &mut p, "p", &["PUBSUB", "NUMPAT"]);
+        drain(&mut log, &mut s1, "s1");
+        log
+    });
+}
+
+#[test]
+fn subscribed_clients_may_only_run_subscription_commands() {
+    same_on_both("context", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        send(&mut c, &["SUBSCRIBE", "a", "b", "a"]);
+        drain(&mut log, &mut c, "c");
+        for args in [
+            &["PING"][..],
+            &["PING", "hi"],
+            &["GET", "x"],
+            &["PUBLISH", "a", "m"],
+            &["CLIENT", "LIST"],
+            &["MULTI"],
+        ] {
+            step(&mut log, &mut c, "c", args);
+        }
+        send(&mut c, &["PSUBSCRIBE", "h*", "[ab]"]);
+        drain(&mut log, &mut c, "c");
+        send(&mut c, &["UNSUBSCRIBE", "b", "zz"]);
+        drain(&mut log, &mut c, "c");
+        send(&mut c, &["PUNSUBSCRIBE"]);
+        drain(&mut log, &mut c, "c");
+        send(&mut c, &["UNSUBSCRIBE"]);
+        drain(&mut log, &mut c, "c");
+        send(&mut c, &["UNSUBSCRIBE"]);
+        drain(&mut log, &mut c, "c");
+        step(&mut log, &mut c, "c", &["PING"]);
+        step(&mut log, &mut c, "c", &["SET", "x", "1"]);
+        send(&mut c, &["SUBSCRIBE", "a"]);
+        drain(&mut log, &mut c, "c");
+        step(&mut log, &mut c, "c", &["RESET"]);
+        step(&mut log, &mut c, "c", &["GET", "x"]);
+        step(&mut log, &mut c, "c", &["PUBSUB", "CHANNELS"]);
+        step(&mut log, &mut c, "c", &["PUBSUB", "CHANNELS", "a", "b"]);
+        step(&mut log, &mut c, "c", &["PUBSUB", "SHARDNUMSUB", "a"]);
+        step(&mut log, &mut c, "c", &["PUBSUB"]);
+        step(&mut log, &mut c, "c", &["PUBSUB", "NOPE"]);
+        step(&mut log, &mut c, "c", &["SUBSCRIBE"]);
+        log
+    });
+}
+
+#[test]
+fn a_subscriber_that_never_reads_is_disconnected_at_the_hard_limit() {
+    let server = Server::ferrodis(&["--client-output-buffer-limit", "pubsub 1mb 0 0"]);
+    let mut sub = Raw::connect(server.port);
+    send(&mut sub, &["SUBSCRIBE", "flood"]);
+    let mut p = Raw::connect(server.port);
+    let payload = "x".repeat(64 * 1024);
+    // 64 MiB of messages against a 1 MiB limit; the subscriber reads nothing.
+    let mut disconnected = false;
+    for _ in 0..1024 {
+        let reply = p.cmd(&["PUBLISH", "flood", &payload]);
+        if reply == b":0\r\n" {
+            disconnected = true;
+            break;
+        }
+    }
+    assert!(disconnected, "the subscriber was never dropped");
+    assert_eq!(
+        p.cmd(&["PUBSUB", "NUMSUB", "flood"]),
+        b"*2\r\n$5\r\nflood\r\n:0\r\n"
+    );
+    assert_eq!(p.cmd(&["PING"]), b"+PONG\r\n", "the server is healthy");
+    drop(sub);
+}
