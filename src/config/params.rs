@@ -432,7 +432,9 @@ pub static PARAMS: &[Param] = &[
         doc: "Output buffer limits per client class, as groups of `<class> <hard> <soft> \
               <soft-seconds>` (class `normal`, `replica`/`slave` or `pubsub`; sizes accept \
               memory units; 0 disables a limit). Classes not mentioned keep their value. \
-              CONFIG GET spells the replica class `slave`, as Redis does.",
+              CONFIG GET spells the replica class `slave`, as Redis does. Enforced: the \
+              `pubsub` hard limit (a subscriber whose unsent messages pass it is \
+              disconnected); other clients stop being read at 8 MiB of unsent replies instead.",
         get: |c| {
             let l = &c.client_output_buffer_limit;
             let one = |n: &str, o: &OutputLimit| {
