@@ -575,6 +575,83 @@ fn gen_setrange(g: &mut Gen) -> Cmd {
     Cmd::new(args![g.kw("SETRANGE"), g.key(), offset, value])
 }
 
+// ---- bitmaps ----
+
+fn bit_offset(g: &mut Gen) -> Vec<u8> {
+    if g.rng.chance(85) {
+        g.rng.range(0, 100).to_string().into()
+    } else {
+        // 4294967296 is past proto-max-bulk-len in bits: an error, never a 512 MB string.
+        g.rng
+            .pick(&["-1", "abc", "1.5", "4294967296", "9223372036854775807", ""])
+            .as_bytes()
+            .to_vec()
+    }
+}
+
+fn gen_setbit(g: &mut Gen) -> Cmd {
+    let bit: Vec<u8> = if g.rng.chance(90) {
+        g.rng.below(2).to_string().into()
+    } else {
+        g.rng.pick(&["2", "-1", "x", ""]).as_bytes().to_vec()
+    };
+    Cmd::new(args![g.kw("SETBIT"), g.key(), bit_offset(g), bit])
+}
+
+fn gen_getbit(g: &mut Gen) -> Cmd {
+    Cmd::new(args![g.kw("GETBIT"), g.key(), bit_offset(g)])
+}
+
+fn bit_unit(g: &mut Gen) -> Vec<u8> {
+    if g.rng.chance(90) {
+        g.kw_pick(&["BIT", "BYTE"])
+    } else {
+        g.kw_pick(&["BITS", "NIBBLE"])
+    }
+}
+
+fn gen_bitcount(g: &mut Gen) -> Cmd {
+    let mut args = args![g.kw("BITCOUNT"), g.key()];
+    match g.rng.below(6) {
+        0 => {}
+        1 => args.push(g.index()),
+        2 | 3 => args.extend([g.index(), g.index()]),
+        4 => args.extend([g.index(), g.index(), bit_unit(g)]),
+        _ => args.extend([g.index(), g.index(), bit_unit(g), g.index()]),
+    }
+    Cmd::new(args)
+}
+
+fn gen_bitpos(g: &mut Gen) -> Cmd {
+    let bit: Vec<u8> = if g.rng.chance(90) {
+        g.rng.below(2).to_string().into()
+    } else {
+        g.rng.pick(&["2", "-1", "x"]).as_bytes().to_vec()
+    };
+    let mut args = args![g.kw("BITPOS"), g.key(), bit];
+    match g.rng.below(6) {
+        0 => {}
+        1 => args.push(g.index()),
+        2 | 3 => args.extend([g.index(), g.index()]),
+        4 => args.extend([g.index(), g.index(), bit_unit(g)]),
+        _ => args.extend([g.index(), g.index(), bit_unit(g), g.index()]),
+    }
+    Cmd::new(args)
+}
+
+fn gen_bitop(g: &mut Gen) -> Cmd {
+    let op = if g.rng.chance(90) {
+        g.kw_pick(&["AND", "OR", "XOR", "NOT"])
+    } else {
+        g.kw_pick(&["NAND", "ANDX"])
+    };
+    let mut args = args![g.kw("BITOP"), op, g.key(), g.key()];
+    for _ in 0..g.rng.below(3) {
+        args.push(g.key());
+    }
+    Cmd::new(args)
+}
+
 fn gen_lcs(g: &mut Gen) -> Cmd {
     let mut args = args![g.kw("LCS"), g.key(), g.key()];
     let mut opts: Vec<Vec<Vec<u8>>> = Vec::new();
@@ -1179,6 +1256,37 @@ const SPECS: &[Spec] = &[
         arity: 2,
         weight: 2,
         gen: gen_echo,
+    },
+    // bitmaps
+    Spec {
+        name: "setbit",
+        arity: 4,
+        weight: 3,
+        gen: gen_setbit,
+    },
+    Spec {
+        name: "getbit",
+        arity: 3,
+        weight: 2,
+        gen: gen_getbit,
+    },
+    Spec {
+        name: "bitcount",
+        arity: -2,
+        weight: 2,
+        gen: gen_bitcount,
+    },
+    Spec {
+        name: "bitpos",
+        arity: -3,
+        weight: 3,
+        gen: gen_bitpos,
+    },
+    Spec {
+        name: "bitop",
+        arity: -4,
+        weight: 2,
+        gen: gen_bitop,
     },
     // transactions
     Spec {

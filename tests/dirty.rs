@@ -192,7 +192,7 @@ macro_rules! args {
 fn gen_string(g: &mut Gen) -> Cmd {
     let k = g.key(Family::String);
     let v = g.pick(VALUES);
-    match g.rng.below(17) {
+    match g.rng.below(19) {
         0 | 1 => {
             let mut args = args!["SET", k.clone(), v];
             match g.rng.below(4) {
@@ -266,6 +266,16 @@ fn gen_string(g: &mut Gen) -> Cmd {
         13 => cmd(args!["DECR", k]),
         14 => cmd(args!["INCRBY", k, g.pick(INCRS)]),
         15 => cmd(args!["DECRBY", k, g.pick(INCRS)]),
+        16 => cmd(args![
+            "SETBIT",
+            k,
+            g.pick(&["0", "1", "7", "30", "-1"]),
+            g.pick(&["0", "1", "2"])
+        ]),
+        17 => {
+            let op = g.pick(&["AND", "OR", "XOR", "NOT"]);
+            cmd(args!["BITOP", op, k, g.key(Family::String)])
+        }
         _ => cmd(args!["INCRBYFLOAT", k, g.pick(FLOATS)]),
     }
 }

@@ -7,6 +7,7 @@ use crate::server::state::{Client, Server};
 use crate::store::Db;
 
 pub mod argspec;
+pub mod bits;
 pub mod client;
 pub mod conn;
 pub mod docs;

@@ -86,6 +86,7 @@ pub enum Group {
     Server,
     Transactions,
     Pubsub,
+    Bitmap,
 }
 
 impl Group {
@@ -101,6 +102,7 @@ impl Group {
             Group::Server => "server",
             Group::Transactions => "transactions",
             Group::Pubsub => "pubsub",
+            Group::Bitmap => "bitmap",
         }
     }
 
@@ -114,6 +116,7 @@ impl Group {
             Group::Set => Some("set"),
             Group::SortedSet => Some("sortedset"),
             Group::Connection => Some("connection"),
+            Group::Bitmap => Some("bitmap"),
             Group::Server | Group::Transactions | Group::Pubsub => None,
         }
     }
@@ -240,6 +243,7 @@ impl Command {
 /// Every command family's table.
 pub static FAMILIES: &[&[Command]] = &[
     super::string::COMMANDS,
+    super::bits::COMMANDS,
     super::keys::COMMANDS,
     super::hash::COMMANDS,
     super::list::COMMANDS,
