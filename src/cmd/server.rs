@@ -387,6 +387,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
     "    Output a hex signature of the values of all the specified keys.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
     "POPULATE <count> [<prefix>] [<size>]",
     "    Create <count> string keys named <prefix>:<num> (prefix 'key' by default) holding",
     "    value:<num>, padded with zero bytes or cut to <size> bytes when given. Existing",
@@ -427,6 +429,9 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.ok();
         return Ok(());
     }
+    if args.len() == 3 && sub.eq_ignore_ascii_case(b"object") {
+        return debug_object(ctx, &args[2]);
+    }
     if args.len() == 3 && sub.eq_ignore_ascii_case(b"set-active-expire") {
         // Redis reads the flag with atoi: anything not starting with a non-zero number is 0.
         ctx.srv.active_expire_enabled = strtod_prefix(&args[2]) as i64 != 0;
@@ -457,6 +462,48 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     }
     Err(subcommand_syntax_error(args, "DEBUG"))
+}
+
+/// DEBUG OBJECT key: Redis's low-level line about a value. The key is not touched, and a key
+/// past its deadline but not yet deleted is still shown, as Redis does. `lru` is the access
+/// field (LRU clock or LFU data) cut to Redis's 24 bits.
+fn debug_object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
+    const SHARED_REFCOUNT: i64 = i32::MAX as i64;
+    let srv = &*ctx.srv;
+    let db = &srv.dbs[srv.clients[ctx.client_key].db];
+    let entry = db
+        .find(key)
+        .and_then(|slot| db.entry(slot))
+        .ok_or_else(|| CmdError::err("no such key"))?;
+    let refcount = match entry.value {
+        Value::Int(n) if (0..10_000).contains(&n) => SHARED_REFCOUNT,
+        _ => 1,
+    };
+    let mut line = format!(
+        "Value at:{:p} refcount:{refcount} encoding:{} serializedlength:{} lru:{} \
+         lru_seconds_idle:{}",
+        std::ptr::from_ref(entry),
+        entry.value.encoding(),
+        crate::persist::serialized_length(&entry.value, &srv.config),
+        entry.access & 0xFF_FFFF,
+        srv.lru_now.saturating_sub(entry.access),
+    );
+    if let Value::List(list) = &entry.value {
+        let fill = srv.config.list_max_listpack_size;
+        let (nodes, bytes) = crate::persist::quicklist_layout(list, fill);
+        let avg = if nodes > 0 {
+            list.len() as f64 / nodes as f64
+        } else {
+            0.0
+        };
+        line.push_str(&format!(
+            " ql_nodes:{nodes} ql_avg_node:{avg:.2} ql_listpack_max:{fill} ql_compressed:{} \
+             ql_uncompressed_size:{bytes}",
+            i32::from(srv.config.list_compress_depth != 0)
+        ));
+    }
+    ctx.out.simple(&line);
+    Ok(())
 }
 
 /// DEBUG POPULATE count [prefix] [size], as Redis's test suite uses it to make data quickly.

@@ -458,6 +458,23 @@ impl NodeCutter {
     }
 }
 
+/// How Redis 7.0 would lay `list` out as a quicklist under `list-max-listpack-size` `fill`:
+/// (nodes, total bytes of the nodes' listpacks), as DEBUG OBJECT reports them.
+pub(super) fn quicklist_layout(list: &List, fill: i64) -> (usize, usize) {
+    let mut cut = NodeCutter::new(fill);
+    let (mut nodes, mut bytes) = (0usize, 0usize);
+    for e in list.iter_from(0) {
+        if cut.starts_node(e) {
+            // A new node starts with its header (or, plain, the element alone).
+            nodes += 1;
+            bytes += cut.bytes;
+        } else {
+            bytes += entry_size(e);
+        }
+    }
+    (nodes, bytes)
+}
+
 /// One value in RDB encoding, preceded by its type byte (the body of a DUMP payload).
 pub(super) fn value_bytes(value: &Value, config: &Config) -> Vec<u8> {
     let mut enc = Encoder::new(io::sink(), config, false, usize::MAX);

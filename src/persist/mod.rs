@@ -150,6 +150,17 @@ pub fn read_rdb<R: std::io::Read>(
 
 /// The DUMP payload of `value`: its RDB type and encoding, the RDB version (2 bytes LE) and
 /// the CRC64 of all that (8 bytes LE), as Redis 7.0's `createDumpPayload`.
+/// Bytes `value` takes in an RDB file, without its type byte (DEBUG OBJECT
+/// `serializedlength`, Redis's `rdbSavedObjectLen`).
+pub fn serialized_length(value: &Value, config: &Config) -> usize {
+    encode::value_bytes(value, config).len().saturating_sub(1)
+}
+
+/// (nodes, listpack bytes) of `list` laid out as Redis's quicklist (DEBUG OBJECT `ql_*`).
+pub fn quicklist_layout(list: &crate::store::list::List, fill: i64) -> (usize, usize) {
+    encode::quicklist_layout(list, fill)
+}
+
 pub fn dump_payload(value: &Value, config: &Config) -> Vec<u8> {
     let mut out = encode::value_bytes(value, config);
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
