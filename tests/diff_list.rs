@@ -344,7 +344,53 @@ impl Gen {
                 a
             }
             89 => vec![s("LPOP"), self.list_key(), s("1"), s("2")],
-            90..=94 => vec![s("LRANGE"), s("big"), s(self.rng.pick(INDEXES)), s("-1")],
+            90..=92 => vec![s("LRANGE"), s("big"), s(self.rng.pick(INDEXES)), s("-1")],
+            93 | 94 => {
+                // SORT over lists (by themselves, by other keys, unsorted), with GET, LIMIT,
+                // ALPHA and STORE into another list key.
+                let name = if self.rng.chance(80) {
+                    "SORT"
+                } else {
+                    "SORT_RO"
+                };
+                let mut a = vec![s(name), self.list_key()];
+                let mut opts: Vec<Vec<Vec<u8>>> = Vec::new();
+                let mut by_pattern = false;
+                if self.rng.chance(30) {
+                    let by = self.rng.pick(&["nosort", "l*", "str", "*", "nokey_*"]);
+                    by_pattern = by.contains('*');
+                    opts.push(vec![self.kw(&["BY"]), s(by)]);
+                }
+                // Not LIMIT with a BY pattern: Redis then sorts with an unstable partial
+                // quicksort, so equal weights come out in an order of its own.
+                if !by_pattern && self.rng.chance(30) {
+                    opts.push(vec![
+                        self.kw(&["LIMIT"]),
+                        s(self.rng.pick(INDEXES)),
+                        s(self.rng.pick(COUNTS)),
+                    ]);
+                }
+                for _ in 0..self.rng.below(3) {
+                    let get = self.rng.pick(&["#", "l*", "str", "nokey_*", "*->f"]);
+                    opts.push(vec![self.kw(&["GET"]), s(get)]);
+                }
+                if self.rng.chance(40) {
+                    opts.push(vec![self.kw(&["ASC", "DESC"])]);
+                }
+                if self.rng.chance(60) {
+                    opts.push(vec![self.kw(&["ALPHA"])]);
+                }
+                if self.rng.chance(25) {
+                    opts.push(vec![self.kw(&["STORE"]), self.list_key()]);
+                }
+                if self.rng.chance(5) {
+                    opts.push(vec![self.kw(&["LIMIT", "FOO", "BY"])]);
+                }
+                for o in opts {
+                    a.extend(o);
+                }
+                a
+            }
             _ => vec![
                 s("LINDEX"),
                 s("big"),

@@ -16,7 +16,8 @@
 //! - the name (lower case; `a-z 0-9 - _ : /`), then `:type` with type one of `key`, `string`,
 //!   `integer`, `double`, `pattern`, `unix-time`, `pure-token`; no type means `string`.
 //!   `key` takes the next key-spec index (0, 1, …); `key0`, `key1`… give it explicitly
-//!   (LCS's two keys share spec 0).
+//!   (LCS's two keys share spec 0); `pattern-key1` is a pattern that names keys, with its
+//!   key-spec index (SORT's BY and GET).
 //! - A head that is one upper-case word (`NX`, `WITHSCORES`) is a pure token named after the
 //!   word in lower case; a pure token with another name is written `CH=change:pure-token`.
 //! - then, in this order and each optional: `...` (`multiple`), `+` right after it
@@ -32,6 +33,8 @@ use std::fmt::Write as _;
 pub enum Kind {
     /// A key, described by the command's key spec at this index.
     Key(u32),
+    /// A pattern that names keys (SORT's BY and GET), with its key spec index.
+    PatternKey(u32),
     String,
     Integer,
     Double,
@@ -47,6 +50,7 @@ impl Kind {
     pub fn name(&self) -> &'static str {
         match self {
             Kind::Key(_) => "key",
+            Kind::PatternKey(_) => "pattern",
             Kind::String => "string",
             Kind::Integer => "integer",
             Kind::Double => "double",
@@ -377,15 +381,20 @@ impl Parser {
             "pattern" => Some(Kind::Pattern),
             "unix-time" => Some(Kind::UnixTime),
             "pure-token" => Some(Kind::PureToken),
-            _ => ty
-                .strip_prefix("key")
-                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|n| n.parse().ok())
-                .map(Kind::Key),
+            _ => {
+                let index = |prefix: &str| {
+                    ty.strip_prefix(prefix)
+                        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                        .and_then(|n| n.parse::<u32>().ok())
+                };
+                index("key")
+                    .map(Kind::Key)
+                    .or_else(|| index("pattern-key").map(Kind::PatternKey))
+            }
         };
         match kind {
             Some(kind) => {
-                if let Kind::Key(i) = kind {
+                if let Kind::Key(i) | Kind::PatternKey(i) = kind {
                     self.next_key = self.next_key.max(i.saturating_add(1));
                 }
                 (name, Some(kind))

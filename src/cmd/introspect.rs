@@ -270,7 +270,7 @@ fn write_args(out: &mut Reply, args: &[Arg]) {
     out.array(args.len());
     for arg in args {
         let key_index = match arg.kind {
-            ArgKind::Key(i) => Some(i),
+            ArgKind::Key(i) | ArgKind::PatternKey(i) => Some(i),
             _ => None,
         };
         let flags = arg.flag_names();
@@ -448,7 +448,24 @@ fn keys_of(args: &Args) -> Result<(&'static Command, Vec<usize>), CmdError> {
             "Invalid number of arguments specified for command",
         ));
     }
-    let positions = cmd.key_positions(argc);
+    let mut positions = cmd.key_positions(argc);
+    if reg.full_name(id) == "sort" {
+        // Redis's sortGetKeys: the STORE destination is a key too (the last STORE wins).
+        let mut i = 2;
+        let mut store = None;
+        while i < argc {
+            let word = target.get(i);
+            if word.eq_ignore_ascii_case(b"limit") {
+                i += 2;
+            } else if word.eq_ignore_ascii_case(b"get") || word.eq_ignore_ascii_case(b"by") {
+                i += 1;
+            } else if word.eq_ignore_ascii_case(b"store") && i + 1 < argc {
+                store = Some(i + 1);
+            }
+            i += 1;
+        }
+        positions.extend(store);
+    }
     if positions.is_empty() && !cmd.has(NO_MANDATORY_KEYS) {
         return Err(CmdError::err("Invalid arguments specified for command"));
     }

@@ -48,6 +48,8 @@ pub mod flags {
     /// ferrodis-only: the ACL category `@admin` (and so `@dangerous`) applies although the
     /// command has no `admin` flag (LASTSAVE).
     pub const ADMIN_CAT: u32 = 1 << 22;
+    /// ferrodis-only: the ACL categories `@set @sortedset @list` replace the group's (SORT).
+    pub const COLLECTION_CATEGORIES: u32 = 1 << 23;
 
     /// (flag, COMMAND INFO name) in the order Redis prints them.
     pub const NAMES: &[(u32, &str)] = &[
@@ -190,7 +192,9 @@ impl Command {
         if self.has(READONLY) {
             cats.push("read");
         }
-        if let Some(c) = self.group.acl_category() {
+        if self.has(COLLECTION_CATEGORIES) {
+            cats.extend(["set", "sortedset", "list"]);
+        } else if let Some(c) = self.group.acl_category() {
             cats.push(c);
         } else if self.has(KEYSPACE) {
             cats.push("keyspace");
@@ -245,6 +249,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::string::COMMANDS,
     super::bits::COMMANDS,
     super::keys::COMMANDS,
+    super::sort::COMMANDS,
     super::hash::COMMANDS,
     super::list::COMMANDS,
     super::set::COMMANDS,
