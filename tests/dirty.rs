@@ -1086,6 +1086,13 @@ fn line(text: &str) -> Cmd {
 const EDGE_CASES: &[&str] = &[
     "FLUSHALL",
     "FLUSHALL",
+    "RPUSH l0 c a b",
+    "SORT l0 ALPHA STORE l1",
+    "SORT l0 ALPHA LIMIT 0 2 GET # GET nokey_* STORE l1",
+    "SORT nokey STORE l1",
+    "SORT nokey STORE l1",
+    "SORT l0 STORE l1",
+    "SORT l0 ALPHA",
     "SET s0 v EXAT 1000",
     "EXISTS s0",
     "SET s0 v",
