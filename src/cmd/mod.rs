@@ -22,6 +22,7 @@ pub mod persist;
 pub mod pubsub;
 pub mod server;
 pub mod set;
+pub mod slowlog;
 pub mod sort;
 pub mod string;
 pub mod table;
@@ -449,6 +450,9 @@ fn call(
     stat.usec += usec;
     if result.is_err() {
         stat.failed += 1;
+    }
+    if !cmd.has(table::flags::SKIP_SLOWLOG) {
+        slowlog::record(srv, client_key, reg.full_name(id), args, usec);
     }
     let client = &mut srv.clients[client_key];
     if client.last_cmd != reg.full_name(id) {

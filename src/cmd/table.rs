@@ -261,6 +261,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::introspect::COMMANDS,
     super::multi::COMMANDS,
     super::pubsub::COMMANDS,
+    super::slowlog::COMMANDS,
 ];
 
 /// A command's position in [`Registry::all`], used to index per-command statistics.

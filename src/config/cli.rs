@@ -184,6 +184,14 @@ pub struct CliArgs {
     /// active expiry effort 1..10 (default 1)
     #[argh(option)]
     pub active_expire_effort: Option<String>,
+
+    /// microseconds above which a command is logged in the SLOWLOG (default 10000)
+    #[argh(option)]
+    pub slowlog_log_slower_than: Option<String>,
+
+    /// entries the SLOWLOG keeps (default 128)
+    #[argh(option)]
+    pub slowlog_max_len: Option<String>,
 }
 
 impl CliArgs {
@@ -231,6 +239,8 @@ impl CliArgs {
             "lfu-decay-time" => &self.lfu_decay_time,
             "maxmemory-rss" => &self.maxmemory_rss,
             "active-expire-effort" => &self.active_expire_effort,
+            "slowlog-log-slower-than" => &self.slowlog_log_slower_than,
+            "slowlog-max-len" => &self.slowlog_max_len,
             _ => return None,
         };
         v.as_deref()

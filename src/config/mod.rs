@@ -240,6 +240,8 @@ pub struct Config {
     pub maxmemory_rss: u64,
     /// 1..=10.
     pub active_expire_effort: u32,
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: u64,
 }
 
 /// `maxmemory-policy`.
@@ -337,6 +339,8 @@ impl Default for Config {
             lfu_decay_time: 1,
             maxmemory_rss: 0,
             active_expire_effort: 1,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
         }
     }
 }

@@ -810,6 +810,37 @@ pub static PARAMS: &[Param] = &[
               allowed, fewer stale keys tolerated.",
         get: |c| c.active_expire_effort.to_string(),
     },
+    Param {
+        name: "slowlog-log-slower-than",
+        alias: None,
+        kind: Kind::Int {
+            min: -1,
+            max: i64::MAX,
+            set: |c, v| c.slowlog_log_slower_than = v,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "10000",
+        doc: "Commands that run longer than this many microseconds go to the SLOWLOG; 0 logs \
+              every command, -1 none.",
+        get: |c| c.slowlog_log_slower_than.to_string(),
+    },
+    Param {
+        name: "slowlog-max-len",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            set: |c, v| c.slowlog_max_len = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "128",
+        doc: "Entries the SLOWLOG keeps; the oldest go first.",
+        get: |c| c.slowlog_max_len.to_string(),
+    },
 ];
 
 /// `bind` (setConfigBindOption + the address check Redis does when it

@@ -118,6 +118,8 @@ fn config_defaults_print_like_redis() {
         ("lfu-decay-time", "1"),
         ("maxmemory-rss", "0"),
         ("active-expire-effort", "1"),
+        ("slowlog-log-slower-than", "10000"),
+        ("slowlog-max-len", "128"),
     ];
     for (name, value) in expect {
         assert_eq!(get(&cfg, name), value, "{name}");

@@ -129,6 +129,8 @@ pub struct Server {
     pub watches: super::watch::Watches,
     /// Pub/Sub subscriptions and undelivered messages (see `server/pubsub.rs`).
     pub pubsub: super::pubsub::Pubsub,
+    /// SLOWLOG entries.
+    pub slowlog: crate::cmd::slowlog::Slowlog,
     /// Background expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off, for tests).
     pub active_expire_enabled: bool,
 }
@@ -177,6 +179,7 @@ impl Server {
             persist: Default::default(),
             watches: Default::default(),
             pubsub: Default::default(),
+            slowlog: Default::default(),
             active_expire_enabled: true,
         };
         server.run_id = (0..40)

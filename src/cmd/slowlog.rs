@@ -1,0 +1,214 @@
+//! SLOWLOG: the commands that took longer than `slowlog-log-slower-than` microseconds.
+//!
+//! The dispatcher offers every finished command to [`record`] (except those flagged
+//! `skip_slowlog`, such as EXEC, whose queued commands are offered one by one). Entries keep
+//! Redis's shape: at most 32 arguments (the last one then says how many more there were),
+//! each cut to 128 bytes with a note of how many more there were, and AUTH's arguments
+//! redacted.
+
+use std::collections::VecDeque;
+
+use super::server::{reply_help, subcommand_syntax_error};
+use super::table::{flags::*, Command, Group, KeySpec};
+use super::{CmdError, CmdResult, Ctx};
+use crate::resp::Args;
+use crate::server::state::Server;
+
+/// Redis's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING.
+const MAX_ARGS: usize = 32;
+const MAX_ARG_BYTES: usize = 128;
+
+pub static COMMANDS: &[Command] = &[Command {
+    name: "slowlog",
+    arity: -2,
+    flags: 0,
+    keys: KeySpec::NONE,
+    group: Group::Server,
+    summary: "A container for slow log commands",
+    since: "2.2.12",
+    complexity: "Depends on subcommand.",
+    args: "",
+    handler: container,
+    subcommands: SUBCOMMANDS,
+}];
+
+/// In the order Redis 7.0 lists them in COMMAND INFO / DOCS.
+static SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "help",
+        arity: 2,
+        flags: LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Show helpful text about the different subcommands",
+        since: "6.2.0",
+        complexity: "O(1)",
+        args: "",
+        handler: help,
+        subcommands: &[],
+    },
+    Command {
+        name: "reset",
+        arity: 2,
+        flags: ADMIN | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Clear all entries from the slow log",
+        since: "2.2.12",
+        complexity: "O(N) where N is the number of entries in the slowlog",
+        args: "",
+        handler: reset,
+        subcommands: &[],
+    },
+    Command {
+        name: "len",
+        arity: 2,
+        flags: ADMIN | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Get the slow log's length",
+        since: "2.2.12",
+        complexity: "O(1)",
+        args: "",
+        handler: len,
+        subcommands: &[],
+    },
+    Command {
+        name: "get",
+        arity: -2,
+        flags: ADMIN | LOADING | STALE,
+        keys: KeySpec::NONE,
+        group: Group::Server,
+        summary: "Get the slow log's entries",
+        since: "2.2.12",
+        complexity: "O(N) where N is the number of entries returned",
+        args: "?count:integer",
+        handler: get,
+        subcommands: &[],
+    },
+];
+
+const HELP: &[&str] = &[
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+];
+
+/// One logged command.
+#[derive(Debug)]
+struct Entry {
+    id: u64,
+    unix_secs: i64,
+    micros: u64,
+    args: Vec<Vec<u8>>,
+    peer: String,
+    name: Vec<u8>,
+}
+
+/// The log, newest first.
+#[derive(Debug, Default)]
+pub struct Slowlog {
+    entries: VecDeque<Entry>,
+    next_id: u64,
+}
+
+/// Offers a finished command to the log.
+pub fn record(srv: &mut Server, client_key: usize, full_name: &str, args: &Args, micros: u64) {
+    let threshold = srv.config.slowlog_log_slower_than;
+    let max_len = srv.config.slowlog_max_len;
+    if threshold < 0 || max_len == 0 || (micros as i128) < i128::from(threshold) {
+        return;
+    }
+    let Some(client) = srv.clients.get(client_key) else {
+        return;
+    };
+    let redact = full_name == "auth";
+    let kept = args.len().min(MAX_ARGS);
+    let mut logged = Vec::with_capacity(kept);
+    for (i, arg) in args.iter().take(kept).enumerate() {
+        if kept != args.len() && i == kept - 1 {
+            logged.push(format!("... ({} more arguments)", args.len() - kept + 1).into_bytes());
+        } else if redact && i > 0 {
+            logged.push(b"(redacted)".to_vec());
+        } else if arg.len() > MAX_ARG_BYTES {
+            let mut cut = arg[..MAX_ARG_BYTES].to_vec();
+            cut.extend_from_slice(
+                format!("... ({} more bytes)", arg.len() - MAX_ARG_BYTES).as_bytes(),
+            );
+            logged.push(cut);
+        } else {
+            logged.push(arg.to_vec());
+        }
+    }
+    let entry = Entry {
+        id: srv.slowlog.next_id,
+        unix_secs: crate::server::state::unix_ms() / 1000,
+        micros,
+        args: logged,
+        peer: client.addr.clone(),
+        name: client.name.clone().unwrap_or_default(),
+    };
+    let log = &mut srv.slowlog;
+    log.next_id += 1;
+    log.entries.push_front(entry);
+    let keep = usize::try_from(max_len).unwrap_or(usize::MAX);
+    log.entries.truncate(keep);
+}
+
+fn container(_ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    Err(CmdError::err(
+        "wrong number of arguments for 'slowlog' command",
+    ))
+}
+
+fn help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    reply_help(ctx, "SLOWLOG", HELP);
+    Ok(())
+}
+
+fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    ctx.srv.slowlog.entries.clear();
+    ctx.out.ok();
+    Ok(())
+}
+
+fn len(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let n = ctx.srv.slowlog.entries.len();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn get(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 3 {
+        return Err(subcommand_syntax_error(args, "SLOWLOG"));
+    }
+    let mut count = 10usize;
+    if args.len() == 3 {
+        let n = crate::util::num::parse_i64(&args[2])
+            .filter(|&n| n >= -1)
+            .ok_or_else(|| CmdError::err("count should be greater than or equal to -1"))?;
+        count = if n == -1 { usize::MAX } else { n as usize };
+    }
+    let log = &ctx.srv.slowlog;
+    let n = log.entries.len().min(count);
+    ctx.out.array(n);
+    for e in log.entries.iter().take(n) {
+        ctx.out.array(6);
+        ctx.out.int(e.id as i64);
+        ctx.out.int(e.unix_secs);
+        ctx.out.int(e.micros as i64);
+        ctx.out.array(e.args.len());
+        for a in &e.args {
+            ctx.out.bulk(a);
+        }
+        ctx.out.bulk(e.peer.as_bytes());
+        ctx.out.bulk(&e.name);
+    }
+    Ok(())
+}
