@@ -79,7 +79,7 @@ fn server_with_client() -> (Server, usize) {
         watched: Vec::new(),
         dirty_cas: false,
         in_exec: false,
-        channels: Vec::new(),
+        channels: hashbrown::HashSet::new(),
         patterns: Vec::new(),
         no_evict: false,
         no_touch: false,

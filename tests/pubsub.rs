@@ -167,3 +167,107 @@ fn a_subscriber_that_never_reads_is_disconnected_at_the_hard_limit() {
     assert_eq!(p.cmd(&["PING"]), b"+PONG\r\n", "the server is healthy");
     drop(sub);
 }
+
+#[test]
+fn a_subscriber_publishing_to_itself_inside_exec_gets_the_message_in_place() {
+    same_on_both("self publish", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        for args in [
+            &["MULTI"][..],
+            &["SUBSCRIBE", "ch"],
+            &["PSUBSCRIBE", "c*"],
+            &["PUBLISH", "ch", "hi"],
+            &["PUBLISH", "other", "no"],
+            &["PING"],
+        ] {
+            step(&mut log, &mut c, "c", args);
+        }
+        send(&mut c, &["EXEC"]);
+        drain(&mut log, &mut c, "c");
+        send(&mut c, &["UNSUBSCRIBE"]);
+        drain(&mut log, &mut c, "c");
+        send(&mut c, &["PUNSUBSCRIBE"]);
+        drain(&mut log, &mut c, "c");
+        step(&mut log, &mut c, "c", &["PING"]);
+        log
+    });
+}
+
+#[test]
+fn messages_of_a_publisher_that_killed_itself_are_delivered_to_the_right_client() {
+    same_on_both("killed publisher", |port| {
+        let mut log = Vec::new();
+        let mut sub = Raw::connect(port);
+        send(&mut sub, &["SUBSCRIBE", "ch"]);
+        drain(&mut log, &mut sub, "sub");
+        let mut p = Raw::connect(port);
+        let id = String::from_utf8_lossy(&p.cmd(&["CLIENT", "ID"]))
+            .trim_start_matches(':')
+            .trim()
+            .to_string();
+        send(&mut p, &["MULTI"]);
+        send(&mut p, &["PUBLISH", "ch", "first"]);
+        send(&mut p, &["CLIENT", "KILL", "ID", &id, "SKIPME", "no"]);
+        send(&mut p, &["EXEC"]);
+        drain(&mut log, &mut p, "p");
+        // Delivered at once, not when some other command happens to run.
+        drain(&mut log, &mut sub, "sub");
+        // Once more with the subscriber gone before anything else runs: the connection that
+        // takes its place must not get its mail.
+        let mut p = Raw::connect(port);
+        let id = String::from_utf8_lossy(&p.cmd(&["CLIENT", "ID"]))
+            .trim_start_matches(':')
+            .trim()
+            .to_string();
+        let mut tx = Vec::new();
+        for args in [
+            &["MULTI"][..],
+            &["PUBLISH", "ch", "second"],
+            &["CLIENT", "KILL", "ID", &id, "SKIPME", "no"],
+            &["EXEC"],
+        ] {
+            let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+            tx.extend(encode(&a));
+        }
+        p.write(&tx);
+        drop(sub);
+        std::thread::sleep(Duration::from_millis(100));
+        let mut newcomer = Raw::connect(port);
+        step(&mut log, &mut newcomer, "newcomer", &["PING"]);
+        let mut other = Raw::connect(port);
+        step(&mut log, &mut other, "other", &["PING"]);
+        drain(&mut log, &mut newcomer, "newcomer");
+        log
+    });
+}
+
+/// Subscribing to many channels at once, and dropping them, is linear work as in Redis (not
+/// quadratic: 200k channels took minutes).
+#[test]
+fn many_channels_subscribe_and_disconnect_quickly() {
+    let server = Server::ferrodis(&[]);
+    let mut sub = Raw::connect(server.port);
+    let names: Vec<String> = (0..200_000).map(|i| format!("ch{i}")).collect();
+    let mut args: Vec<&[u8]> = vec![b"SUBSCRIBE"];
+    args.extend(names.iter().map(|n| n.as_bytes()));
+    let started = std::time::Instant::now();
+    sub.write(&encode(&args));
+    let replies = sub.read_replies(names.len());
+    assert!(replies.ends_with(b"$8\r\nch199999\r\n:200000\r\n"));
+    let patterns: Vec<String> = (0..20_000).map(|i| format!("p{i}*")).collect();
+    let mut args: Vec<&[u8]> = vec![b"PSUBSCRIBE"];
+    args.extend(patterns.iter().map(|n| n.as_bytes()));
+    sub.write(&encode(&args));
+    sub.read_replies(patterns.len());
+    drop(sub);
+    let mut p = Raw::connect(server.port);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(p.cmd(&["PUBSUB", "NUMPAT"]), b":0\r\n");
+    assert_eq!(p.cmd(&["PUBLISH", "ch7", "x"]), b":0\r\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -330,14 +330,89 @@ fn oom_refuses_queueing_and_exec_of_writes() {
         steps(&mut log, &mut b, &[&["MULTI"], &["GET", "x"]]);
         step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "1"]);
         step(&mut log, &mut b, &["EXEC"]);
+        // Out of memory, even a nested MULTI or a WATCH inside MULTI is refused as OOM (and
+        // aborts the transaction); only EXEC, DISCARD, QUIT and RESET get through.
+        steps(
+            &mut log,
+            &mut b,
+            &[
+                &["MULTI"],
+                &["MULTI"],
+                &["WATCH", "x"],
+                &["EXEC"],
+                &["MULTI"],
+                &["DISCARD"],
+            ],
+        );
         step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "0"]);
         let stats = a.cmd(&["INFO", "commandstats"]);
+        let mut stats_lines = Vec::new();
         for line in String::from_utf8_lossy(&stats).lines() {
-            if let Some(rest) = line.strip_prefix("cmdstat_exec:") {
-                let counts: Vec<&str> = rest.split(',').filter(|f| !f.contains("usec")).collect();
-                log.push(counts.join(","));
+            let name = line.split(':').next().unwrap_or("");
+            if ["cmdstat_exec", "cmdstat_multi", "cmdstat_watch"].contains(&name) {
+                let counts: Vec<&str> = line.split(',').filter(|f| !f.contains("usec")).collect();
+                stats_lines.push(counts.join(","));
             }
         }
+        // Redis lists commandstats in hash order.
+        stats_lines.sort();
+        log.extend(stats_lines);
+        log
+    });
+}
+
+/// The `flags`, `multi` and `cmd` fields of the CLIENT LIST line of the client `id`.
+fn client_fields(list: &[u8], id: &str) -> String {
+    let text = String::from_utf8_lossy(list);
+    let prefix = format!("id={id} ");
+    text.lines()
+        .find_map(|l| l.split_once(&prefix).map(|(_, rest)| rest.to_string()))
+        .map(|rest| {
+            rest.split(' ')
+                .filter(|f| {
+                    ["flags=", "multi=", "cmd="]
+                        .iter()
+                        .any(|p| f.starts_with(p))
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn client_list_shows_the_transaction_as_redis() {
+    same_on_both("client list", |port| {
+        let mut log = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        let id = String::from_utf8_lossy(&a.cmd(&["CLIENT", "ID"]))
+            .trim_start_matches(':')
+            .trim()
+            .to_string();
+        // The last command is recorded when looked up: queued, refused (NULL when unknown).
+        for args in [
+            &["MULTI"][..],
+            &["SET", "a", "1"],
+            &["GET"],
+            &["NOPE"],
+            &["DISCARD"],
+            &["WATCH", "a"],
+            &["MULTI"],
+            &["GET", "a"],
+        ] {
+            a.cmd(args);
+            let fields = client_fields(&b.cmd(&["CLIENT", "LIST"]), &id);
+            log.push(format!("{} -> {fields}", args.join(" ")));
+        }
+        // Inside EXEC the client is still in its transaction, and its command is EXEC.
+        a.cmd(&["CLIENT", "LIST"]);
+        let reply = a.cmd(&["EXEC"]);
+        let inner = String::from_utf8_lossy(&reply);
+        let fields = client_fields(inner.as_bytes(), &id);
+        log.push(format!("inside exec -> {fields}"));
+        let fields = client_fields(&b.cmd(&["CLIENT", "LIST"]), &id);
+        log.push(format!("after exec -> {fields}"));
         log
     });
 }

@@ -251,11 +251,10 @@ impl ClientType {
     }
 }
 
-/// The caller of the command being run, whose `idle` is 0 and whose `cmd` is this command
-/// (Redis records both before the command runs; ferrodis after).
+/// The caller of the command being run, whose `idle` is 0 (Redis records the interaction
+/// before the command runs; ferrodis after).
 struct Caller<'a> {
     key: usize,
-    full_name: &'a str,
     /// The blocked-client registry, for flag `b`.
     blocking: &'a crate::server::blocking::Blocking,
 }
@@ -297,11 +296,7 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
     if flags.is_empty() {
         flags.push('N');
     }
-    let cmd = if is_caller {
-        caller.full_name
-    } else {
-        client.last_cmd.as_str()
-    };
+    let cmd = client.last_cmd.as_str();
     // Writing to a Vec cannot fail.
     let _ = write!(
         out,
@@ -354,7 +349,6 @@ fn client_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     let caller = Caller {
         key: ctx.client_key,
-        full_name: "client|list",
         blocking: &ctx.srv.blocking,
     };
     let now = ctx.now_ms;
@@ -392,7 +386,6 @@ fn client_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
 fn client_info(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     let caller = Caller {
         key: ctx.client_key,
-        full_name: "client|info",
         blocking: &ctx.srv.blocking,
     };
     let mut text = Vec::new();

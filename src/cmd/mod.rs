@@ -311,7 +311,18 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 
 /// Runs one request for the client `client_key`, appending its reply to `out`.
 pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply, now_ms: i64) {
-    let result = match resolve(args) {
+    let found = resolve(args);
+    // Recorded at lookup, as Redis does: a queued or refused command is the client's last
+    // (`NULL` when unknown), and inside EXEC it stays EXEC.
+    let last = found
+        .as_ref()
+        .map_or("NULL", |&id| registry().full_name(id));
+    let client = &mut srv.clients[client_key];
+    if client.last_cmd != last {
+        client.last_cmd.clear();
+        client.last_cmd.push_str(last);
+    }
+    let result = match found {
         Ok(id) => run(srv, client_key, id, args, out, now_ms),
         Err(e) => {
             // Refused before it could be queued: the transaction is spoilt.
@@ -366,9 +377,10 @@ fn run(
     let queues = tx_flags.is_some() && !multi::runs_inside(name);
     let is_exec = name == "exec";
     if srv.config.maxmemory > 0 && srv.evict_for_maxmemory(now_ms) == Eviction::Fail {
-        // Inside MULTI every queued command is refused: queueing itself uses memory.
+        // Inside MULTI every command but EXEC, DISCARD, QUIT and RESET is refused, as in
+        // Redis: queueing itself uses memory (a nested MULTI or a WATCH too, for the check).
         let refuse = cmd.has(table::flags::DENYOOM)
-            || queues
+            || (tx_flags.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset"))
             || (is_exec && tx_flags.is_some_and(|f| f & table::flags::DENYOOM != 0));
         if refuse {
             let e = "OOM command not allowed when used memory > 'maxmemory'.".into();
@@ -453,11 +465,6 @@ fn call(
     }
     if !cmd.has(table::flags::SKIP_SLOWLOG) {
         slowlog::record(srv, client_key, reg.full_name(id), args, usec);
-    }
-    let client = &mut srv.clients[client_key];
-    if client.last_cmd != reg.full_name(id) {
-        client.last_cmd.clear();
-        client.last_cmd.push_str(reg.full_name(id));
     }
     result
 }

@@ -104,11 +104,14 @@ pub struct Transaction {
     aborted: bool,
     /// Union of the queued commands' flags, for EXEC's OOM and MISCONF checks.
     flags: u32,
+    /// While EXEC runs the commands (moved out of `queued`): their count and memory, which
+    /// CLIENT LIST still shows then, as Redis does.
+    running: Option<(usize, usize)>,
 }
 
 impl Transaction {
     pub fn len(&self) -> usize {
-        self.queued.len()
+        self.running.map_or(self.queued.len(), |(n, _)| n)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -122,6 +125,9 @@ impl Transaction {
 
     /// Bytes held by the queued arguments (CLIENT LIST `multi-mem`).
     pub fn memory(&self) -> usize {
+        if let Some((_, mem)) = self.running {
+            return mem;
+        }
         self.queued
             .iter()
             .map(|q| q.buf.capacity() + q.ranges.capacity() * std::mem::size_of::<Range<usize>>())
@@ -194,7 +200,7 @@ fn discard(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 
 fn exec(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     let key = ctx.client_key;
-    let Some(tx) = ctx.client().multi.take() else {
+    let Some(mut tx) = ctx.client().multi.take() else {
         return Err("ERR EXEC without MULTI".into());
     };
     if tx.aborted {
@@ -209,8 +215,14 @@ fn exec(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.out.array(tx.queued.len());
-    ctx.client().in_exec = true;
-    for q in &tx.queued {
+    // The client stays in its transaction (flag `x`, `multi=N`) until the commands are done.
+    let running = Some((tx.queued.len(), tx.memory()));
+    let queued = std::mem::take(&mut tx.queued);
+    tx.running = running;
+    let client = ctx.client();
+    client.multi = Some(tx);
+    client.in_exec = true;
+    for q in &queued {
         let args = Args::new(&q.buf, &q.ranges);
         super::call_and_reply(ctx.srv, key, q.id, &args, ctx.out, ctx.now_ms);
         if ctx.srv.clients.get(key).is_none() {
@@ -218,6 +230,7 @@ fn exec(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         }
     }
     if let Some(client) = ctx.srv.clients.get_mut(key) {
+        client.multi = None;
         client.in_exec = false;
         // A command of the transaction touching a key it watched is not a conflict.
         client.dirty_cas = false;

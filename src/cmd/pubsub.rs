@@ -236,7 +236,7 @@ fn unsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let names: Vec<Vec<u8>> = if args.len() > 1 {
         args.iter().skip(1).map(<[u8]>::to_vec).collect()
     } else {
-        ctx.client_ref().channels.clone()
+        ctx.client_ref().channels.iter().cloned().collect()
     };
     if names.is_empty() {
         let count = ctx.srv.subscriptions(client);
@@ -252,16 +252,20 @@ fn unsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn punsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let client = ctx.client_key;
-    let names: Vec<Vec<u8>> = if args.len() > 1 {
-        args.iter().skip(1).map(<[u8]>::to_vec).collect()
-    } else {
-        ctx.client_ref().patterns.clone()
-    };
-    if names.is_empty() {
-        let count = ctx.srv.subscriptions(client);
-        confirmation(ctx.out, "punsubscribe", None, count);
+    if args.len() == 1 {
+        // All of them at once; each confirmation counts the patterns still left after it.
+        let patterns = ctx.srv.punsubscribe_all(client);
+        let channels = ctx.srv.subscriptions(client);
+        if patterns.is_empty() {
+            confirmation(ctx.out, "punsubscribe", None, channels);
+        }
+        for (i, pattern) in patterns.iter().enumerate() {
+            let left = channels + patterns.len() - i - 1;
+            confirmation(ctx.out, "punsubscribe", Some(pattern), left);
+        }
+        return Ok(());
     }
-    for pattern in &names {
+    for pattern in args.iter().skip(1) {
         ctx.srv.punsubscribe(client, pattern);
         let count = ctx.srv.subscriptions(client);
         confirmation(ctx.out, "punsubscribe", Some(pattern), count);
@@ -271,6 +275,7 @@ fn punsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn publish(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let receivers = ctx.srv.publish(&args[1], &args[2]);
+    ctx.srv.pubsub.deliver_to_self(ctx.client_key, ctx.out);
     ctx.out.int(receivers as i64);
     Ok(())
 }

@@ -408,7 +408,7 @@ impl Reactor {
                 watched: Vec::new(),
                 dirty_cas: false,
                 in_exec: false,
-                channels: Vec::new(),
+                channels: hashbrown::HashSet::new(),
                 patterns: Vec::new(),
             });
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
@@ -507,6 +507,16 @@ impl Reactor {
                     cmd::execute(&mut self.server, key, &args, &mut conn.out, now);
                     conn.rpos += consumed;
                     ran += 1;
+                    // PUBLISH left messages for subscribers: into their output now, so they
+                    // arrive in publish order, and before this client may stop (killed,
+                    // paused) and a closed subscriber's slot could go to a new connection.
+                    if self.server.pubsub.has_deliveries() {
+                        self.deliver_messages();
+                        conn = match self.conns.get_mut(key) {
+                            Some(conn) => conn,
+                            None => return false,
+                        };
+                    }
                     let client = &self.server.clients[key];
                     if client.close_after_reply || client.killed {
                         conn.rpos = conn.rend;
@@ -527,15 +537,6 @@ impl Reactor {
                     // before this client's next command, as Redis does after each command.
                     if self.server.blocking.has_work() {
                         self.run_blocked(now);
-                        conn = match self.conns.get_mut(key) {
-                            Some(conn) => conn,
-                            None => return false,
-                        };
-                    }
-                    // PUBLISH left messages for subscribers: into their output now, so
-                    // they arrive in publish order.
-                    if self.server.pubsub.has_deliveries() {
-                        self.deliver_messages();
                         conn = match self.conns.get_mut(key) {
                             Some(conn) => conn,
                             None => return false,
@@ -646,6 +647,8 @@ impl Reactor {
         self.server.blocking.remove_client(key);
         self.server.unwatch_all(key);
         self.server.unsubscribe_all(key);
+        // Its slot may go to the next connection, which must not inherit its messages.
+        self.server.pubsub.forget_deliveries(key);
         if let Some(mut conn) = self.conns.try_remove(key) {
             let _ = self.poll.registry().deregister(conn.stream.source());
         }

@@ -57,6 +57,33 @@ impl Pubsub {
         !self.deliveries.is_empty()
     }
 
+    /// Drops the messages pending for `client`, which is going away.
+    pub fn forget_deliveries(&mut self, client: usize) {
+        self.deliveries.retain(|&(k, _)| k != client);
+        if self.deliveries.is_empty() {
+            self.outbox.buf.clear();
+        }
+    }
+
+    /// Moves the messages pending for `client` into `out`: a subscriber publishing to itself
+    /// (inside EXEC) gets them in place, before PUBLISH's own reply, as Redis writes them.
+    pub fn deliver_to_self(&mut self, client: usize, out: &mut Reply) {
+        let outbox = &self.outbox;
+        self.deliveries.retain(|(k, range)| {
+            if *k != client {
+                return true;
+            }
+            if let Some(bytes) = outbox.buf.get(range.clone()) {
+                out.raw(bytes);
+            }
+            false
+        });
+        if self.deliveries.is_empty() {
+            // Nothing else refers to the outbox: do not let it grow until someone else gets mail.
+            self.outbox.buf.clear();
+        }
+    }
+
     /// The pending messages and who gets which part of them; the outbox is emptied.
     pub fn take_deliveries(&mut self) -> (Reply, Vec<(usize, Range<usize>)>) {
         (
@@ -88,10 +115,9 @@ impl Server {
     /// Subscribes `client` to `channel`; false when it already was.
     pub fn subscribe(&mut self, client: usize, channel: &[u8]) -> bool {
         let c = &mut self.clients[client];
-        if c.channels.iter().any(|ch| ch == channel) {
+        if !c.channels.insert(channel.to_vec()) {
             return false;
         }
-        c.channels.push(channel.to_vec());
         self.pubsub
             .channels
             .entry(channel.to_vec())
@@ -103,10 +129,9 @@ impl Server {
     /// Unsubscribes `client` from `channel`; false when it was not subscribed.
     pub fn unsubscribe(&mut self, client: usize, channel: &[u8]) -> bool {
         let c = &mut self.clients[client];
-        let Some(i) = c.channels.iter().position(|ch| ch == channel) else {
+        if !c.channels.remove(channel) {
             return false;
-        };
-        c.channels.remove(i);
+        }
         if let Some(list) = self.pubsub.channels.get_mut(channel) {
             list.retain(|&k| k != client);
             if list.is_empty() {
@@ -152,13 +177,31 @@ impl Server {
         let Some(c) = self.clients.get(client) else {
             return;
         };
-        let (channels, patterns) = (c.channels.clone(), c.patterns.clone());
+        let channels: Vec<Vec<u8>> = c.channels.iter().cloned().collect();
         for ch in channels {
             self.unsubscribe(client, &ch);
         }
-        for p in patterns {
-            self.punsubscribe(client, &p);
+        self.punsubscribe_all(client);
+    }
+
+    /// Drops every pattern of `client` in one pass over the server's patterns (one
+    /// `punsubscribe` each would be quadratic in the client's patterns); returns them in
+    /// subscription order.
+    pub fn punsubscribe_all(&mut self, client: usize) -> Vec<Vec<u8>> {
+        let Some(c) = self.clients.get_mut(client) else {
+            return Vec::new();
+        };
+        let patterns = std::mem::take(&mut c.patterns);
+        if !patterns.is_empty() {
+            let mine: hashbrown::HashSet<&[u8]> = patterns.iter().map(Vec::as_slice).collect();
+            self.pubsub.patterns.retain_mut(|(p, list)| {
+                if mine.contains(p.as_slice()) {
+                    list.retain(|&k| k != client);
+                }
+                !list.is_empty()
+            });
         }
+        patterns
     }
 
     /// PUBLISH: queues `message` for every subscriber of `channel` and of a matching pattern;

@@ -50,8 +50,11 @@ pub struct Client {
     pub dirty_cas: bool,
     /// Running EXEC: blocking commands answer at once instead of blocking.
     pub in_exec: bool,
-    /// Channels and patterns this client is subscribed to, in subscription order.
-    pub channels: Vec<Vec<u8>>,
+    /// Channels this client is subscribed to: a set, as Redis's per-client dict, so that
+    /// subscribing to (or dropping) many channels stays linear. UNSUBSCRIBE without arguments
+    /// lists them in the set's order, as Redis lists its dict's.
+    pub channels: hashbrown::HashSet<Vec<u8>>,
+    /// Patterns, in subscription order (a list in Redis 7.0 too).
     pub patterns: Vec<Vec<u8>>,
 }
 
