@@ -271,3 +271,47 @@ fn many_channels_subscribe_and_disconnect_quickly() {
         started.elapsed()
     );
 }
+
+/// Subscribers past the hard limit get nothing more: an EXEC of many PUBLISHes is not copied
+/// whole into every subscriber that never reads before it is dropped.
+#[test]
+fn an_exec_of_publishes_stops_filling_subscribers_past_the_limit() {
+    let server = Server::ferrodis(&["--client-output-buffer-limit", "pubsub 1mb 0 0"]);
+    let mut subs: Vec<Raw> = (0..20).map(|_| Raw::connect(server.port)).collect();
+    for s in &mut subs {
+        send(s, &["SUBSCRIBE", "flood"]);
+    }
+    let mut p = Raw::connect(server.port);
+    std::thread::sleep(Duration::from_millis(100));
+    let before = peak_rss(server.pid());
+    let payload = "x".repeat(512 * 1024);
+    let mut tx = encode(&[b"MULTI"]);
+    for _ in 0..40 {
+        tx.extend(encode(&[b"PUBLISH", b"flood", payload.as_bytes()]));
+    }
+    tx.extend(encode(&[b"EXEC"]));
+    p.write(&tx);
+    let replies = p.read_replies(42);
+    assert!(replies.ends_with(b":20\r\n"), "every subscriber counted");
+    let peak = peak_rss(server.pid());
+    // 20 MiB queued; each subscriber holds about the limit, not all 20 MiB, before it goes.
+    assert!(
+        peak < before + 150 * 1024,
+        "peak RSS {peak} KiB from {before} KiB"
+    );
+    assert_eq!(
+        p.cmd(&["PUBSUB", "NUMSUB", "flood"]),
+        b"*2\r\n$5\r\nflood\r\n:0\r\n"
+    );
+    drop(subs);
+}
+
+/// The process's peak resident set (VmHWM), in KiB.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -295,10 +295,17 @@ impl Reactor {
         let (outbox, deliveries) = self.server.pubsub.take_deliveries();
         let hard = self.server.config.client_output_buffer_limit.pubsub.hard;
         let mut over_limit = Vec::new();
+        let mut dropped = hashbrown::HashSet::new();
         for (key, range) in deliveries {
+            // Like Redis, a client past its limit gets nothing more: an EXEC full of PUBLISHes
+            // must not copy all of them into every subscriber before the check.
+            if dropped.contains(&key) {
+                continue;
+            }
             if let Some(conn) = self.conns.get_mut(key) {
                 conn.out.raw(&outbox.buf[range]);
                 if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
+                    dropped.insert(key);
                     over_limit.push(key);
                 } else if !conn.flush_queued {
                     conn.flush_queued = true;
