@@ -91,19 +91,37 @@ fn bit_offset(ctx: &Ctx, arg: &[u8]) -> Result<u64, CmdError> {
     Ok(offset as u64)
 }
 
-/// The string at `key` for a read: `Ok(None)` when missing, WRONGTYPE for another type.
-fn read_string(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, CmdError> {
+/// Slot of the string at `key` for a read: `Ok(None)` when missing, WRONGTYPE for another
+/// type.
+fn string_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
     let Some(slot) = ctx.lookup_read(key) else {
         return Ok(None);
     };
-    let mut scratch = itoa::Buffer::new();
     match ctx.db().entry(slot) {
-        Some(entry) => entry
-            .value
-            .as_bytes(&mut scratch)
-            .map(|b| Some(b.to_vec()))
-            .ok_or(CmdError::WrongType),
+        Some(entry) if entry.value.is_string() => Ok(Some(slot)),
+        Some(_) => Err(CmdError::WrongType),
         None => Ok(None),
+    }
+}
+
+/// Runs `f` over the bytes of the string at `slot` in place (a bitmap may be 512 MB).
+fn with_bytes<R>(ctx: &mut Ctx, slot: u32, f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut scratch = itoa::Buffer::new();
+    let entry = ctx.db().entry(slot);
+    f(entry
+        .and_then(|e| e.value.as_bytes(&mut scratch))
+        .unwrap_or_default())
+}
+
+/// The bit range BITCOUNT/BITPOS cover, from `start`/`end` in bytes or (`is_bit`) bits of a
+/// `len`-byte string, negative indexes counting from the end; `None` when it is empty.
+fn bit_range(start: i64, end: i64, is_bit: bool, len: i64) -> Option<(i64, i64)> {
+    let total = if is_bit { len * 8 } else { len };
+    let (start, end) = clamp(start, end, total);
+    match (start <= end, is_bit) {
+        (false, _) => None,
+        (true, true) => Some((start, end)),
+        (true, false) => Some((start * 8, end * 8 + 7)),
     }
 }
 
@@ -165,11 +183,15 @@ fn setbit(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn getbit(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let offset = bit_offset(ctx, &args[2])?;
-    let bytes = read_string(ctx, &args[1])?.unwrap_or_default();
     let byte = (offset >> 3) as usize;
-    let bit = bytes
-        .get(byte)
-        .is_some_and(|b| b & (1 << (7 - (offset & 7))) != 0);
+    let bit = match string_slot(ctx, &args[1])? {
+        Some(slot) => with_bytes(ctx, slot, |bytes| {
+            bytes
+                .get(byte)
+                .is_some_and(|b| b & (1 << (7 - (offset & 7))) != 0)
+        }),
+        None => false,
+    };
     ctx.out.int(i64::from(bit));
     Ok(())
 }
@@ -232,36 +254,29 @@ fn find_bit(bytes: &[u8], first: i64, last: i64, want: bool) -> Option<i64> {
 }
 
 fn bitcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let Some(bytes) = read_string(ctx, &args[1])? else {
+    let Some(slot) = string_slot(ctx, &args[1])? else {
         ctx.out.int(0);
         return Ok(());
     };
-    let len = bytes.len() as i64;
-    let (first_bit, last_bit) = match args.len() {
-        2 => (0, len * 8 - 1),
+    let len = with_bytes(ctx, slot, <[u8]>::len) as i64;
+    let range = match args.len() {
+        2 => Some((0, len * 8 - 1)),
         4 | 5 => {
             let start = arg_i64(&args[2])?;
             let end = arg_i64(&args[3])?;
             let is_bit = args.len() == 5 && unit_is_bit(&args[4])?;
             if start < 0 && end < 0 && start > end {
-                ctx.out.int(0);
-                return Ok(());
-            }
-            let total = if is_bit { len * 8 } else { len };
-            let (start, end) = clamp(start, end, total);
-            if start > end {
-                ctx.out.int(0);
-                return Ok(());
-            }
-            if is_bit {
-                (start, end)
+                None
             } else {
-                (start * 8, end * 8 + 7)
+                bit_range(start, end, is_bit, len)
             }
         }
         _ => return Err(CmdError::Syntax),
     };
-    let count = count_ones(&bytes, first_bit, last_bit);
+    let count = match range {
+        Some((first, last)) => with_bytes(ctx, slot, |bytes| count_ones(bytes, first, last)),
+        None => 0,
+    };
     ctx.out.int(count);
     Ok(())
 }
@@ -291,15 +306,15 @@ fn bitpos(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Err(CmdError::err("The bit argument must be 1 or 0."));
     }
     let want = bit == 1;
-    let Some(bytes) = read_string(ctx, &args[1])? else {
+    let Some(slot) = string_slot(ctx, &args[1])? else {
         // A missing key is an endless run of zeros.
         ctx.out.int(if want { -1 } else { 0 });
         return Ok(());
     };
-    let len = bytes.len() as i64;
+    let len = with_bytes(ctx, slot, <[u8]>::len) as i64;
     let mut end_given = false;
-    let (first_bit, last_bit) = match args.len() {
-        3 => (0, len * 8 - 1),
+    let range = match args.len() {
+        3 => Some((0, len * 8 - 1)),
         4..=6 => {
             let start = arg_i64(&args[3])?;
             let is_bit = args.len() == 6 && unit_is_bit(&args[5])?;
@@ -311,25 +326,17 @@ fn bitpos(ctx: &mut Ctx, args: &Args) -> CmdResult {
             } else {
                 len - 1
             };
-            let total = if is_bit { len * 8 } else { len };
-            let (start, end) = clamp(start, end, total);
-            if start > end {
-                ctx.out.int(-1);
-                return Ok(());
-            }
-            if is_bit {
-                (start, end)
-            } else {
-                (start * 8, end * 8 + 7)
-            }
+            bit_range(start, end, is_bit, len)
         }
         _ => return Err(CmdError::Syntax),
     };
-    if first_bit > last_bit {
+    let Some((first_bit, last_bit)) = range.filter(|(first, last)| first <= last) else {
         ctx.out.int(-1);
         return Ok(());
-    }
-    let found = find_bit(&bytes, first_bit, last_bit, want);
+    };
+    let found = with_bytes(ctx, slot, |bytes| {
+        find_bit(bytes, first_bit, last_bit, want)
+    });
     let pos = match found {
         Some(i) => i,
         // Looking for a clear bit without an explicit end: the string continues with zeros.
@@ -365,11 +372,43 @@ fn bitop(ctx: &mut Ctx, args: &Args) -> CmdResult {
             "BITOP NOT must be called with a single source key.",
         ));
     }
-    let mut sources = Vec::with_capacity(args.len() - 3);
-    for key in args.iter().skip(3) {
-        sources.push(read_string(ctx, key)?.unwrap_or_default());
+    // Folded one source at a time, each read in place: bytes past a source's end count as 0.
+    let mut result: Vec<u8> = Vec::new();
+    for (i, key) in args.iter().skip(3).enumerate() {
+        let Some(slot) = string_slot(ctx, key)? else {
+            if op == Op::And {
+                result.fill(0);
+            }
+            continue;
+        };
+        with_bytes(ctx, slot, |bytes| -> CmdResult {
+            if bytes.len() > result.len() {
+                result
+                    .try_reserve_exact(bytes.len() - result.len())
+                    .map_err(|_| {
+                        CmdError::err("Insufficient memory, failed allocating the string")
+                    })?;
+                result.resize(bytes.len(), 0);
+            }
+            for (r, &b) in result.iter_mut().zip(bytes) {
+                *r = match op {
+                    _ if i == 0 => b,
+                    Op::And => *r & b,
+                    Op::Or => *r | b,
+                    Op::Xor => *r ^ b,
+                    Op::Not => b,
+                };
+            }
+            if op == Op::And && i > 0 {
+                result[bytes.len()..].fill(0);
+            }
+            Ok(())
+        })?;
     }
-    let maxlen = sources.iter().map(Vec::len).max().unwrap_or(0);
+    if op == Op::Not {
+        result.iter_mut().for_each(|b| *b = !*b);
+    }
+    let maxlen = result.len();
     let dest = &args[2];
     if maxlen == 0 {
         if ctx.db().remove(dest).is_some() {
@@ -378,21 +417,6 @@ fn bitop(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
         ctx.out.int(0);
         return Ok(());
-    }
-    let mut result = Vec::new();
-    result
-        .try_reserve_exact(maxlen)
-        .map_err(|_| CmdError::err("Insufficient memory, failed allocating the string"))?;
-    for j in 0..maxlen {
-        let byte_of = |s: &Vec<u8>| s.get(j).copied().unwrap_or(0);
-        let mut out = byte_of(&sources[0]);
-        match op {
-            Op::Not => out = !out,
-            Op::And => sources[1..].iter().for_each(|s| out &= byte_of(s)),
-            Op::Or => sources[1..].iter().for_each(|s| out |= byte_of(s)),
-            Op::Xor => sources[1..].iter().for_each(|s| out ^= byte_of(s)),
-        }
-        result.push(out);
     }
     let clock = ctx.clock;
     ctx.db()

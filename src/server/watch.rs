@@ -41,6 +41,17 @@ impl Watches {
     }
 }
 
+/// A `(db, key)` to look up in [`Watches`] without copying the key; it hashes as the stored
+/// `(usize, Vec<u8>)` does.
+#[derive(Hash)]
+struct Lookup<'a>(usize, &'a [u8]);
+
+impl hashbrown::Equivalent<(usize, Vec<u8>)> for Lookup<'_> {
+    fn equivalent(&self, stored: &(usize, Vec<u8>)) -> bool {
+        self.0 == stored.0 && self.1 == stored.1.as_slice()
+    }
+}
+
 /// Whether `key` exists in `db` with a deadline already passed at `now_ms`.
 fn stale(db: &Db, key: &[u8], now_ms: i64) -> bool {
     db.find(key)
@@ -89,7 +100,8 @@ impl Server {
         if self.watches.is_empty() {
             return;
         }
-        let Some(watchers) = self.watches.by_key.get(&(db, key.to_vec())) else {
+        // Every write calls this while anyone watches anything: no allocation per call.
+        let Some(watchers) = self.watches.by_key.get(&Lookup(db, key)) else {
             return;
         };
         let exists = self.dbs.get(db).is_some_and(|d| d.find(key).is_some());
