@@ -7,7 +7,7 @@ mod common;
 use std::thread;
 use std::time::Duration;
 
-use common::{show, Raw, Server};
+use common::{show, Raw};
 
 /// DEBUG OBJECT's reply without `Value at:…`, `lru:…` and `lru_seconds_idle:…`.
 fn stable_fields(reply: &[u8]) -> String {
@@ -63,12 +63,9 @@ fn transcript(port: u16) -> Vec<String> {
 
 #[test]
 fn debug_object_and_set_active_expire_match_redis() {
-    let ferrodis = Server::ferrodis(&[]);
-    let got = transcript(ferrodis.port);
-    let redis = Server::redis_with(&["--enable-debug-command", "yes"]);
-    let want = transcript(redis.port);
-    for (g, w) in got.iter().zip(want.iter()) {
-        assert_eq!(g, w, "left ferrodis, right redis-server");
-    }
-    assert_eq!(got.len(), want.len());
+    common::assert_same_transcript(
+        "debug object",
+        &["--enable-debug-command", "yes"],
+        transcript,
+    );
 }

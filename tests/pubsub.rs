@@ -31,17 +31,7 @@ fn send(c: &mut Raw, args: &[&str]) {
 }
 
 fn same_on_both(name: &str, scenario: fn(u16) -> Vec<String>) {
-    let ferrodis = Server::ferrodis(&[]);
-    let got = scenario(ferrodis.port);
-    let redis = Server::redis();
-    let want = scenario(redis.port);
-    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
-        assert_eq!(
-            g, w,
-            "{name}: step {i} differs (left ferrodis, right redis-server)"
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{name}: transcript lengths");
+    common::assert_same_transcript(name, &[], scenario);
 }
 
 #[test]

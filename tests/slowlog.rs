@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{decode, show, Raw, Resp, Server};
+use common::{decode, show, Raw, Resp};
 
 /// The reply with every entry's timestamp, duration and client address replaced by `_`.
 fn masked(reply: &[u8]) -> String {
@@ -82,12 +82,5 @@ fn transcript(port: u16) -> Vec<String> {
 
 #[test]
 fn slowlog_matches_redis() {
-    let ferrodis = Server::ferrodis(&[]);
-    let got = transcript(ferrodis.port);
-    let redis = Server::redis();
-    let want = transcript(redis.port);
-    for (g, w) in got.iter().zip(want.iter()) {
-        assert_eq!(g, w, "left ferrodis, right redis-server");
-    }
-    assert_eq!(got.len(), want.len());
+    common::assert_same_transcript("slowlog", &[], transcript);
 }

@@ -7,7 +7,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{show, Raw, Server};
+use common::{show, Raw};
 
 /// Sends one command on `c` and records its reply in `log`.
 fn step(log: &mut Vec<String>, c: &mut Raw, args: &[&str]) {
@@ -23,17 +23,7 @@ fn steps(log: &mut Vec<String>, c: &mut Raw, cmds: &[&[&str]]) {
 }
 
 fn same_on_both(name: &str, scenario: fn(u16) -> Vec<String>) {
-    let ferrodis = Server::ferrodis(&[]);
-    let got = scenario(ferrodis.port);
-    let redis = Server::redis_with(&["--enable-debug-command", "yes"]);
-    let want = scenario(redis.port);
-    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
-        assert_eq!(
-            g, w,
-            "{name}: step {i} differs (left ferrodis, right redis-server)"
-        );
-    }
-    assert_eq!(got.len(), want.len(), "{name}: transcript lengths");
+    common::assert_same_transcript(name, &["--enable-debug-command", "yes"], scenario);
 }
 
 #[test]

@@ -330,6 +330,22 @@ impl Drop for Server {
 }
 
 /// A `redis` crate connection to `127.0.0.1:port`.
+/// Runs `scenario` against ferrodis and against a real redis-server started with
+/// `redis_args`, and asserts that the two transcripts are equal line by line.
+pub fn assert_same_transcript(name: &str, redis_args: &[&str], scenario: fn(u16) -> Vec<String>) {
+    let ferrodis = Server::ferrodis(&[]);
+    let got = scenario(ferrodis.port);
+    let redis = Server::redis_with(redis_args);
+    let want = scenario(redis.port);
+    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+        assert_eq!(
+            g, w,
+            "{name}: step {i} differs (left ferrodis, right redis-server)"
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{name}: transcript lengths");
+}
+
 pub fn redis_conn(port: u16) -> redis::Connection {
     let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("client");
     let con = client
