@@ -12,32 +12,7 @@ mod common;
 use std::collections::VecDeque;
 use std::thread;
 
-use common::{encode_owned, show_short, Raw, Server};
-
-/// splitmix64: the same stream everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+use common::{encode_owned, show_short, Raw, Rng, Server};
 
 /// Keys: mostly lists, `str` holds a string, `big` grows large.
 const KEYS: &[&str] = &["l0", "l1", "l2", "l3", "big", "str", "none", ""];

@@ -330,6 +330,34 @@ impl Drop for Server {
 }
 
 /// A `redis` crate connection to `127.0.0.1:port`.
+/// splitmix64: a seeded stream that is the same on every platform, for the random command
+/// streams of the differential tests.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
 /// Runs `scenario` against ferrodis and against a real redis-server started with
 /// `redis_args`, and asserts that the two transcripts are equal line by line.
 pub fn assert_same_transcript(name: &str, redis_args: &[&str], scenario: fn(u16) -> Vec<String>) {
