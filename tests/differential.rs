@@ -610,8 +610,8 @@ fn bit_unit(g: &mut Gen) -> Vec<u8> {
     }
 }
 
-fn gen_bitcount(g: &mut Gen) -> Cmd {
-    let mut args = args![g.kw("BITCOUNT"), g.key()];
+/// BITCOUNT/BITPOS's optional `start end [BYTE|BIT]`, sometimes cut short or overlong.
+fn push_bit_range(g: &mut Gen, args: &mut Vec<Vec<u8>>) {
     match g.rng.below(6) {
         0 => {}
         1 => args.push(g.index()),
@@ -619,6 +619,11 @@ fn gen_bitcount(g: &mut Gen) -> Cmd {
         4 => args.extend([g.index(), g.index(), bit_unit(g)]),
         _ => args.extend([g.index(), g.index(), bit_unit(g), g.index()]),
     }
+}
+
+fn gen_bitcount(g: &mut Gen) -> Cmd {
+    let mut args = args![g.kw("BITCOUNT"), g.key()];
+    push_bit_range(g, &mut args);
     Cmd::new(args)
 }
 
@@ -629,13 +634,7 @@ fn gen_bitpos(g: &mut Gen) -> Cmd {
         g.rng.pick(&["2", "-1", "x"]).as_bytes().to_vec()
     };
     let mut args = args![g.kw("BITPOS"), g.key(), bit];
-    match g.rng.below(6) {
-        0 => {}
-        1 => args.push(g.index()),
-        2 | 3 => args.extend([g.index(), g.index()]),
-        4 => args.extend([g.index(), g.index(), bit_unit(g)]),
-        _ => args.extend([g.index(), g.index(), bit_unit(g), g.index()]),
-    }
+    push_bit_range(g, &mut args);
     Cmd::new(args)
 }
 
