@@ -9,8 +9,9 @@ use crate::resp::Args;
 /// behaviour it follows.
 pub const REDIS_VERSION: &str = "7.0.15";
 
-/// The only RESP version spoken so far.
+/// The protocol versions HELLO accepts.
 const RESP2: u8 = 2;
+const RESP3: u8 = 3;
 
 pub static COMMANDS: &[Command] = &[
     Command {
@@ -122,7 +123,8 @@ pub static COMMANDS: &[Command] = &[
 
 fn ping(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let client = ctx.client_ref();
-    if (!client.channels.is_empty() || !client.patterns.is_empty()) && args.len() <= 2 {
+    let subscribed = !client.channels.is_empty() || !client.patterns.is_empty();
+    if subscribed && client.resp == 2 && args.len() <= 2 {
         // A subscribed RESP2 client gets PING's answer in the shape of a message.
         ctx.out.array(2);
         ctx.out.bulk(b"pong");
@@ -218,8 +220,7 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ))?;
         match ver {
             2 => proto = RESP2,
-            // RESP3 is not implemented yet: clients fall back to RESP2 on NOPROTO.
-            3 => return Err("NOPROTO sorry, this protocol version is not supported.".into()),
+            3 => proto = RESP3,
             _ => return Err("NOPROTO unsupported protocol version".into()),
         }
     }
@@ -245,6 +246,8 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
         client.resp = proto;
         client.id
     };
+    // The reply itself is already in the new protocol, as in Redis.
+    ctx.out.set_protocol(proto);
     ctx.out.map(7);
     ctx.out.bulk(b"server");
     ctx.out.bulk(b"redis");
@@ -273,6 +276,7 @@ fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     client.name = None;
     client.resp = RESP2;
     client.no_touch = false;
+    ctx.out.set_protocol(RESP2);
     ctx.out.simple("RESET");
     Ok(())
 }
