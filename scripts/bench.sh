@@ -12,6 +12,9 @@
 #   collections  both of: colltput (COLL_TESTS throughput) and collmem (bytes per element)
 #   persist      SAVE time, BGSAVE time, file size, worst PING during BGSAVE (the fork pause)
 #                and start-up load time for PERSIST_KEYS keys
+#   resp3        GET, SET, HGETALL (10 fields) and ZRANGE 0 -1 WITHSCORES (10 members), each in
+#                RESP2 and in RESP3 (redis-benchmark -3): CPU per request of both protocols
+#                against Redis in the same protocol (not in the default run)
 #
 # Both servers are pinned to CPU 0 and the clients (redis-benchmark, redis-cli --pipe, the
 # pinger) to CPU 1, except -P 1 throughput runs, whose two client processes may use both CPUs
@@ -231,6 +234,8 @@ run_one() {
     pid=$(pid_of "$server")
     port=$(port_of "$server")
     if (($# > 0)); then sel=("$@"); else sel=(-t "$test"); fi
+    # The resp3 part sets BENCH_PROTO=3: every connection opens with HELLO 3.
+    if [[ ${BENCH_PROTO:-2} == 3 ]]; then sel=(-3 "${sel[@]}"); fi
     if ((pipeline == 1 && ${P1_SPLIT:-1} && CLIENTS >= 2)); then procs=2; fi
     local cpus=$CLIENT_CPU conns=$CLIENTS per_proc=$n
     if ((procs == 2)); then
@@ -737,11 +742,58 @@ part_persist() {
     } >>"$REPORT"
 }
 
+# ---- part: resp3 (the same commands in both protocols) ---------------------------------------
+part_resp3() {
+    log "== resp3: get set hgetall zrange_ws in RESP2 and RESP3, rounds $ROUNDS, N $N at -P 1"
+    stop_servers
+    start_servers
+    local round order pipeline n proto t server custom hash_args=() zset_args=() j
+    for j in $(seq 0 9); do
+        hash_args+=("field:$j" "value:$j")
+        zset_args+=("$j" "member:$j")
+    done
+    for server in ferrodis redis; do
+        redis-cli -p "$(port_of "$server")" hset bench:hash "${hash_args[@]}" >/dev/null
+        redis-cli -p "$(port_of "$server")" zadd bench:zset "${zset_args[@]}" >/dev/null
+    done
+    for round in $(seq "$ROUNDS"); do
+        if ((round % 2)); then order=(ferrodis redis); else order=(redis ferrodis); fi
+        for pipeline in $PIPELINES; do
+            n=$N
+            if ((pipeline > 1)); then n=$N_PIPELINED; fi
+            for proto in 2 3; do
+                for t in get set hgetall zrange_ws; do
+                    case $t in
+                        get) custom=(GET key:__rand_int__) ;;
+                        set) custom=(SET key:__rand_int__ xxx) ;;
+                        hgetall) custom=(HGETALL bench:hash) ;;
+                        zrange_ws) custom=(ZRANGE bench:zset 0 -1 WITHSCORES) ;;
+                    esac
+                    for server in "${order[@]}"; do
+                        BENCH_PROTO=$proto run_one resp3 "$server" "$t/resp$proto" "$pipeline" \
+                            "$round" "$n" "${custom[@]}"
+                    done
+                done
+            done
+        done
+    done
+    stop_servers
+    {
+        echo "== resp3: the same commands in RESP2 and RESP3 (redis-benchmark -3), medians of" \
+            "$ROUNDS rounds, -c $CLIENTS -r 100000, N=$N (-P 1) / $N_PIPELINED (pipelined);" \
+            "HGETALL of 10 fields, ZRANGE 0 -1 WITHSCORES of 10 members"
+        report_throughput resp3
+        echo "(ratio = ferrodis / redis in the same protocol; RESP3 must not cost ferrodis more" \
+            "CPU per request than RESP2, relative to Redis)"
+        echo
+    } >>"$REPORT"
+}
+
 # ---------------------------------------------------------------------------------------------
 for p in ${BENCH_PARTS//,/ }; do
     case $p in
-        core | ttl | pause | collections | colltput | collmem | persist) ;;
-        *) die "unknown part '$p' in BENCH_PARTS (core ttl pause collections colltput collmem persist)" ;;
+        core | ttl | pause | collections | colltput | collmem | persist | resp3) ;;
+        *) die "unknown part '$p' in BENCH_PARTS (core ttl pause collections colltput collmem persist resp3)" ;;
     esac
 done
 
@@ -772,6 +824,7 @@ has_part pause && part_pause
 if has_part collections || has_part colltput; then part_colltput; fi
 if has_part collections || has_part collmem; then part_collmem; fi
 has_part persist && part_persist
+has_part resp3 && part_resp3
 
 echo
 echo "ferrodis ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'))" \
