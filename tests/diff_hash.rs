@@ -756,7 +756,12 @@ fn hash_edge_cases(resp3: bool) {
             ));
         }
     }
-    assert!(diffs.is_empty(), "RESP{}: {}", if resp3 { 3 } else { 2 }, diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "RESP{}: {}",
+        if resp3 { 3 } else { 2 },
+        diffs.join("\n")
+    );
 }
 
 /// A hashtable-encoded hash scanned while it grows and shrinks still returns every field

@@ -998,7 +998,16 @@ fn zset_edge_cases(ferrodis: &Server, redis: &Server, resp3: bool) {
         v!["ZRANK", "k", "nope"],
         v!["ZRANGE", "nokey", "0", "-1", "WITHSCORES"],
         v!["ZREVRANGE", "k", "0", "-1", "WITHSCORES"],
-        v!["ZRANGEBYSCORE", "k", "-inf", "+inf", "WITHSCORES", "LIMIT", "1", "2"],
+        v![
+            "ZRANGEBYSCORE",
+            "k",
+            "-inf",
+            "+inf",
+            "WITHSCORES",
+            "LIMIT",
+            "1",
+            "2"
+        ],
         v!["ZREVRANGEBYSCORE", "k", "+inf", "-inf", "WITHSCORES"],
         v!["ZDIFF", "2", "k", "nokey", "WITHSCORES"],
         v!["ZINTER", "2", "k", "nokey", "WITHSCORES"],

@@ -67,6 +67,12 @@ fn released_and_refused_blocking_pops_answer_the_null_array_of_their_protocol() 
     let want = scenario(redis.port);
     assert_eq!(got, want, "left ferrodis, right redis-server");
     // Guard against a scenario that proves nothing: both protocols' nulls are in it.
-    assert!(want.iter().any(|l| l.contains("reply _\\r\\n")), "{want:#?}");
-    assert!(want.iter().any(|l| l.contains("reply *-1\\r\\n")), "{want:#?}");
+    assert!(
+        want.iter().any(|l| l.contains("reply _\\r\\n")),
+        "{want:#?}"
+    );
+    assert!(
+        want.iter().any(|l| l.contains("reply *-1\\r\\n")),
+        "{want:#?}"
+    );
 }
