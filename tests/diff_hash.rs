@@ -6,14 +6,22 @@
 //! order), full HSCAN iterations of `hashtable` hashes, and HRANDFIELD (shape, length and
 //! membership only, since it is random).
 //!
-//! `DIFF_HASH_SEED=<n>` runs one seed; `DIFF_HASH_COMMANDS=<n>` sets the stream length.
+//! The stream also runs in RESP3 (both connections send `HELLO 3` first; a shorter stream):
+//! HGETALL is a `%` map there and HRANDFIELD WITHVALUES a list of pairs; the unordered
+//! comparisons also require the same types and lengths (see `common/resp3.rs`).
+//!
+//! `DIFF_HASH_SEED=<n>` runs one seed; `DIFF_HASH_COMMANDS=<n>` sets the stream length (half
+//! of it in RESP3).
 //!
 //! `cargo test --release --test diff_hash -- --ignored memory` measures bytes per element of
 //! 100,000 ten-field hashes in both servers.
 
 mod common;
+#[path = "common/resp3.rs"]
+mod resp3;
 
-use common::{decode, encode_owned, show_short, Raw, Resp, Server};
+use common::{encode_owned, show_short, Raw, Resp, Server};
+use resp3::{hello3, lower, skeleton, unpair};
 
 /// splitmix64: same stream everywhere.
 struct Rng(u64);
@@ -365,7 +373,7 @@ fn full_scan(raw: &mut Raw, args: &[Vec<u8>]) -> Result<Vec<FieldValue>, Vec<u8>
     let mut seen = Vec::new();
     for _ in 0..100_000 {
         let reply = raw.send(&args.iter().map(|a| a.as_slice()).collect::<Vec<_>>());
-        let Resp::Array(Some(parts)) = decode(&reply) else {
+        let Resp::Array(Some(parts)) = lower(&reply) else {
             return Err(reply);
         };
         let Resp::Bulk(Some(cursor)) = &parts[0] else {
@@ -392,10 +400,13 @@ fn check_rand(
     withvalues: bool,
     distinct: bool,
 ) -> Result<(), String> {
-    let (df, dr) = (decode(f), decode(r));
+    if skeleton(f) != skeleton(r) {
+        return Err("different reply shapes".into());
+    }
+    let (df, dr) = (lower(f), lower(r));
     let content = pair.redis.send(&[b"HGETALL", &args[1]]);
-    let map = match decode(&content) {
-        Resp::Array(Some(_)) => sorted_pairs(&items(&decode(&content)).unwrap_or_default()),
+    let map = match lower(&content) {
+        Resp::Array(Some(_)) => sorted_pairs(&items(&lower(&content)).unwrap_or_default()),
         _ => Vec::new(),
     };
     let lookup = |f: &[u8]| map.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone());
@@ -404,7 +415,8 @@ fn check_rand(
             if a.len() != b.len() {
                 return Err(format!("length {} vs {}", a.len(), b.len()));
             }
-            let got = items(&df).ok_or("non-bulk element")?;
+            // RESP3 pairs read as the flat RESP2 list.
+            let got = items(&Resp::Array(Some(unpair(a.clone())))).ok_or("non-bulk element")?;
             let step = if withvalues { 2 } else { 1 };
             let mut fields = Vec::new();
             for c in got.chunks(step) {
@@ -432,13 +444,23 @@ fn check_rand(
     }
 }
 
-fn run_seed(seed: u64, commands: usize) {
-    let ferro = Server::ferrodis(&[]);
-    let redis = Server::redis();
+/// Connections to both servers, in RESP3 when `resp3`.
+fn connect(ferro: &Server, redis: &Server, resp3: bool) -> Pair {
     let mut pair = Pair {
         ferro: ferro.raw(),
         redis: redis.raw(),
     };
+    if resp3 {
+        hello3(&mut pair.ferro);
+        hello3(&mut pair.redis);
+    }
+    pair
+}
+
+fn run_seed(seed: u64, commands: usize, resp3: bool) {
+    let ferro = Server::ferrodis(&[]);
+    let redis = Server::redis();
+    let mut pair = connect(&ferro, &redis, resp3);
     // A lower entry limit than the default 512 so big hashes come and go more often; the
     // aliases are separate CONFIG names in Redis 7.0.
     for (name, v) in [
@@ -466,8 +488,11 @@ fn run_seed(seed: u64, commands: usize) {
         let ok: Result<(), String> = match cmp {
             Cmp::Exact => (f == r).then_some(()).ok_or_default(),
             Cmp::Pairs | Cmp::Items if listpack || f == r => (f == r).then_some(()).ok_or_default(),
+            Cmp::Pairs | Cmp::Items if skeleton(&f) != skeleton(&r) => {
+                Err("different reply shapes".into())
+            }
             Cmp::Pairs | Cmp::Items => {
-                let (a, b) = (items(&decode(&f)), items(&decode(&r)));
+                let (a, b) = (items(&lower(&f)), items(&lower(&r)));
                 match (a, b) {
                     (Some(mut a), Some(mut b)) if cmp == Cmp::Items => {
                         a.sort();
@@ -526,8 +551,10 @@ fn run_seed(seed: u64, commands: usize) {
             }
         }
         let (f, r) = pair.both(&[s("HGETALL"), k.clone()]);
-        let (a, b) = (items(&decode(&f)), items(&decode(&r)));
-        if a.as_deref().map(sorted_pairs) != b.as_deref().map(sorted_pairs) {
+        let (a, b) = (items(&lower(&f)), items(&lower(&r)));
+        if skeleton(&f) != skeleton(&r)
+            || a.as_deref().map(sorted_pairs) != b.as_deref().map(sorted_pairs)
+        {
             mismatches.push(format!("final HGETALL {} differs", show_short(&k, 20)));
         }
     }
@@ -549,29 +576,46 @@ impl OkOrDefault for Option<()> {
     }
 }
 
-#[test]
-fn hash_commands_match_redis() {
-    let seeds: Vec<u64> = match std::env::var("DIFF_HASH_SEED") {
+fn seeds() -> Vec<u64> {
+    match std::env::var("DIFF_HASH_SEED") {
         Ok(v) => vec![v.parse().expect("DIFF_HASH_SEED")],
         Err(_) => vec![1, 2, 3, 4],
-    };
-    let commands = std::env::var("DIFF_HASH_COMMANDS")
+    }
+}
+
+fn commands() -> usize {
+    std::env::var("DIFF_HASH_COMMANDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
-    for seed in seeds {
-        run_seed(seed, commands);
+        .unwrap_or(4000)
+}
+
+#[test]
+fn hash_commands_match_redis() {
+    for seed in seeds() {
+        run_seed(seed, commands(), false);
     }
 }
 
 #[test]
+fn hash_commands_match_redis_in_resp3() {
+    for seed in seeds().into_iter().take(2) {
+        run_seed(seed, commands() / 2, true);
+    }
+}
+
+/// Fixed cases worth pinning down beyond the random stream, in RESP2 and in RESP3.
+#[test]
 fn hash_edge_cases_match_redis() {
+    for resp3 in [false, true] {
+        hash_edge_cases(resp3);
+    }
+}
+
+fn hash_edge_cases(resp3: bool) {
     let ferro = Server::ferrodis(&[]);
     let redis = Server::redis();
-    let mut pair = Pair {
-        ferro: ferro.raw(),
-        redis: redis.raw(),
-    };
+    let mut pair = connect(&ferro, &redis, resp3);
     let script: &[&[&str]] = &[
         &["CONFIG", "GET", "hash-max-listpack-entries"],
         &["CONFIG", "GET", "hash-max-ziplist-entries"],
@@ -653,6 +697,12 @@ fn hash_edge_cases_match_redis() {
         &["HRANDFIELD", "i", "100", "WITHVALUES"],
         &["HRANDFIELD", "i", "7"],
         &["HRANDFIELD", "i", "-9223372036854775807", "WITHVALUES"],
+        &["HRANDFIELD", "nokey", "5", "WITHVALUES"],
+        &["HRANDFIELD", "i", "0", "WITHVALUES"],
+        &["HGETALL", "nokey"],
+        &["HKEYS", "nokey"],
+        &["HVALS", "i"],
+        &["HGET", "i", "nofield"],
         // A float result longer than 64 bytes converts the hash.
         &["HINCRBYFLOAT", "j", "x", "1e4932"],
         &["HINCRBYFLOAT", "j", "x", "1.18e4932"],
@@ -706,7 +756,12 @@ fn hash_edge_cases_match_redis() {
             ));
         }
     }
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "RESP{}: {}",
+        if resp3 { 3 } else { 2 },
+        diffs.join("\n")
+    );
 }
 
 /// A hashtable-encoded hash scanned while it grows and shrinks still returns every field
@@ -727,7 +782,7 @@ fn hscan_hashtable_keeps_the_scan_guarantee() {
     let mut round = 0;
     loop {
         let reply = c.send(&[b"HSCAN", b"h", &cursor, b"COUNT", b"7"]);
-        let Resp::Array(Some(parts)) = decode(&reply) else {
+        let Resp::Array(Some(parts)) = lower(&reply) else {
             panic!("{}", show_short(&reply, 200));
         };
         let Resp::Bulk(Some(next)) = &parts[0] else {

@@ -12,16 +12,24 @@
 //! Every few commands the whole key space is compared: TYPE, OBJECT ENCODING, SCARD, the
 //! members, and a full SSCAN walk with random COUNT / MATCH.
 //!
-//! Knobs: `SET_DIFF_SEED=<n>` (default: a fixed list), `SET_DIFF_COMMANDS=<n>` (default 3000).
+//! The stream also runs in RESP3 (both connections send `HELLO 3` first; a shorter stream):
+//! there the set replies are `~` sets, and the unordered comparisons also require the same
+//! types and lengths (see `common/resp3.rs`).
+//!
+//! Knobs: `SET_DIFF_SEED=<n>` (default: a fixed list), `SET_DIFF_COMMANDS=<n>` (default 3000,
+//! and half of it in RESP3).
 //!
 //! The `#[ignore]`d `set_memory_vs_redis` test measures the memory of 100,000 sets of 10
 //! integers in both servers (`cargo test --release --test diff_set -- --ignored --nocapture`).
 
 mod common;
+#[path = "common/resp3.rs"]
+mod resp3;
 
 use std::collections::BTreeSet;
 
-use common::{decode, show_short, Raw, Resp, Server};
+use common::{show_short, Raw, Resp, Server};
+use resp3::{hello3, lower, skeleton, sorted_elements};
 
 struct Rng(u64);
 
@@ -378,8 +386,8 @@ impl Pair {
         let cmd = vec!["SMEMBERS".to_string(), k.to_string()];
         let (f, r) = self.both(&cmd);
         (
-            items(&decode(&f)).unwrap_or_default(),
-            items(&decode(&r)).unwrap_or_default(),
+            items(&lower(&f)).unwrap_or_default(),
+            items(&lower(&r)).unwrap_or_default(),
         )
     }
 
@@ -388,7 +396,7 @@ impl Pair {
         if f == r {
             return;
         }
-        let (df, dr) = (decode(&f), decode(&r));
+        let (df, dr) = (lower(&f), lower(&r));
         let ok = match (&df, &dr) {
             (Resp::Array(Some(_)), Resp::Array(Some(_))) if args[0] == "SSCAN" => {
                 // [cursor, members]: a hashtable's single step depends on the table layout
@@ -407,10 +415,8 @@ impl Pair {
                         || sorted(items(&a[1]).unwrap_or_default())
                             == sorted(items(&b[1]).unwrap_or_default()))
             }
-            _ => match (items(&df), items(&dr)) {
-                (Some(a), Some(b)) => sorted(a) == sorted(b),
-                _ => false,
-            },
+            // Same header (type and length) and the same elements in any order.
+            _ => sorted_elements(&f).is_some() && sorted_elements(&f) == sorted_elements(&r),
         };
         if !ok {
             self.fail("replies differ (as sets)", args, &f, &r);
@@ -429,7 +435,7 @@ impl Pair {
         );
         let before_set: BTreeSet<Vec<u8>> = before.iter().cloned().collect();
         let (f, r) = self.both(args);
-        let (df, dr) = (decode(&f), decode(&r));
+        let (df, dr) = (lower(&f), lower(&r));
         let pop = args[0] == "SPOP";
         let shape_ok = match (&df, &dr) {
             (Resp::Error(a), Resp::Error(b)) => a == b,
@@ -445,7 +451,7 @@ impl Pair {
             }
             _ => false,
         };
-        if !shape_ok {
+        if !shape_ok || skeleton(&f) != skeleton(&r) {
             self.fail("random replies differ in shape or membership", args, &f, &r);
         }
         if !pop || matches!(df, Resp::Error(_)) {
@@ -471,7 +477,7 @@ impl Pair {
     /// Rebuilds ferrodis's `k` as redis has it: same members, same encoding.
     fn resync(&mut self, k: &str) {
         let (_, want) = self.members(k);
-        let enc = decode(&self.r.cmd(&["OBJECT", "ENCODING", k]));
+        let enc = lower(&self.r.cmd(&["OBJECT", "ENCODING", k]));
         self.f.cmd(&["DEL", k]);
         if want.is_empty() {
             return;
@@ -533,7 +539,7 @@ impl Pair {
                 if first.is_empty() {
                     first = vec![reply.clone()];
                 }
-                let Resp::Array(Some(parts)) = decode(&reply) else {
+                let Resp::Array(Some(parts)) = lower(&reply) else {
                     return (seen, vec![reply]);
                 };
                 let Resp::Bulk(Some(next)) = &parts[0] else {
@@ -572,14 +578,24 @@ impl Pair {
     }
 }
 
-fn run_seed(seed: u64, commands: usize) {
-    let fsrv = Server::ferrodis(&[]);
-    let rsrv = Server::redis();
+/// Connections to both servers, in RESP3 when `resp3`.
+fn connect(fsrv: &Server, rsrv: &Server, resp3: bool) -> Pair {
     let mut pair = Pair {
         f: fsrv.raw(),
         r: rsrv.raw(),
         log: Vec::new(),
     };
+    if resp3 {
+        hello3(&mut pair.f);
+        hello3(&mut pair.r);
+    }
+    pair
+}
+
+fn run_seed(seed: u64, commands: usize, resp3: bool) {
+    let fsrv = Server::ferrodis(&[]);
+    let rsrv = Server::redis();
+    let mut pair = connect(&fsrv, &rsrv, resp3);
     let mut rng = Rng::new(seed);
     pair.exact(&["SET".to_string(), STRING_KEY.to_string(), "v".to_string()]);
     for i in 0..commands {
@@ -610,28 +626,41 @@ fn seeds() -> Vec<u64> {
     }
 }
 
-#[test]
-fn sets_match_redis() {
-    let commands = std::env::var("SET_DIFF_COMMANDS")
+fn commands() -> usize {
+    std::env::var("SET_DIFF_COMMANDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3000);
+        .unwrap_or(3000)
+}
+
+#[test]
+fn sets_match_redis() {
     for seed in seeds() {
         eprintln!("seed {seed}");
-        run_seed(seed, commands);
+        run_seed(seed, commands(), false);
     }
 }
 
-/// Fixed cases worth pinning down beyond the random stream.
+#[test]
+fn sets_match_redis_in_resp3() {
+    for seed in seeds() {
+        eprintln!("seed {seed} (RESP3)");
+        run_seed(seed, commands() / 2, true);
+    }
+}
+
+/// Fixed cases worth pinning down beyond the random stream, in RESP2 and in RESP3.
 #[test]
 fn set_edge_cases_match_redis() {
+    for resp3 in [false, true] {
+        set_edge_cases(resp3);
+    }
+}
+
+fn set_edge_cases(resp3: bool) {
     let fsrv = Server::ferrodis(&[]);
     let rsrv = Server::redis();
-    let mut pair = Pair {
-        f: fsrv.raw(),
-        r: rsrv.raw(),
-        log: Vec::new(),
-    };
+    let mut pair = connect(&fsrv, &rsrv, resp3);
     let cases: &[&[&str]] = &[
         &["SET", "str", "v"],
         &["SADD", "s", "3", "1", "2"],
@@ -641,6 +670,16 @@ fn set_edge_cases_match_redis() {
         &["SRANDMEMBER", "s", "30"],
         &["SPOP", "s", "-1"],
         &["SPOP", "nokey", "3"],
+        &["SPOP", "nokey", "0"],
+        &["SPOP", "nokey"],
+        &["SRANDMEMBER", "nokey"],
+        &["SRANDMEMBER", "nokey", "3"],
+        &["SMEMBERS", "nokey"],
+        &["SUNION", "nokey"],
+        &["SDIFF", "nokey", "s"],
+        &["SINTER", "s", "nokey"],
+        &["SINTER", "s", "s"],
+        &["SMISMEMBER", "s", "1", "9"],
         &["SPOP", "str", "-1"],
         &["SPOP", "str", "0"],
         &["SINTER", "nokey", "str"],
@@ -761,7 +800,7 @@ fn set_memory_vs_redis() {
             let before = raw.info_u64("memory", "used_memory_rss");
             load_sets(&mut raw, 100_000, gen);
             assert_eq!(
-                decode(&raw.cmd(&["OBJECT", "ENCODING", "set:1"])),
+                lower(&raw.cmd(&["OBJECT", "ENCODING", "set:1"])),
                 Resp::Bulk(Some(b"intset".to_vec()))
             );
             std::thread::sleep(std::time::Duration::from_millis(1500));

@@ -8,16 +8,25 @@
 //! Lex range commands only target keys whose members all share one score: over mixed scores
 //! a skiplist's lex walk depends on Redis's random node levels.
 //!
-//! Knobs: `ZDIFF_SEED=<n>` (one seed), `ZDIFF_COMMANDS=<n>` (per seed, default 4000).
+//! The stream also runs in RESP3 (both connections send `HELLO 3` first; fewer seeds, a
+//! shorter stream), where scores are doubles and WITHSCORES lists pairs; ZRANDMEMBER must then
+//! also have the same types and lengths (see `common/resp3.rs`). The edge cases and the
+//! blocking transcript run in both protocols.
+//!
+//! Knobs: `ZDIFF_SEED=<n>` (one seed), `ZDIFF_COMMANDS=<n>` (per seed, default 4000, half of
+//! it in RESP3).
 //! The memory comparison is `#[ignore]`d: `cargo test --release --test diff_zset -- --ignored
 //! --nocapture memory`.
 
 mod common;
+#[path = "common/resp3.rs"]
+mod resp3;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::thread;
 
-use common::{decode, encode_owned, show_short, Raw, Resp, Server};
+use common::{encode_owned, show_short, Raw, Resp, Server};
+use resp3::{hello3, lower, skeleton, unpair};
 
 struct Rng(u64);
 
@@ -666,7 +675,7 @@ fn full_scan(c: &mut Raw, args: &[Vec<u8>]) -> Result<Pairs, Vec<u8>> {
         let mut a = args.to_vec();
         a[2] = cursor.clone();
         let reply = send(c, &a);
-        let Resp::Array(Some(parts)) = decode(&reply) else {
+        let Resp::Array(Some(parts)) = lower(&reply) else {
             return Err(reply);
         };
         let (Resp::Bulk(Some(next)), Resp::Array(Some(items))) = (&parts[0], &parts[1]) else {
@@ -697,10 +706,12 @@ fn check_randmember(
         .get(2)
         .and_then(|c| std::str::from_utf8(c).ok())
         .and_then(|c| c.parse().ok());
-    match decode(reply) {
+    match lower(reply) {
         Resp::Bulk(Some(m)) => (!contents.contains_key(&m)).then(|| "not a member".into()),
         Resp::Bulk(None) => (!contents.is_empty()).then(|| "nil from a non-empty set".into()),
         Resp::Array(Some(items)) => {
+            // RESP3 `[member, score]` pairs read as the flat RESP2 list.
+            let items = unpair(items);
             let count = count?;
             let per = if withscores { 2 } else { 1 };
             let want = if contents.is_empty() {
@@ -744,8 +755,8 @@ fn contents(c: &mut Raw, key: &[u8]) -> BTreeMap<Vec<u8>, Vec<u8>> {
         ],
     );
     let mut map = BTreeMap::new();
-    if let Resp::Array(Some(items)) = decode(&reply) {
-        for pair in items.chunks(2) {
+    if let Resp::Array(Some(items)) = lower(&reply) {
+        for pair in unpair(items).chunks(2) {
             if let [Resp::Bulk(Some(m)), Resp::Bulk(Some(s))] = pair {
                 map.insert(m.clone(), s.clone());
             }
@@ -754,9 +765,19 @@ fn contents(c: &mut Raw, key: &[u8]) -> BTreeMap<Vec<u8>, Vec<u8>> {
     map
 }
 
-fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, n: usize) -> Vec<String> {
+/// Connections to both servers, in RESP3 when `resp3`.
+fn connect(ferrodis: &Server, redis: &Server, resp3: bool) -> (Raw, Raw) {
     let mut f = ferrodis.raw();
     let mut r = redis.raw();
+    if resp3 {
+        hello3(&mut f);
+        hello3(&mut r);
+    }
+    (f, r)
+}
+
+fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, n: usize, resp3: bool) -> Vec<String> {
+    let (mut f, mut r) = connect(ferrodis, redis, resp3);
     for c in [&mut f, &mut r] {
         send(c, &strs(&["FLUSHALL"]));
         send(
@@ -814,6 +835,8 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, n: usize) -> Vec<Strin
                     if fr != rr {
                         problem = Some("error differs".into());
                     }
+                } else if skeleton(&fr) != skeleton(&rr) {
+                    problem = Some("reply shapes differ".into());
                 } else if let Some(p) = check_randmember(&fr, &args, &map) {
                     problem = Some(format!("ferrodis: {p}"));
                 } else if let Some(p) = check_randmember(&rr, &args, &map) {
@@ -856,7 +879,8 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, n: usize) -> Vec<Strin
             }
             let hist: Vec<String> = history.iter().cloned().collect();
             mismatches.push(format!(
-                "seed {seed} command #{idx} {line}\n  {p}\n  ferrodis: {}\n  redis:    {}\n  history:\n    {}",
+                "seed {seed} (RESP{}) command #{idx} {line}\n  {p}\n  ferrodis: {}\n  redis:    {}\n  history:\n    {}",
+                if resp3 { 3 } else { 2 },
                 show_short(&fr, 400),
                 show_short(&rr, 400),
                 hist.join("\n    ")
@@ -898,20 +922,36 @@ fn servers() -> (Server, Server) {
     })
 }
 
-#[test]
-fn zset_commands_match_redis() {
-    let seeds: Vec<u64> = match std::env::var("ZDIFF_SEED") {
+fn seeds() -> Vec<u64> {
+    match std::env::var("ZDIFF_SEED") {
         Ok(s) => vec![s.trim().parse().expect("ZDIFF_SEED must be an integer")],
         Err(_) => vec![1, 2, 3, 4, 5],
-    };
-    let n: usize = std::env::var("ZDIFF_COMMANDS")
+    }
+}
+
+fn commands() -> usize {
+    std::env::var("ZDIFF_COMMANDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
+        .unwrap_or(4000)
+}
+
+#[test]
+fn zset_commands_match_redis() {
+    run_stream(&seeds(), commands(), false);
+}
+
+#[test]
+fn zset_commands_match_redis_in_resp3() {
+    let seeds: Vec<u64> = seeds().into_iter().take(2).collect();
+    run_stream(&seeds, commands() / 2, true);
+}
+
+fn run_stream(seeds: &[u64], n: usize, resp3: bool) {
     let (ferrodis, redis) = servers();
     let mut all = Vec::new();
-    for seed in seeds {
-        all.extend(run_seed(&ferrodis, &redis, seed, n));
+    for &seed in seeds {
+        all.extend(run_seed(&ferrodis, &redis, seed, n, resp3));
     }
     assert!(
         all.is_empty(),
@@ -921,12 +961,19 @@ fn zset_commands_match_redis() {
     );
 }
 
-/// Fixed cases worth pinning down beyond the random stream.
+/// Fixed cases worth pinning down beyond the random stream, in RESP2 and in RESP3.
 #[test]
 fn zset_edge_cases_match_redis() {
     let (ferrodis, redis) = servers();
-    let mut f = ferrodis.raw();
-    let mut r = redis.raw();
+    for resp3 in [false, true] {
+        send(&mut ferrodis.raw(), &strs(&["FLUSHALL"]));
+        send(&mut redis.raw(), &strs(&["FLUSHALL"]));
+        zset_edge_cases(&ferrodis, &redis, resp3);
+    }
+}
+
+fn zset_edge_cases(ferrodis: &Server, redis: &Server, resp3: bool) {
+    let (mut f, mut r) = connect(ferrodis, redis, resp3);
     let big: Vec<String> = (0..200)
         .flat_map(|i| [i.to_string(), format!("m{i}")])
         .collect();
@@ -941,6 +988,43 @@ fn zset_edge_cases_match_redis() {
         v!["ZUNION", "1", "k", "WEIGHTS", "0", "WITHSCORES"],
         v!["ZINTER", "2", "k", "k", "AGGREGATE", "MIN", "WITHSCORES"],
         v!["ZINCRBY", "k", "nx", "m"],
+        // Nulls, empty answers and the pop shapes (flat without COUNT, pairs with it).
+        v!["ZSCORE", "k", "nope"],
+        v!["ZSCORE", "nokey", "a"],
+        v!["ZMSCORE", "k", "a", "nope", "i"],
+        v!["ZMSCORE", "nokey", "a"],
+        v!["ZADD", "k", "NX", "INCR", "1", "a"],
+        v!["ZADD", "k", "XX", "INCR", "1", "nope"],
+        v!["ZRANK", "k", "nope"],
+        v!["ZRANGE", "nokey", "0", "-1", "WITHSCORES"],
+        v!["ZREVRANGE", "k", "0", "-1", "WITHSCORES"],
+        v![
+            "ZRANGEBYSCORE",
+            "k",
+            "-inf",
+            "+inf",
+            "WITHSCORES",
+            "LIMIT",
+            "1",
+            "2"
+        ],
+        v!["ZREVRANGEBYSCORE", "k", "+inf", "-inf", "WITHSCORES"],
+        v!["ZDIFF", "2", "k", "nokey", "WITHSCORES"],
+        v!["ZINTER", "2", "k", "nokey", "WITHSCORES"],
+        v!["ZRANDMEMBER", "nokey"],
+        v!["ZRANDMEMBER", "nokey", "3", "WITHSCORES"],
+        v!["ZRANDMEMBER", "k", "0", "WITHSCORES"],
+        v!["ZPOPMIN", "nokey"],
+        v!["ZPOPMIN", "nokey", "2"],
+        v!["ZPOPMIN", "k", "0"],
+        v!["ZPOPMIN", "k"],
+        v!["ZPOPMAX", "k", "1"],
+        v!["ZPOPMAX", "k", "2"],
+        v!["ZMPOP", "1", "nokey", "MIN"],
+        v!["ZMPOP", "2", "nokey", "k", "MAX", "COUNT", "10"],
+        v!["ZSCAN", "nokey", "0"],
+        v!["ZADD", "k", "1.5", "a", "2", "b"],
+        v!["ZSCAN", "k", "0"],
     ];
     let mut add = v!["ZADD", "s"];
     add.extend(big);
@@ -996,8 +1080,9 @@ fn zset_edge_cases_match_redis() {
         assert_eq!(
             show_short(&fr, 600),
             show_short(&rr, 600),
-            "command {:?}",
-            c
+            "command {:?} in RESP{}",
+            c,
+            if resp3 { 3 } else { 2 }
         );
     }
 }
@@ -1062,16 +1147,29 @@ fn memory_100k_zsets_of_10() {
 }
 
 /// BZPOPMIN / BZPOPMAX / BZMPOP: argument errors, timeouts, immediate pops, and clients
-/// served by a later ZADD or ZUNIONSTORE (but not by a key of another type), on both servers.
+/// served by a later ZADD or ZUNIONSTORE (but not by a key of another type), on both servers,
+/// in RESP2 and in RESP3.
 #[test]
 fn zset_blocking_matches_redis() {
-    use std::time::Duration;
     let (ferrodis, redis) = servers();
+    for resp3 in [false, true] {
+        zset_blocking(&ferrodis, &redis, resp3);
+    }
+}
+
+fn zset_blocking(ferrodis: &Server, redis: &Server, resp3: bool) {
+    use std::time::Duration;
     let mut transcripts = Vec::new();
-    for server in [&ferrodis, &redis] {
+    for server in [ferrodis, redis] {
         let mut a = server.raw();
         let mut b = server.raw();
         let mut c = server.raw();
+        if resp3 {
+            for x in [&mut a, &mut b, &mut c] {
+                hello3(x);
+            }
+        }
+        send(&mut b, &strs(&["FLUSHALL"]));
         let mut log: Vec<String> = Vec::new();
         let quiet = Duration::from_millis(150);
         let mut note =
@@ -1137,5 +1235,10 @@ fn zset_blocking_matches_redis() {
         );
         transcripts.push(log);
     }
-    assert_eq!(transcripts[0], transcripts[1]);
+    assert_eq!(
+        transcripts[0],
+        transcripts[1],
+        "RESP{}",
+        if resp3 { 3 } else { 2 }
+    );
 }

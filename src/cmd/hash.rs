@@ -4,6 +4,9 @@
 //!
 //! The value type and its two encodings live in `store/hash.rs`; the conversion thresholds
 //! are read from the configuration at every write, as Redis reads `server.hash_max_*`.
+//!
+//! RESP3: HGETALL is a map (`%`), HRANDFIELD WITHVALUES a list of `[field, value]` pairs (flat
+//! in RESP2); HKEYS, HVALS and HSCAN stay arrays; a missing field or key is Redis's null.
 
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{flags::*, Command, Group, Handler, KeySpec};
@@ -436,11 +439,20 @@ fn getall_generic(ctx: &mut Ctx, args: &Args, part: Part) -> CmdResult {
     let slot = read_slot(ctx, &args[1])?;
     let (db, out) = ctx.db_out();
     let Some(h) = slot.and_then(|s| hash_ref(db, s)) else {
-        out.array(0);
+        // Redis answers an empty map for HGETALL (`%0` in RESP3), an empty array otherwise.
+        if part == Part::Both {
+            out.map(0);
+        } else {
+            out.array(0);
+        }
         return Ok(());
     };
-    let per = if part == Part::Both { 2 } else { 1 };
-    out.array(h.len() * per);
+    // HGETALL is a map; HKEYS and HVALS stay arrays.
+    if part == Part::Both {
+        out.map(h.len());
+    } else {
+        out.array(h.len());
+    }
     for (f, v) in h.iter() {
         if part != Part::Values {
             bulk_elem(out, f);
@@ -566,14 +578,24 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
         out.array(0);
         return Ok(());
     };
-    let per = if withvalues { 2 } else { 1 };
     let refs = h.pair_refs();
     let size = refs.len();
+    // With WITHVALUES a list of `[field, value]` pairs (flat in RESP2), as Redis 7.0.
+    let header = |out: &mut Reply, n: usize| {
+        if withvalues {
+            out.pairs(n);
+        } else {
+            out.array(n);
+        }
+    };
     let emit = |out: &mut Reply, i: usize| {
         let (f, v) = refs.get(i);
-        bulk_elem(out, f);
         if withvalues {
+            out.pair();
+            bulk_elem(out, f);
             bulk_elem(out, v);
+        } else {
+            bulk_elem(out, f);
         }
     };
     if count == 0 || size == 0 {
@@ -590,8 +612,7 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
                 super::set::MAX_REPEATED_PICKS
             )));
         }
-        // Within range: WITHVALUES counts were limited to ±i64::MAX / 2.
-        out.array((n as usize).saturating_mul(per));
+        header(out, n as usize);
         for _ in 0..n {
             let i = (rng.next() % size as u64) as usize;
             emit(out, i);
@@ -601,7 +622,7 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
     let count = count as u64;
     if count >= size as u64 {
         // The whole hash, in its order.
-        out.array(size * per);
+        header(out, size);
         for i in 0..size {
             emit(out, i);
         }
@@ -615,7 +636,7 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], count: i64, withvalues: bool) -> 
         let j = i + (rng.next() % (size - i) as u64) as usize;
         order.swap(i, j);
     }
-    out.array(count * per);
+    header(out, count);
     for &i in &order[..count] {
         emit(out, i as usize);
     }

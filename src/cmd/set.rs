@@ -8,6 +8,9 @@
 //! ENCODING behind. Hashtable replies come in slab order, which differs from Redis's dict order
 //! (clients must not rely on either).
 //!
+//! RESP3: SMEMBERS, SINTER, SUNION, SDIFF and SPOP with a count answer sets (`~`); SRANDMEMBER
+//! with a count (which may repeat members), SMISMEMBER and SSCAN stay arrays.
+//!
 //! Deviation: `SRANDMEMBER key <negative count>` refuses counts above
 //! [`MAX_REPEATED_PICKS`]; Redis 7.0 would build the reply until it ran out of memory.
 
@@ -422,12 +425,12 @@ fn srem(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn smembers(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let Some(slot) = lookup_set_read(ctx, &args[1])? else {
-        ctx.out.array(0);
+        ctx.out.set(0);
         return Ok(());
     };
     let (db, out) = ctx.db_out();
     let set = set_ref(db, slot).ok_or(CmdError::WrongType)?;
-    out.array(set.len());
+    out.set(set.len());
     for m in set.iter() {
         write_member(out, m);
     }
@@ -546,12 +549,13 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         Some(n) if n >= 0 => n as u64,
         _ => return Err("ERR value is out of range, must be positive".into()),
     };
+    // SPOP with a count answers a set (`~` in RESP3), even an empty one.
     let Some(slot) = lookup_set_write(ctx, &args[1])? else {
-        ctx.out.array(0);
+        ctx.out.set(0);
         return Ok(());
     };
     if count == 0 {
-        ctx.out.array(0);
+        ctx.out.set(0);
         return Ok(());
     }
     let max = max_intset(ctx);
@@ -566,7 +570,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         for m in set.iter() {
             all.insert_member(m, max);
         }
-        out.array(all.len());
+        out.set(all.len());
         for m in all.iter() {
             write_member(out, m);
         }
@@ -577,7 +581,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
 
     let remaining = size - count;
-    out.array(count as usize);
+    out.set(count as usize);
     if remaining.saturating_mul(SPOP_MOVE_STRATEGY_MUL) > count {
         // Few to pop: pick and remove them one by one.
         for _ in 0..count {
@@ -740,7 +744,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterMode) -> CmdResult {
     if slots.iter().any(|s| s.is_none()) {
         // An intersection with an empty set is empty.
         match mode {
-            InterMode::Reply => ctx.out.array(0),
+            InterMode::Reply => ctx.out.set(0),
             InterMode::Card { .. } => ctx.out.int(0),
             InterMode::Store { dest } => store_result(ctx, dest, Set::default()),
         }
@@ -763,13 +767,13 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterMode) -> CmdResult {
     };
     match mode {
         InterMode::Reply => {
-            let header = out.deferred_array();
+            let header = out.deferred_set();
             let mut n = 0;
             for m in first.iter().filter(|&m| in_all(m)) {
                 write_member(out, m);
                 n += 1;
             }
-            out.end_deferred_array(header, n);
+            out.end_deferred(header, n);
         }
         InterMode::Card { limit } => {
             let mut n: u64 = 0;
@@ -826,7 +830,7 @@ fn sunion_diff_generic(ctx: &mut Ctx, keys: &[&[u8]], dest: Option<&[u8]>, op: O
         Some(dest) => store_result(ctx, dest, result),
         None => {
             let out = &mut *ctx.out;
-            out.array(result.len());
+            out.set(result.len());
             for m in result.iter() {
                 write_member(out, m);
             }
@@ -963,7 +967,7 @@ fn sscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
                     n += 1;
                 }
             }
-            out.end_deferred_array(header, n);
+            out.end_deferred(header, n);
         }
         Some(h) => {
             let mut found: Vec<&[u8]> = Vec::new();

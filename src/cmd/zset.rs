@@ -6,6 +6,12 @@
 //! Argument checks, their order and the error texts follow Redis 7.0's `t_zset.c`; the value
 //! type lives in `store/zset`. Ranges are computed as ranks over the `(score, member)` order
 //! (see [`first_in`] / [`last_in`]), walking a listpack the way Redis walks it.
+//!
+//! Replies take Redis 7.0's RESP3 types through [`Reply`]: every score is a double (ZSCORE,
+//! ZMSCORE, ZINCRBY, ZADD INCR, WITHSCORES, pops); WITHSCORES lists (the ZRANGE family,
+//! ZUNION/ZINTER/ZDIFF, ZRANDMEMBER) and ZPOPMIN/ZPOPMAX with COUNT are `[member, score]` pairs
+//! in RESP3 and flat in RESP2; ZPOPMIN/ZPOPMAX without COUNT and BZPOPMIN/BZPOPMAX stay flat;
+//! ZMPOP/BZMPOP are nested in both; ZSCAN stays an array of bulk strings.
 
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{flags::*, Command, Group, KeySpec};
@@ -587,18 +593,32 @@ fn arg_long(arg: &[u8]) -> Result<i64, CmdError> {
     arg_i64(arg)
 }
 
-/// Writes `(member, score)` pairs as a flat RESP2 array.
-fn reply_items(out: &mut Reply, items: &[(&[u8], f64)], withscores: bool) {
-    out.array(if withscores {
-        items.len() * 2
+/// Opens a reply of `n` members, or of `n` `(member, score)` pairs with WITHSCORES (flat in
+/// RESP2, `[member, score]` arrays in RESP3), as Redis's zrange result handlers do.
+fn items_header(out: &mut Reply, n: usize, withscores: bool) {
+    if withscores {
+        out.pairs(n);
     } else {
-        items.len()
-    });
-    for (m, s) in items {
-        out.bulk(m);
-        if withscores {
-            out.bulk_double(*s);
-        }
+        out.array(n);
+    }
+}
+
+/// One member of an [`items_header`] reply; its score is a double (`,` in RESP3).
+fn item(out: &mut Reply, member: &[u8], score: f64, withscores: bool) {
+    if withscores {
+        out.pair();
+        out.bulk(member);
+        out.double(score);
+    } else {
+        out.bulk(member);
+    }
+}
+
+/// Writes members, or `(member, score)` pairs with WITHSCORES.
+fn reply_items(out: &mut Reply, items: &[(&[u8], f64)], withscores: bool) {
+    items_header(out, items.len(), withscores);
+    for &(m, s) in items {
+        item(out, m, s, withscores);
     }
 }
 
@@ -1054,7 +1074,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &Args, incr_cmd: bool) -> CmdResult {
     }
     if f.incr {
         if processed > 0 {
-            ctx.out.bulk_double(last_score);
+            ctx.out.double(last_score);
         } else {
             ctx.out.null();
         }
@@ -1097,7 +1117,7 @@ fn zscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let slot = read_slot(ctx, &args[1])?;
     let score = slot.and_then(|s| zref(ctx.db(), s).and_then(|z| z.score(&args[2])));
     match score {
-        Some(s) => ctx.out.bulk_double(s),
+        Some(s) => ctx.out.double(s),
         None => ctx.out.null(),
     }
     Ok(())
@@ -1110,7 +1130,7 @@ fn zmscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     out.array(args.len() - 2);
     for m in args.iter().skip(2) {
         match z.and_then(|z| z.score(m)) {
-            Some(s) => out.bulk_double(s),
+            Some(s) => out.double(s),
             None => out.null(),
         }
     }
@@ -1423,18 +1443,29 @@ fn zpop_minmax(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
         None
     };
     let keys = [&args[1]];
-    zpop_generic(ctx, &keys, max, count.unwrap_or(1), PopReply::Flat)?;
+    // Without COUNT one flat `[member, score]`; with it a list of pairs (nested in RESP3).
+    let how = if count.is_some() {
+        PopReply::Pairs
+    } else {
+        PopReply::Flat
+    };
+    zpop_generic(ctx, &keys, max, count.unwrap_or(1), how)?;
     Ok(())
 }
 
 /// How a pop answers.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum PopReply {
-    /// ZPOPMIN/ZPOPMAX: `[member, score, ...]`; empty array when there is nothing.
+    /// ZPOPMIN/ZPOPMAX without COUNT: `[member, score]` in both protocols; an empty array
+    /// when there is nothing.
     Flat,
-    /// BZPOPMIN/BZPOPMAX: `[key, member, score]`.
+    /// ZPOPMIN/ZPOPMAX with COUNT: `[member, score, ...]` in RESP2, `[[member, score], ...]`
+    /// in RESP3; an empty array when there is nothing.
+    Pairs,
+    /// BZPOPMIN/BZPOPMAX: `[key, member, score]` in both protocols.
     WithKey,
-    /// ZMPOP/BZMPOP: `[key, [[member, score], ...]]`; null array when there is nothing.
+    /// ZMPOP/BZMPOP: `[key, [[member, score], ...]]` in both protocols; a null array when
+    /// there is nothing.
     Nested,
 }
 
@@ -1473,6 +1504,7 @@ fn zpop_generic(
     let n = usize::try_from(count).unwrap_or(usize::MAX).min(z.len());
     match how {
         PopReply::Flat => out.array(n * 2),
+        PopReply::Pairs => out.pairs(n),
         PopReply::WithKey => {
             out.array(n * 2 + 1);
             out.bulk(keys[i]);
@@ -1491,11 +1523,13 @@ fn zpop_generic(
             Box::new(z.iter())
         };
         for (m, s) in items.take(n) {
-            if how == PopReply::Nested {
-                out.array(2);
+            match how {
+                PopReply::Nested => out.array(2),
+                PopReply::Pairs => out.pair(),
+                PopReply::Flat | PopReply::WithKey => {}
             }
             out.bulk(m);
-            out.bulk_double(s);
+            out.double(s);
         }
     }
     if max {
@@ -1696,7 +1730,6 @@ fn zrandmember(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     }
     let size = z.len();
-    let per = if withscores { 2 } else { 1 };
     // Case 1: a negative count (repetitions allowed), or a single element.
     if !uniq || count == 1 {
         // Redis would build an unbounded reply here; ferrodis refuses rather than exhaust memory.
@@ -1706,19 +1739,16 @@ fn zrandmember(ctx: &mut Ctx, args: &Args) -> CmdResult {
                 super::set::MAX_REPEATED_PICKS
             )));
         }
-        out.array(count.saturating_mul(per) as usize);
+        items_header(out, count as usize, withscores);
         let all: Option<Vec<(&[u8], f64)>> = z.is_listpack().then(|| z.iter().collect());
         for _ in 0..count {
             let r = (rand() % size as u64) as usize;
-            let item = match &all {
+            let picked = match &all {
                 Some(v) => v.get(r).copied(),
                 None => z.iter_from(r, false).next(),
             };
-            if let Some((m, s)) = item {
-                out.bulk(m);
-                if withscores {
-                    out.bulk_double(s);
-                }
+            if let Some((m, s)) = picked {
+                item(out, m, s, withscores);
             }
         }
         return Ok(());
@@ -2101,8 +2131,13 @@ fn zscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
             items.push((m, s));
         }
     });
+    // ZSCAN stays `[cursor, [member, score, ...]]` with scores as bulk strings in RESP3 too.
     out.array(2);
     out.bulk(itoa::Buffer::new().format(next).as_bytes());
-    reply_items(out, &items, true);
+    out.array(items.len() * 2);
+    for (m, s) in items {
+        out.bulk(m);
+        out.bulk_double(s);
+    }
     Ok(())
 }

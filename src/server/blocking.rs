@@ -56,8 +56,8 @@
 //! served in the same pass. Unblocked clients have their output queued for writing and their
 //! buffered input resumed by the reactor.
 //!
-//! Timeouts and `CLIENT UNBLOCK … TIMEOUT` reply `*-1` (Redis 7.0's null array for every
-//! list and sorted-set blocking command in RESP2); `CLIENT UNBLOCK … ERROR` replies
+//! Timeouts and `CLIENT UNBLOCK … TIMEOUT` reply Redis 7.0's null array for every list and
+//! sorted-set blocking command (`*-1` in RESP2, `_` in RESP3); `CLIENT UNBLOCK … ERROR` replies
 //! `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
 
 use std::collections::{BTreeSet, VecDeque};
@@ -84,7 +84,7 @@ pub enum Served {
 /// Serves a blocked command from a ready key: `(ctx, the command's arguments, ready key)`.
 pub type ServeFn = fn(&mut Ctx, &Args, &[u8]) -> Result<Served, CmdError>;
 
-/// The reply of a timed-out blocking command in RESP2.
+/// The reply of a timed-out blocking command in RESP2 (rendered per protocol on delivery).
 pub const TIMEOUT_REPLY: &[u8] = b"*-1\r\n";
 
 /// The error CLIENT UNBLOCK … ERROR gives the blocked client.
@@ -407,7 +407,12 @@ pub fn process(srv: &mut Server, conns: &mut Slab<Conn>, now_ms: i64) {
     }
     for (client, reply) in std::mem::take(&mut srv.blocking.outbox) {
         if let Some(conn) = conns.get_mut(client) {
-            conn.out.raw(&reply);
+            if reply == TIMEOUT_REPLY {
+                // Redis's addReplyNullArray: `_` for a RESP3 client.
+                conn.out.null_array();
+            } else {
+                conn.out.raw(&reply);
+            }
             srv.blocking.resumed.push(client);
         }
     }
