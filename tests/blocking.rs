@@ -408,15 +408,24 @@ fn resp3_served_replies_match_redis() {
         let mut b = Raw::connect(port);
         hello3(&mut a);
         for (block, push) in [
-            (vec!["BLPOP", "none", "k", "0"], vec!["RPUSH", "k", "v1", "v2"]),
+            (
+                vec!["BLPOP", "none", "k", "0"],
+                vec!["RPUSH", "k", "v1", "v2"],
+            ),
             (vec!["BRPOP", "k", "0"], vec!["RPUSH", "k", "v3"]),
-            (vec!["BLMOVE", "k", "d", "LEFT", "RIGHT", "0"], vec!["LPUSH", "k", "m"]),
+            (
+                vec!["BLMOVE", "k", "d", "LEFT", "RIGHT", "0"],
+                vec!["LPUSH", "k", "m"],
+            ),
             (vec!["BRPOPLPUSH", "k", "d", "0"], vec!["LPUSH", "k", "n"]),
             (
                 vec!["BLMPOP", "0", "2", "none", "k", "RIGHT", "COUNT", "5"],
                 vec!["RPUSH", "k", "p", "q", "r"],
             ),
-            (vec!["BLMPOP", "0", "1", "k", "LEFT"], vec!["RPUSH", "k", "s"]),
+            (
+                vec!["BLMPOP", "0", "1", "k", "LEFT"],
+                vec!["RPUSH", "k", "s"],
+            ),
         ] {
             t.push(s(&b.cmd(&["DEL", "k"])));
             a.write(&cmd(&block));

@@ -403,7 +403,11 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize, resp:
     for c in [&mut f, &mut r] {
         if resp == 3 {
             let hello = request(c, &[b"HELLO".to_vec(), b"3".to_vec()]);
-            assert!(hello.starts_with(b"%"), "HELLO 3: {}", show_short(&hello, 200));
+            assert!(
+                hello.starts_with(b"%"),
+                "HELLO 3: {}",
+                show_short(&hello, 200)
+            );
         }
         request(c, &[b"FLUSHALL".to_vec()]);
         request(

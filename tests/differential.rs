@@ -1646,7 +1646,11 @@ fn run_seed(
     for c in [&mut runner.f, &mut runner.r] {
         if resp == 3 {
             let hello = Runner::request(c, &[b"HELLO".to_vec(), b"3".to_vec()]).expect("HELLO");
-            assert!(hello.starts_with(b"%"), "HELLO 3: {}", show_short(&hello, 200));
+            assert!(
+                hello.starts_with(b"%"),
+                "HELLO 3: {}",
+                show_short(&hello, 200)
+            );
         }
         Runner::request(c, &[b"FLUSHALL".to_vec()]).expect("FLUSHALL");
     }

@@ -393,6 +393,8 @@ fn debug_protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
     } else if is("integer") {
         out.int(12345);
     } else if is("double") {
+        // Redis's test value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
         out.double(3.141);
     } else if is("bignum") {
         out.big_number(b"1234567999999999999999999999999999999");
