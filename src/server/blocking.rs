@@ -22,8 +22,8 @@
 //! blocked after the command and stops running its input.
 //!
 //! Inside EXEC a command must not block: `block` then answers at once as Redis's
-//! CLIENT_DENY_BLOCKING path does, with a null array (`$-1`, a null bulk, for BLMOVE and
-//! BRPOPLPUSH), and the client is not registered.
+//! CLIENT_DENY_BLOCKING path does, with a null array (`*-1`; a null bulk `$-1` for BLMOVE and
+//! BRPOPLPUSH; `_` for all of them in RESP3), and the client is not registered.
 //!
 //! # How a write signals readiness
 //!
