@@ -2,7 +2,7 @@
 //! pushes; timeouts; FIFO service of many waiters; BLMOVE chains; disconnection while blocked;
 //! pipelined commands behind a blocked one; CLIENT UNBLOCK. Scenarios whose outcome Redis
 //! defines are run against a real `redis-server` too and the transcripts compared byte for
-//! byte.
+//! byte, in RESP2 and (HELLO 3) RESP3, including waiters of both protocols on one key.
 
 mod common;
 
@@ -389,6 +389,111 @@ fn blocking_in_another_database_and_keys_created_by_rename() {
         t.push(s(&b.cmd(&["RPUSH", "tmp", "moved"])));
         t.push(s(&b.cmd(&["RENAME", "tmp", "k"])));
         t.push(s(&a.read_reply()));
+        t
+    });
+}
+
+/// Switches `c` to RESP3. The HELLO reply names the server and its version, so it is checked
+/// for its type only and kept out of transcripts.
+fn hello3(c: &mut Raw) {
+    let reply = c.cmd(&["HELLO", "3"]);
+    assert!(reply.starts_with(b"%"), "HELLO 3: {}", s(&reply));
+}
+
+#[test]
+fn resp3_served_replies_match_redis() {
+    same_on_both(|port| {
+        let mut t = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        hello3(&mut a);
+        for (block, push) in [
+            (
+                vec!["BLPOP", "none", "k", "0"],
+                vec!["RPUSH", "k", "v1", "v2"],
+            ),
+            (vec!["BRPOP", "k", "0"], vec!["RPUSH", "k", "v3"]),
+            (
+                vec!["BLMOVE", "k", "d", "LEFT", "RIGHT", "0"],
+                vec!["LPUSH", "k", "m"],
+            ),
+            (vec!["BRPOPLPUSH", "k", "d", "0"], vec!["LPUSH", "k", "n"]),
+            (
+                vec!["BLMPOP", "0", "2", "none", "k", "RIGHT", "COUNT", "5"],
+                vec!["RPUSH", "k", "p", "q", "r"],
+            ),
+            (
+                vec!["BLMPOP", "0", "1", "k", "LEFT"],
+                vec!["RPUSH", "k", "s"],
+            ),
+        ] {
+            t.push(s(&b.cmd(&["DEL", "k"])));
+            a.write(&cmd(&block));
+            wait_blocked(&mut b, 1);
+            t.push(s(&b.cmd(&push)));
+            t.push(s(&a.read_reply()));
+        }
+        t.push(s(&a.cmd(&["LRANGE", "d", "0", "-1"])));
+        t
+    });
+}
+
+#[test]
+fn resp3_timeouts_and_client_unblock_match_redis() {
+    same_on_both(|port| {
+        let mut t = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        hello3(&mut a);
+        for args in [
+            vec!["BLPOP", "k", "0.02"],
+            vec!["BRPOP", "k1", "k2", "0.02"],
+            vec!["BLMOVE", "k", "d", "LEFT", "RIGHT", "0.02"],
+            vec!["BRPOPLPUSH", "k", "d", "0.02"],
+            vec!["BLMPOP", "0.02", "2", "k1", "k2", "RIGHT", "COUNT", "3"],
+        ] {
+            t.push(s(&a.cmd(&args)));
+        }
+        // CLIENT UNBLOCK's timeout is the same null; its error the same error.
+        let id = String::from_utf8_lossy(&a.cmd(&["CLIENT", "ID"]))
+            .trim_start_matches(':')
+            .trim()
+            .to_string();
+        for (block, how) in [
+            (vec!["BLMOVE", "k", "d", "LEFT", "LEFT", "0"], "TIMEOUT"),
+            (vec!["BLPOP", "k", "0"], "TIMEOUT"),
+            (vec!["BLMPOP", "0", "1", "k", "LEFT"], "ERROR"),
+        ] {
+            a.write(&cmd(&block));
+            wait_blocked(&mut b, 1);
+            t.push(s(&b.cmd(&["CLIENT", "UNBLOCK", &id, how])));
+            t.push(s(&a.read_reply()));
+        }
+        t
+    });
+}
+
+#[test]
+fn waiters_of_both_protocols_get_their_own_shapes() {
+    same_on_both(|port| {
+        let mut t = Vec::new();
+        let mut r2 = Raw::connect(port);
+        let mut r3 = Raw::connect(port);
+        let mut ctl = Raw::connect(port);
+        hello3(&mut r3);
+        // One key serves both, in the order they blocked.
+        r2.write(&cmd(&["BLMPOP", "0", "1", "k", "LEFT", "COUNT", "2"]));
+        wait_blocked(&mut ctl, 1);
+        r3.write(&cmd(&["BLMPOP", "0", "1", "k", "LEFT", "COUNT", "2"]));
+        wait_blocked(&mut ctl, 2);
+        t.push(s(&ctl.cmd(&["RPUSH", "k", "a", "b", "c"])));
+        t.push(s(&r2.read_reply()));
+        t.push(s(&r3.read_reply()));
+        // Both time out at once.
+        r3.write(&cmd(&["BLPOP", "none", "0.05"]));
+        r2.write(&cmd(&["BLPOP", "none", "0.05"]));
+        t.push(s(&r2.read_reply()));
+        t.push(s(&r3.read_reply()));
         t
     });
 }

@@ -5,6 +5,8 @@
 //! many nodes, node-size changes through CONFIG SET) goes to ferrodis and to a real
 //! `redis-server`, and every reply is compared byte for byte.
 //!
+//! Each stream runs in RESP2 and (fewer seeds) in RESP3.
+//!
 //! Knobs: `DIFF_LIST_SEED=<n>` runs one seed, `DIFF_LIST_COMMANDS=<n>` sets commands per seed.
 
 mod common;
@@ -394,10 +396,19 @@ fn describe(args: &[Vec<u8>]) -> String {
         .join(" ")
 }
 
-fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) {
+/// Runs one seed with both connections on protocol `resp` (2, or 3 after `HELLO 3`).
+fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize, resp: u8) {
     let mut f = ferrodis.raw();
     let mut r = redis.raw();
     for c in [&mut f, &mut r] {
+        if resp == 3 {
+            let hello = request(c, &[b"HELLO".to_vec(), b"3".to_vec()]);
+            assert!(
+                hello.starts_with(b"%"),
+                "HELLO 3: {}",
+                show_short(&hello, 200)
+            );
+        }
         request(c, &[b"FLUSHALL".to_vec()]);
         request(
             c,
@@ -423,11 +434,13 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) {
             history.pop_front();
         }
         errors += usize::from(want.first() == Some(&b'-'));
-        nils += usize::from(want.starts_with(b"*-1") || want.starts_with(b"$-1"));
+        nils += usize::from(
+            want.starts_with(b"*-1") || want.starts_with(b"$-1") || want.starts_with(b"_"),
+        );
         if got != want {
             let recent: Vec<String> = history.iter().cloned().collect();
             panic!(
-                "seed {seed}, command #{i}: {}\n  ferrodis: {}\n  redis:    {}\nrecent \
+                "RESP{resp} seed {seed}, command #{i}: {}\n  ferrodis: {}\n  redis:    {}\nrecent \
                  commands:\n  {}",
                 describe(&args),
                 show_short(&got, 400),
@@ -439,7 +452,7 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) {
     let big_len = request(&mut r, &[b"LLEN".to_vec(), b"big".to_vec()]);
     // Shown with --nocapture.
     eprintln!(
-        "seed {seed}: {commands} commands, {errors} errors, {nils} nils, final LLEN big {}",
+        "RESP{resp} seed {seed}: {commands} commands, {errors} errors, {nils} nils, final LLEN big {}",
         show_short(&big_len, 20)
     );
     // The final keyspace agrees too.
@@ -453,16 +466,28 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) {
         assert_eq!(
             request(&mut f, &args),
             request(&mut r, &args),
-            "seed {seed}: final contents of {key}"
+            "RESP{resp} seed {seed}: final contents of {key}"
         );
     }
 }
 
 #[test]
 fn list_commands_match_redis() {
+    run(&[1, 2, 3, 77], 2);
+}
+
+/// The same streams in RESP3 (`HELLO 3` on both connections): nulls, maps and the blocking
+/// commands' timeouts take their RESP3 types. Fewer seeds: the shapes, not the list logic,
+/// are what differ.
+#[test]
+fn list_commands_match_redis_resp3() {
+    run(&[4, 77], 3);
+}
+
+fn run(default_seeds: &[u64], resp: u8) {
     let seeds: Vec<u64> = match std::env::var("DIFF_LIST_SEED") {
         Ok(s) => vec![s.trim().parse().expect("DIFF_LIST_SEED must be an integer")],
-        Err(_) => vec![1, 2, 3, 77],
+        Err(_) => default_seeds.to_vec(),
     };
     let commands: usize = std::env::var("DIFF_LIST_COMMANDS")
         .ok()
@@ -473,6 +498,6 @@ fn list_commands_match_redis() {
         (Server::ferrodis(&[]), r.join().expect("redis"))
     });
     for seed in seeds {
-        run_seed(&ferrodis, &redis, seed, commands);
+        run_seed(&ferrodis, &redis, seed, commands, resp);
     }
 }

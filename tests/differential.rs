@@ -1,6 +1,9 @@
 //! Differential test: a seeded random command stream is sent to ferrodis and to a real
 //! `redis-server`, and every reply is compared byte for byte.
 //!
+//! Every stream runs in RESP2 and (fewer seeds) in RESP3, where both connections send
+//! `HELLO 3` first.
+//!
 //! Environment knobs:
 //! - `DIFF_SEED=<n>`: run only this seed (default: a fixed list of seeds).
 //! - `DIFF_COMMANDS=<n>`: commands per seed (default 8000).
@@ -1379,6 +1382,8 @@ struct Mismatch {
 
 struct Runner {
     seed: u64,
+    /// Protocol of both connections (2, or 3 after `HELLO 3`).
+    resp: u8,
     f: Raw,
     r: Raw,
     history: VecDeque<String>,
@@ -1418,9 +1423,10 @@ impl Runner {
     fn mismatch(&mut self, idx: usize, cmd: &Cmd, what: &str, f: &str, r: &str) {
         let history: Vec<String> = self.history.iter().cloned().collect();
         let text = format!(
-            "DIFFERENCE seed={} index={idx} ({what})\n  command:  {}\n  ferrodis: {f}\n  \
+            "DIFFERENCE RESP{} seed={} index={idx} ({what})\n  command:  {}\n  ferrodis: {f}\n  \
              redis:    {r}\n  rerun: DIFF_SEED={} cargo test --release --test differential\n  \
              preceding commands (with redis's replies):\n{}",
+            self.resp,
             self.seed,
             show_cmd(&cmd.args),
             self.seed,
@@ -1619,9 +1625,16 @@ fn generate(g: &mut Gen, specs: &[&Spec]) -> Cmd {
     unreachable!("weights")
 }
 
-fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) -> Vec<Mismatch> {
+fn run_seed(
+    ferrodis: &Server,
+    redis: &Server,
+    seed: u64,
+    commands: usize,
+    resp: u8,
+) -> Vec<Mismatch> {
     let mut runner = Runner {
         seed,
+        resp,
         f: ferrodis.raw(),
         r: redis.raw(),
         history: VecDeque::new(),
@@ -1629,8 +1642,16 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) -> Ve
         keep_going: std::env::var("DIFF_KEEP_GOING").is_ok_and(|v| v != "0" && !v.is_empty()),
         stats: BTreeMap::new(),
     };
-    // Start from the same, empty state.
+    // Start from the same, empty state, in the same protocol.
     for c in [&mut runner.f, &mut runner.r] {
+        if resp == 3 {
+            let hello = Runner::request(c, &[b"HELLO".to_vec(), b"3".to_vec()]).expect("HELLO");
+            assert!(
+                hello.starts_with(b"%"),
+                "HELLO 3: {}",
+                show_short(&hello, 200)
+            );
+        }
         Runner::request(c, &[b"FLUSHALL".to_vec()]).expect("FLUSHALL");
     }
     let specs = active_specs();
@@ -1652,7 +1673,7 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) -> Ve
         in_multi = in_multi_after(in_multi, &cmd.args) && runner.mismatches.len() == mismatches;
     }
     // Shown with --nocapture: how many commands of each kind ran, and how many were errors.
-    let mut summary = format!("seed {seed}: commands (errors)");
+    let mut summary = format!("RESP{resp} seed {seed}: commands (errors)");
     for (name, (n, errors)) in &runner.stats {
         if *n >= 5 {
             summary.push_str(&format!(" {name}:{n}({errors})"));
@@ -1664,9 +1685,20 @@ fn run_seed(ferrodis: &Server, redis: &Server, seed: u64, commands: usize) -> Ve
 
 #[test]
 fn differential_against_redis() {
+    differential(&[1, 2, 3, 4, 5, 20240601, 0xdecaf, 0xbad_c0ffee], 2);
+}
+
+/// The same generators in RESP3: nulls, maps, doubles and verbatim strings take their RESP3
+/// types. Fewer seeds, since the shapes, not the command logic, are what differ.
+#[test]
+fn differential_against_redis_resp3() {
+    differential(&[6, 0x3e5b3], 3);
+}
+
+fn differential(default_seeds: &[u64], resp: u8) {
     let seeds: Vec<u64> = match std::env::var("DIFF_SEED") {
         Ok(s) => vec![s.trim().parse().expect("DIFF_SEED must be an integer")],
-        Err(_) => vec![1, 2, 3, 4, 5, 20240601, 0xdecaf, 0xbad_c0ffee],
+        Err(_) => default_seeds.to_vec(),
     };
     let commands: usize = std::env::var("DIFF_COMMANDS")
         .ok()
@@ -1678,7 +1710,7 @@ fn differential_against_redis() {
     });
     let mut all = Vec::new();
     for seed in seeds {
-        all.extend(run_seed(&ferrodis, &redis, seed, commands));
+        all.extend(run_seed(&ferrodis, &redis, seed, commands, resp));
     }
     if !all.is_empty() {
         let mut by_cmd: BTreeMap<String, Vec<&Mismatch>> = BTreeMap::new();

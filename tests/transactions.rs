@@ -1,6 +1,6 @@
 //! MULTI / EXEC / DISCARD / WATCH / UNWATCH against a real redis-server: each scenario runs on
 //! both servers over raw connections and the transcripts (every reply, byte for byte) must be
-//! equal.
+//! equal, in RESP2 and (HELLO 3) RESP3.
 
 mod common;
 
@@ -403,6 +403,59 @@ fn client_list_shows_the_transaction_as_redis() {
         log.push(format!("inside exec -> {fields}"));
         let fields = client_fields(&b.cmd(&["CLIENT", "LIST"]), &id);
         log.push(format!("after exec -> {fields}"));
+        log
+    });
+}
+
+/// Switches `c` to RESP3 (the HELLO reply names the server: checked for its type only).
+fn hello3(c: &mut Raw) {
+    let reply = c.cmd(&["HELLO", "3"]);
+    assert!(reply.starts_with(b"%"), "HELLO 3: {}", show(&reply));
+}
+
+#[test]
+fn resp3_exec_replies_and_watch_abort() {
+    same_on_both("resp3", |port| {
+        let mut log = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        hello3(&mut b);
+        // Each element of EXEC's array keeps its RESP3 type: nulls, maps, verbatim text.
+        steps(
+            &mut log,
+            &mut b,
+            &[
+                &["MULTI"],
+                &["GET", "nokey"],
+                &["RPUSH", "l", "a", "b"],
+                &["LPOS", "l", "zz"],
+                &["LPOP", "nokey", "2"],
+                &["LMPOP", "1", "nokey", "LEFT"],
+                &["BLPOP", "nokey", "0"],
+                &["BLMOVE", "nokey", "dst", "LEFT", "LEFT", "0"],
+                &["OBJECT", "ENCODING", "nokey"],
+                &["CONFIG", "GET", "maxmemory-policy"],
+                &["INCRBYFLOAT", "f", "1.5"],
+                &["SORT", "l", "ALPHA", "GET", "nokey*"],
+                &["INFO", "keyspace"],
+                &["DEBUG", "PROTOCOL", "double"],
+                &["EXEC"],
+            ],
+        );
+        // A touched watched key aborts EXEC with RESP3's null; RESP2 keeps `*-1`.
+        for c in [&mut b, &mut a] {
+            step(&mut log, c, &["WATCH", "w"]);
+        }
+        step(&mut log, &mut a, &["SET", "w", "1"]);
+        for c in [&mut b, &mut a] {
+            steps(&mut log, c, &[&["MULTI"], &["GET", "w"], &["EXEC"]]);
+        }
+        // Refused queueing aborts with the same error in both protocols.
+        steps(
+            &mut log,
+            &mut b,
+            &[&["MULTI"], &["GET"], &["GET", "w"], &["EXEC"], &["EXEC"]],
+        );
         log
     });
 }

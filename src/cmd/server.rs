@@ -324,7 +324,8 @@ fn lastsave(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 fn info(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let sel = super::info::Selection::from_args(args.iter().skip(1));
     let text = super::info::build(ctx.srv, sel);
-    ctx.out.bulk(text.as_bytes());
+    // Redis's `addReplyVerbatim(…, "txt")`: a bulk string in RESP2, `=…txt:` in RESP3.
+    ctx.out.verbatim(text.as_bytes());
     Ok(())
 }
 
@@ -382,6 +383,69 @@ fn strtod_prefix(arg: &[u8]) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// DEBUG PROTOCOL <type>: one test value of each reply type, as Redis 7.0's `debugCommand`
+/// sends them (client libraries test their RESP3 parsers with it).
+fn debug_protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
+    let out = &mut *ctx.out;
+    let is = |word: &str| name.eq_ignore_ascii_case(word.as_bytes());
+    if is("string") {
+        out.bulk(b"Hello World");
+    } else if is("integer") {
+        out.int(12345);
+    } else if is("double") {
+        // Redis's test value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
+        out.double(3.141);
+    } else if is("bignum") {
+        out.big_number(b"1234567999999999999999999999999999999");
+    } else if is("null") {
+        out.null();
+    } else if is("array") || is("set") {
+        if is("array") {
+            out.array(3);
+        } else {
+            out.set(3);
+        }
+        for j in 0..3 {
+            out.int(j);
+        }
+    } else if is("map") {
+        out.map(3);
+        for j in 0..3 {
+            out.int(j);
+            out.boolean(j == 1);
+        }
+    } else if is("attrib") {
+        let attribute = out.attribute(1);
+        out.bulk(b"key-popularity");
+        out.array(2);
+        out.bulk(b"key:123");
+        out.int(90);
+        out.end_attribute(attribute);
+        out.bulk(b"Some real reply following the attribute");
+    } else if is("push") {
+        // The one type RESP2 cannot carry at all: Redis refuses instead of flattening it.
+        if !out.is_resp3() {
+            return Err(CmdError::err("RESP2 is not supported by this command"));
+        }
+        out.push(2);
+        out.bulk(b"server-cpu-usage");
+        out.int(42);
+        // A regular reply too, so that a client that skips pushes still gets one.
+        out.bulk(b"Some real reply following the push reply");
+    } else if is("true") || is("false") {
+        out.boolean(is("true"));
+    } else if is("verbatim") {
+        out.verbatim(b"This is a verbatim\nstring");
+    } else {
+        return Err(CmdError::err(
+            "Wrong protocol type name. Please use one of the following: \
+             string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+        ));
+    }
+    Ok(())
+}
+
 const DEBUG_HELP: &[&str] = &[
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
@@ -393,6 +457,10 @@ const DEBUG_HELP: &[&str] = &[
     "    Create <count> string keys named <prefix>:<num> (prefix 'key' by default) holding",
     "    value:<num>, padded with zero bytes or cut to <size> bytes when given. Existing",
     "    keys are left alone.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "RELOAD [option ...]",
     "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
     "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -431,6 +499,9 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     if args.len() == 3 && sub.eq_ignore_ascii_case(b"object") {
         return debug_object(ctx, &args[2]);
+    }
+    if args.len() == 3 && sub.eq_ignore_ascii_case(b"protocol") {
+        return debug_protocol(ctx, &args[2]);
     }
     if args.len() == 3 && sub.eq_ignore_ascii_case(b"set-active-expire") {
         // Redis reads the flag with atoi: anything not starting with a non-zero number is 0.

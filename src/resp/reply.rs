@@ -211,6 +211,36 @@ impl Reply {
         }
     }
 
+    /// A number too big for an integer reply (Redis's `addReplyBigNum`): `(digits` in RESP3, a
+    /// bulk string in RESP2. `digits` must not contain CR or LF.
+    pub fn big_number(&mut self, digits: &[u8]) {
+        if self.resp3 {
+            self.buf.push(b'(');
+            self.buf.extend_from_slice(digits);
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(digits);
+        }
+    }
+
+    /// Opens an attribute of `len` key/value pairs (`|len` in RESP3) that precedes the next
+    /// reply. RESP2 has no attributes: what is written until [`Reply::end_attribute`] is
+    /// dropped, as Redis sends attributes to RESP3 clients only.
+    pub fn attribute(&mut self, len: usize) -> Attribute {
+        let at = self.buf.len();
+        if self.resp3 {
+            self.header(b'|', len);
+        }
+        Attribute { at }
+    }
+
+    /// Closes an attribute opened by [`Reply::attribute`] (in RESP2, drops its pairs).
+    pub fn end_attribute(&mut self, attribute: Attribute) {
+        if !self.resp3 {
+            self.buf.truncate(attribute.at);
+        }
+    }
+
     /// Starts an array whose length is known only after its elements are written; finish it
     /// with [`Reply::end_deferred`].
     pub fn deferred_array(&mut self) -> DeferredLen {
@@ -284,6 +314,13 @@ impl Reply {
     }
 }
 
+/// Where an attribute started (see [`Reply::attribute`]).
+#[derive(Debug)]
+#[must_use = "an attribute must be closed with Reply::end_attribute"]
+pub struct Attribute {
+    at: usize,
+}
+
 /// Position of an aggregate header whose length is filled in later.
 #[derive(Debug)]
 #[must_use = "a deferred header must be ended with Reply::end_deferred"]
@@ -340,6 +377,27 @@ mod tests {
                 "*1\r\n*2\r\n$1\r\nm\r\n,2\r\n".into()
             )
         );
+    }
+
+    #[test]
+    fn big_numbers_and_attributes() {
+        assert_eq!(
+            both(|r| r.big_number(b"123456789012345678901234567890")),
+            (
+                "$30\r\n123456789012345678901234567890\r\n".into(),
+                "(123456789012345678901234567890\r\n".into()
+            )
+        );
+        let (r2, r3) = both(|r| {
+            r.ok();
+            let attribute = r.attribute(1);
+            r.bulk(b"a");
+            r.int(1);
+            r.end_attribute(attribute);
+            r.bulk(b"x");
+        });
+        assert_eq!(r2, "+OK\r\n$1\r\nx\r\n");
+        assert_eq!(r3, "+OK\r\n|1\r\n$1\r\na\r\n:1\r\n$1\r\nx\r\n");
     }
 
     #[test]

@@ -22,8 +22,8 @@
 //! blocked after the command and stops running its input.
 //!
 //! Inside EXEC a command must not block: `block` then answers at once as Redis's
-//! CLIENT_DENY_BLOCKING path does, with a null array (`$-1`, a null bulk, for BLMOVE and
-//! BRPOPLPUSH), and the client is not registered.
+//! CLIENT_DENY_BLOCKING path does, with a null array (`*-1`; a null bulk `$-1` for BLMOVE and
+//! BRPOPLPUSH; `_` for all of them in RESP3), and the client is not registered.
 //!
 //! # How a write signals readiness
 //!
@@ -56,9 +56,10 @@
 //! served in the same pass. Unblocked clients have their output queued for writing and their
 //! buffered input resumed by the reactor.
 //!
-//! Timeouts and `CLIENT UNBLOCK … TIMEOUT` reply Redis 7.0's null array for every list and
-//! sorted-set blocking command (`*-1` in RESP2, `_` in RESP3); `CLIENT UNBLOCK … ERROR` replies
-//! `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
+//! Timeouts and `CLIENT UNBLOCK … TIMEOUT` reply with Redis 7.0's null array for every list
+//! and sorted-set blocking command (BLMOVE included): `*-1` in RESP2, `_` in RESP3. The reply
+//! is rendered when it is delivered, in the blocked client's protocol. `CLIENT UNBLOCK … ERROR`
+//! replies `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::ops::Range;
@@ -84,11 +85,20 @@ pub enum Served {
 /// Serves a blocked command from a ready key: `(ctx, the command's arguments, ready key)`.
 pub type ServeFn = fn(&mut Ctx, &Args, &[u8]) -> Result<Served, CmdError>;
 
-/// The reply of a timed-out blocking command in RESP2 (rendered per protocol on delivery).
+/// The reply of a timed-out blocking command in RESP2. [`Blocking::unblock_with`] given these
+/// bytes delivers a timeout, rendered in the blocked client's protocol (`_` in RESP3).
 pub const TIMEOUT_REPLY: &[u8] = b"*-1\r\n";
 
 /// The error CLIENT UNBLOCK … ERROR gives the blocked client.
 pub const UNBLOCKED_ERROR: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
+/// How a client was unblocked outside a serve: its reply, written when it is delivered.
+enum Unblocked {
+    /// Timed out (or CLIENT UNBLOCK … TIMEOUT): the null array of the client's protocol.
+    Timeout,
+    /// A reply already in the wire format (an error: the same bytes in both protocols).
+    Raw(Vec<u8>),
+}
 
 /// One blocked client's command.
 struct Blocked {
@@ -114,8 +124,8 @@ pub struct Blocking {
     ready: Vec<(usize, Vec<u8>)>,
     /// (deadline, slab key) of the clients with a timeout.
     timeouts: BTreeSet<(i64, usize)>,
-    /// Replies for clients unblocked outside a serve (timeout, CLIENT UNBLOCK), to deliver.
-    outbox: Vec<(usize, Vec<u8>)>,
+    /// Clients unblocked outside a serve (timeout, CLIENT UNBLOCK), with the reply to deliver.
+    outbox: Vec<(usize, Unblocked)>,
     /// Clients unblocked by the last [`process`]: the reactor writes their output and resumes
     /// their pipelined input.
     pub resumed: Vec<usize>,
@@ -223,12 +233,29 @@ impl Blocking {
     }
 
     /// Unblocks `client` with `reply` as its answer (delivered by the next [`process`]).
-    /// Returns false when it was not blocked.
+    /// `reply` must read the same in both protocols (an error), or be [`TIMEOUT_REPLY`], which
+    /// is delivered as [`Blocking::unblock_timeout`] does. Returns false when it was not
+    /// blocked.
     pub fn unblock_with(&mut self, client: usize, reply: Vec<u8>) -> bool {
+        let outcome = if reply == TIMEOUT_REPLY {
+            Unblocked::Timeout
+        } else {
+            Unblocked::Raw(reply)
+        };
+        self.unblock(client, outcome)
+    }
+
+    /// Unblocks `client` as timed out: it gets the null array of its protocol (`*-1` / `_`),
+    /// delivered by the next [`process`]. Returns false when it was not blocked.
+    pub fn unblock_timeout(&mut self, client: usize) -> bool {
+        self.unblock(client, Unblocked::Timeout)
+    }
+
+    fn unblock(&mut self, client: usize, outcome: Unblocked) -> bool {
         match self.clients.remove(&client) {
             Some(blocked) => {
                 self.unregister(client, &blocked);
-                self.outbox.push((client, reply));
+                self.outbox.push((client, outcome));
                 true
             }
             None => false,
@@ -236,13 +263,13 @@ impl Blocking {
     }
 
     /// Times out every client whose deadline has passed (`deadline < now_ms`, as Redis);
-    /// their `*-1` replies are delivered by the next [`process`].
+    /// their null-array replies are delivered by the next [`process`].
     pub fn expire(&mut self, now_ms: i64) {
         while let Some(&(deadline, client)) = self.timeouts.first() {
             if deadline >= now_ms {
                 break;
             }
-            self.unblock_with(client, TIMEOUT_REPLY.to_vec());
+            self.unblock_timeout(client);
         }
     }
 }
@@ -405,13 +432,11 @@ pub fn process(srv: &mut Server, conns: &mut Slab<Conn>, now_ms: i64) {
             serve_key(srv, conns, db, &key, now_ms);
         }
     }
-    for (client, reply) in std::mem::take(&mut srv.blocking.outbox) {
+    for (client, outcome) in std::mem::take(&mut srv.blocking.outbox) {
         if let Some(conn) = conns.get_mut(client) {
-            if reply == TIMEOUT_REPLY {
-                // Redis's addReplyNullArray: `_` for a RESP3 client.
-                conn.out.null_array();
-            } else {
-                conn.out.raw(&reply);
+            match outcome {
+                Unblocked::Timeout => conn.out.null_array(),
+                Unblocked::Raw(reply) => conn.out.raw(&reply),
             }
             srv.blocking.resumed.push(client);
         }
