@@ -271,6 +271,7 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     super::multi::discard_transaction(ctx.srv, ctx.client_key);
     ctx.srv.unsubscribe_all(ctx.client_key);
+    ctx.srv.disable_tracking(ctx.client_key);
     let client = ctx.client();
     client.db = 0;
     client.name = None;

@@ -358,7 +358,7 @@ fn clients_section(srv: &mut Server, out: &mut String) {
     field!(out, "client_recent_max_input_buffer", "{max_in}");
     field!(out, "client_recent_max_output_buffer", "{max_out}");
     field!(out, "blocked_clients", "{}", srv.blocking.blocked_count());
-    field!(out, "tracking_clients", "0");
+    field!(out, "tracking_clients", "{}", srv.tracking.clients);
     field!(
         out,
         "clients_in_timeout_table",
@@ -553,9 +553,19 @@ fn stats_section(srv: &mut Server, out: &mut String) {
     field!(out, "active_defrag_key_misses", "0");
     field!(out, "total_active_defrag_time", "0");
     field!(out, "current_active_defrag_time", "0");
-    field!(out, "tracking_total_keys", "0");
-    field!(out, "tracking_total_items", "0");
-    field!(out, "tracking_total_prefixes", "0");
+    field!(out, "tracking_total_keys", "{}", srv.tracking.total_keys());
+    field!(
+        out,
+        "tracking_total_items",
+        "{}",
+        srv.tracking.total_items()
+    );
+    field!(
+        out,
+        "tracking_total_prefixes",
+        "{}",
+        srv.tracking.total_prefixes()
+    );
     field!(
         out,
         "unexpected_error_replies",

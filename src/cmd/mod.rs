@@ -26,6 +26,7 @@ pub mod slowlog;
 pub mod sort;
 pub mod string;
 pub mod table;
+pub mod tracking;
 pub mod zset;
 
 use crate::store::evict::{self, Eviction};
@@ -322,6 +323,12 @@ pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply
         client.last_cmd.clear();
         client.last_cmd.push_str(last);
     }
+    srv.current_client = Some(client_key);
+    // Keep the tracking table within tracking-table-max-keys (Redis's processCommand does).
+    if srv.tracking.clients > 0 {
+        srv.limit_tracking_table();
+    }
+    let found_id = found.as_ref().ok().copied();
     let result = match found {
         Ok(id) => run(srv, client_key, id, args, out, now_ms),
         Err(e) => {
@@ -332,6 +339,18 @@ pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply
     };
     if let Err(e) = result {
         reply_error(srv, out, &e);
+    }
+    srv.current_client = None;
+    // CLIENT CACHING affects the next command (or transaction) only, as Redis's resetClient:
+    // any CLIENT subcommand and commands queued in MULTI keep it.
+    if let Some(client) = srv.clients.get_mut(client_key) {
+        if let Some(t) = client.tracking.as_mut() {
+            let is_client_cmd =
+                found_id.is_some_and(|id| registry().full_name(id).starts_with("client"));
+            if t.caching && client.multi.is_none() && !is_client_cmd {
+                t.caching = false;
+            }
+        }
     }
 }
 
@@ -452,6 +471,11 @@ fn call(
     let result = (cmd.handler)(&mut ctx, args);
     // Each handler counts its own changes in `srv.dirty`, exactly as Redis's command does.
     let srv = ctx.srv;
+    // Client-side caching remembers what a tracking client read, errors included, as Redis.
+    if cmd.has(table::flags::READONLY) && srv.clients[client_key].tracking.is_some() {
+        let positions = cmd.key_positions(args.len());
+        srv.remember_keys(client_key, positions.into_iter().map(|i| args.get(i)));
+    }
     // One clock read per command: each command's end is the next one's start.
     let finished = std::time::Instant::now();
     let usec = finished.duration_since(srv.command_timer).as_micros() as u64;

@@ -279,6 +279,7 @@ fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
     for idx in 0..ctx.srv.dbs.len() {
         ctx.srv.touch_all_in_db(idx, None, now);
     }
+    ctx.srv.invalidate_all();
     let mut removed = 0u64;
     for db in ctx.srv.dbs.iter_mut() {
         removed += db.len() as u64;
@@ -299,6 +300,7 @@ fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let lazy = flush_mode(ctx, args)?;
     let (idx, now) = (ctx.db_index(), ctx.now_ms);
     ctx.srv.touch_all_in_db(idx, None, now);
+    ctx.srv.invalidate_all();
     let db = std::mem::take(ctx.db());
     ctx.srv.dirty += db.len() as u64;
     free_db(db, lazy);

@@ -192,6 +192,10 @@ pub struct CliArgs {
     /// entries the SLOWLOG keeps (default 128)
     #[argh(option)]
     pub slowlog_max_len: Option<String>,
+
+    /// keys the client-side caching table remembers (default 1000000, 0 = no limit)
+    #[argh(option)]
+    pub tracking_table_max_keys: Option<String>,
 }
 
 impl CliArgs {
@@ -241,6 +245,7 @@ impl CliArgs {
             "active-expire-effort" => &self.active_expire_effort,
             "slowlog-log-slower-than" => &self.slowlog_log_slower_than,
             "slowlog-max-len" => &self.slowlog_max_len,
+            "tracking-table-max-keys" => &self.tracking_table_max_keys,
             _ => return None,
         };
         v.as_deref()

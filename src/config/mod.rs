@@ -242,6 +242,8 @@ pub struct Config {
     pub active_expire_effort: u32,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: u64,
+    /// Keys the tracking table may hold before invalidating some (0: no limit).
+    pub tracking_table_max_keys: u64,
 }
 
 /// `maxmemory-policy`.
@@ -341,6 +343,7 @@ impl Default for Config {
             active_expire_effort: 1,
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
+            tracking_table_max_keys: 1_000_000,
         }
     }
 }

@@ -841,6 +841,22 @@ pub static PARAMS: &[Param] = &[
         doc: "Entries the SLOWLOG keeps; the oldest go first.",
         get: |c| c.slowlog_max_len.to_string(),
     },
+    Param {
+        name: "tracking-table-max-keys",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: i64::MAX,
+            set: |c, v| c.tracking_table_max_keys = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "1000000",
+        doc: "Keys the client-side caching table remembers (CLIENT TRACKING default mode); \
+              past it, keys are invalidated to make room. 0: no limit.",
+        get: |c| c.tracking_table_max_keys.to_string(),
+    },
 ];
 
 /// `bind` (setConfigBindOption + the address check Redis does when it

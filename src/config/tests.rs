@@ -120,6 +120,7 @@ fn config_defaults_print_like_redis() {
         ("active-expire-effort", "1"),
         ("slowlog-log-slower-than", "10000"),
         ("slowlog-max-len", "128"),
+        ("tracking-table-max-keys", "1000000"),
     ];
     for (name, value) in expect {
         assert_eq!(get(&cfg, name), value, "{name}");

@@ -10,6 +10,7 @@ pub mod conn;
 pub mod cron;
 pub mod pubsub;
 pub mod state;
+pub mod tracking;
 pub mod watch;
 
 use std::io;
@@ -212,6 +213,11 @@ impl Reactor {
                 self.run_blocked(now);
             }
             self.close_killed();
+            // Redis's beforeSleep: BCAST invalidations collected this turn go out together.
+            if self.server.tracking.has_broadcasts() {
+                self.server.broadcast_invalidations();
+            }
+            self.deliver_invalidations();
             self.flush_all();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -249,6 +255,11 @@ impl Reactor {
         self.next_cron = Instant::now() + Duration::from_micros(1_000_000 / hz as u64);
         cron::tick(&mut self.server);
         crate::persist::snapshot::cron(&mut self.server);
+        if self.server.tracking.clients > 0 {
+            self.server.limit_tracking_table();
+        }
+        // Expiry in the cron invalidates tracked keys; the loop flushes them next turn.
+        self.deliver_invalidations();
         let killed: Vec<usize> = self
             .server
             .clients
@@ -274,6 +285,7 @@ impl Reactor {
     /// output is queued for writing and its pipelined input resumed.
     fn run_blocked(&mut self, now: i64) {
         blocking::process(&mut self.server, &mut self.conns, now);
+        self.deliver_invalidations();
         for key in std::mem::take(&mut self.server.blocking.resumed) {
             if let Some(conn) = self.conns.get_mut(key) {
                 if !conn.flush_queued {
@@ -319,6 +331,23 @@ impl Reactor {
                 log::warn!("id={id} Client closed for overcoming of output buffer limits (pubsub)");
                 self.server.stats.client_outbuf_limit_disconnections += 1;
                 self.close(key);
+            }
+        }
+    }
+
+    /// Appends the invalidation messages client-side caching rendered (see `tracking.rs`) to
+    /// their targets' output and queues those connections for writing.
+    fn deliver_invalidations(&mut self) {
+        if !self.server.tracking.has_outbox() {
+            return;
+        }
+        for (key, bytes) in std::mem::take(&mut self.server.tracking.outbox) {
+            if let Some(conn) = self.conns.get_mut(key) {
+                conn.out.raw(&bytes);
+                if !conn.flush_queued {
+                    conn.flush_queued = true;
+                    self.to_flush.push(key);
+                }
             }
         }
     }
@@ -417,6 +446,7 @@ impl Reactor {
                 in_exec: false,
                 channels: hashbrown::HashSet::new(),
                 patterns: Vec::new(),
+                tracking: None,
             });
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
             log::debug!("id={id} Accepted {peer}");
@@ -517,6 +547,15 @@ impl Reactor {
                     // PUBLISH left messages for subscribers: into their output now, so they
                     // arrive in publish order, and before this client may stop (killed,
                     // paused) and a closed subscriber's slot could go to a new connection.
+                    // Invalidations this command caused, after its reply (Redis sends the
+                    // client's own ones after the reply too).
+                    if self.server.tracking.has_outbox() {
+                        self.deliver_invalidations();
+                        conn = match self.conns.get_mut(key) {
+                            Some(conn) => conn,
+                            None => return false,
+                        };
+                    }
                     if self.server.pubsub.has_deliveries() {
                         self.deliver_messages();
                         conn = match self.conns.get_mut(key) {
@@ -654,6 +693,7 @@ impl Reactor {
         self.server.blocking.remove_client(key);
         self.server.unwatch_all(key);
         self.server.unsubscribe_all(key);
+        self.server.disable_tracking(key);
         // Its slot may go to the next connection, which must not inherit its messages.
         self.server.pubsub.forget_deliveries(key);
         if let Some(mut conn) = self.conns.try_remove(key) {

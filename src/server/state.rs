@@ -56,6 +56,15 @@ pub struct Client {
     pub channels: hashbrown::HashSet<Vec<u8>>,
     /// Patterns, in subscription order (a list in Redis 7.0 too).
     pub patterns: Vec<Vec<u8>>,
+    /// CLIENT TRACKING mode, when on (see `server/tracking.rs`).
+    pub tracking: Option<Box<super::tracking::ClientTracking>>,
+}
+
+impl Client {
+    /// Subscribed to a channel or pattern (Redis's CLIENT_PUBSUB).
+    pub fn is_subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
+    }
 }
 
 /// Counters reported by INFO stats.
@@ -136,6 +145,11 @@ pub struct Server {
     pub slowlog: crate::cmd::slowlog::Slowlog,
     /// Background expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off, for tests).
     pub active_expire_enabled: bool,
+    /// Client-side caching tables (see `server/tracking.rs`).
+    pub tracking: super::tracking::Tracking,
+    /// Slab key of the client whose command is running (Redis's `server.current_client`):
+    /// the author of a change, for CLIENT TRACKING's NOLOOP.
+    pub current_client: Option<usize>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -184,6 +198,8 @@ impl Server {
             pubsub: Default::default(),
             slowlog: Default::default(),
             active_expire_enabled: true,
+            tracking: Default::default(),
+            current_client: None,
         };
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
@@ -210,7 +226,8 @@ impl Server {
         let before = self.evictor.evicted;
         let mut rng = self.rng_state;
         // Evicting a key is a modification WATCH sees (Redis's performEvictions signals it).
-        self.evictor.record_keys = !self.watches.is_empty();
+        // So is it for client-side caching (signalModifiedKey invalidates tracked keys).
+        self.evictor.record_keys = !self.watches.is_empty() || self.tracking.is_active();
         let result = self.evictor.evict_until(
             &mut self.dbs,
             &self.config,

@@ -97,6 +97,9 @@ impl Server {
 
     /// Redis's `signalModifiedKey`: `key` in `db` was modified.
     pub fn touch_key(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.is_active() {
+            self.invalidate_key(key, self.current_client, true);
+        }
         if self.watches.is_empty() {
             return;
         }
