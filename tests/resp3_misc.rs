@@ -252,3 +252,34 @@ fn slowlog_entries_keep_their_shape_in_resp3() {
         log
     });
 }
+
+/// HELLO switches the protocol for its own reply and everything after it; a refused HELLO
+/// changes nothing; RESET goes back to RESP2.
+#[test]
+fn hello_switches_protocol_and_reset_switches_back() {
+    same_on_both("hello/reset", |port| {
+        let mut log = Vec::new();
+        let mut c = Raw::connect(port);
+        record(&mut log, &mut c, &[&["GET", "nokey"], &["HELLO", "4"], &["GET", "nokey"]]);
+        // The id differs between the servers: keep the reply's shape around it.
+        let hello = show(&c.cmd(&["HELLO", "3", "SETNAME", "n"]));
+        let (head, tail) = hello.split_once("id\\r\\n:").expect("id in HELLO");
+        let tail = tail.split_once("\\r\\n").map_or("", |(_, t)| t);
+        log.push(format!("HELLO 3 -> {head}id <n> {tail}"));
+        record(
+            &mut log,
+            &mut c,
+            &[
+                &["GET", "nokey"],
+                &["HGETALL", "nokey"],
+                &["HELLO", "5"],
+                &["GET", "nokey"],
+                &["CLIENT", "GETNAME"],
+                &["RESET"],
+                &["GET", "nokey"],
+                &["CLIENT", "GETNAME"],
+            ],
+        );
+        log
+    });
+}
