@@ -10,12 +10,14 @@ build:
 run: build
 	./target/release/ferrodis --port $(PORT)
 
-# The integration and differential tests drive the real redis-server / redis-cli.
+# The integration and differential tests drive the real redis-server / redis-cli, and an
+# interactive `redis-cli -3` inside tmux.
 deps:
-	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then \
-		echo "installing redis-server and redis-tools"; \
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null \
+		|| ! command -v tmux >/dev/null; then \
+		echo "installing redis-server, redis-tools and tmux"; \
 		SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
-		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server redis-tools; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server redis-tools tmux; \
 	fi
 
 test: deps

@@ -140,3 +140,70 @@ fn benchmark_completes() {
     // The server is still healthy afterwards.
     assert_eq!(stdout(&redis_cli(ferrodis.port, &["PING"])), "PONG\n");
 }
+
+/// What an interactive `redis-cli -3` session (in a tmux terminal, so redis-cli sees a tty and
+/// prints its human RESP3 forms: maps, doubles, sets, nulls) shows for `commands`, with the
+/// prompt's port masked.
+fn interactive_resp3_session(port: u16, commands: &[&str]) -> String {
+    let session = format!("ferrodis-cli-{port}-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        let out = Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux (installed by `make deps` / .ci/run)");
+        assert!(out.status.success(), "tmux {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let cli = format!("redis-cli -3 -h 127.0.0.1 -p {port}");
+    tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "100", &cli]);
+    let prompt = format!("127.0.0.1:{port}>");
+    let wait_for_prompts = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+            if screen.matches(&prompt).count() >= n || Instant::now() > deadline {
+                return screen;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for_prompts(1);
+    for (i, command) in commands.iter().enumerate() {
+        tmux(&["send-keys", "-t", &session, command, "Enter"]);
+        wait_for_prompts(i + 2);
+    }
+    let screen = wait_for_prompts(commands.len() + 1);
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &session])
+        .output();
+    screen.replace(&prompt, "prompt>").trim_end().to_string()
+}
+
+#[test]
+fn interactive_redis_cli_3_matches_redis() {
+    let commands = [
+        "hset h f v g w",
+        "hgetall h",
+        "hgetall nokey",
+        "zadd z 1.5 a 2 b",
+        "zrange z 0 -1 withscores",
+        "zscore z a",
+        "zpopmin z",
+        "sadd s x",
+        "smembers s",
+        "get nokey",
+        "lpop nolist 2",
+        "config get maxmemory-policy",
+        "info keyspace",
+        "client tracking on",
+        "get h",
+        "reset",
+        "hgetall h",
+    ];
+    let ferrodis = Server::ferrodis(&[]);
+    let redis = Server::redis();
+    let got = interactive_resp3_session(ferrodis.port, &commands);
+    let want = interactive_resp3_session(redis.port, &commands);
+    assert_eq!(got, want, "redis-cli -3 screens differ (left ferrodis, right redis)");
+    assert!(want.contains("(double) 1.5"), "the session ran: {want}");
+}
