@@ -146,8 +146,11 @@ fn benchmark_completes() {
 /// prompt's port masked.
 fn interactive_resp3_session(port: u16, commands: &[&str]) -> String {
     let session = format!("ferrodis-cli-{port}-{}", std::process::id());
+    // A tmux server of its own (-L): a shared default server that is exiting after another
+    // test's last session refuses new sessions ("server exited unexpectedly").
     let tmux = |args: &[&str]| {
         let out = Command::new("tmux")
+            .args(["-L", &session])
             .args(args)
             .output()
             .expect("tmux (installed by `make deps` / .ci/run)");
@@ -174,7 +177,7 @@ fn interactive_resp3_session(port: u16, commands: &[&str]) -> String {
     }
     let screen = wait_for_prompts(commands.len() + 1);
     let _ = Command::new("tmux")
-        .args(["kill-session", "-t", &session])
+        .args(["-L", &session, "kill-server"])
         .output();
     screen.replace(&prompt, "prompt>").trim_end().to_string()
 }
