@@ -17,6 +17,7 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod list;
+pub mod memory;
 pub mod multi;
 pub mod persist;
 pub mod pubsub;
@@ -151,7 +152,13 @@ impl<'a> Ctx<'a> {
         let srv = &mut *self.srv;
         let db = &mut srv.dbs[idx];
         let before = db.len();
-        let slot = db.lookup(key, now);
+        let slot = if srv.pause.is_active() {
+            // CLIENT PAUSE: an expired key reads as missing but stays until the pause ends.
+            db.find(key)
+                .filter(|&s| !db.expire_at(s).is_some_and(|at| at < now))
+        } else {
+            db.lookup(key, now)
+        };
         if db.len() < before {
             srv.stats.expired_keys += 1;
         }

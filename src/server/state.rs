@@ -35,13 +35,18 @@ pub struct Client {
     pub no_evict: bool,
     /// CLIENT NO-TOUCH ON (shown as flag `T`): commands do not update keys' access time.
     pub no_touch: bool,
-    /// Bytes in the query buffer / output buffer, refreshed by the reactor for CLIENT LIST.
-    pub qbuf: usize,
-    pub qbuf_free: usize,
-    pub omem: usize,
-    pub argv_mem: usize,
-    /// Set by DEBUG/CLIENT commands that must run after the current batch (none yet).
-    pub tot_mem: usize,
+    /// CLIENT REPLY OFF: no reply is sent (pub/sub pushes excepted, as in Redis 7.0).
+    pub reply_off: bool,
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped (Redis's
+    /// CLIENT_REPLY_SKIP_NEXT, which becomes `reply_skip` once the SKIP command is done).
+    pub reply_skip_next: bool,
+    /// The reply of the command being run is dropped (Redis's CLIENT_REPLY_SKIP).
+    pub reply_skip: bool,
+    /// Held by CLIENT PAUSE: its next command waits unparsed in its input buffer until the
+    /// pause ends (see `server/pause.rs`).
+    pub postponed: bool,
+    /// The connection's buffers as CLIENT LIST shows them, refreshed by the reactor.
+    pub bufs: BufferStats,
     /// Between MULTI and EXEC/DISCARD: the queued commands.
     pub multi: Option<crate::cmd::multi::Transaction>,
     /// Keys this client WATCHes.
@@ -56,6 +61,49 @@ pub struct Client {
     pub channels: hashbrown::HashSet<Vec<u8>>,
     /// Patterns, in subscription order (a list in Redis 7.0 too).
     pub patterns: Vec<Vec<u8>>,
+}
+
+/// Redis's reply buffer size below which it is never shrunk (`PROTO_REPLY_MIN_BYTES`).
+pub const REPLY_MIN_BYTES: usize = 1024;
+/// Size of one node of Redis's reply list (`PROTO_REPLY_CHUNK_BYTES`), for `oll`.
+pub const REPLY_CHUNK_BYTES: usize = 16 * 1024;
+
+/// A connection's buffers, as CLIENT LIST reports them. Handlers never see the socket side,
+/// so the reactor copies these figures in after each batch of commands, each write and each
+/// cron pass (a few stores, no allocation).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BufferStats {
+    /// Query buffer: bytes received and not yet consumed (`qbuf`), and free room (`qbuf-free`).
+    pub qbuf: usize,
+    pub qbuf_free: usize,
+    /// Lengths of the arguments already received of a partly received command (`argv-mem`).
+    pub argv_partial: usize,
+    /// Reply buffer: allocated size (`rbs`) and peak use since the last reset (`rbp`).
+    pub rbs: usize,
+    pub rbp: usize,
+    /// Output not yet written to the socket.
+    pub pending_out: usize,
+    /// Everything the connection's buffers and bookkeeping hold (part of `tot-mem`).
+    pub conn_mem: usize,
+    /// The socket has WRITABLE interest (`events=rw`).
+    pub writing: bool,
+}
+
+impl BufferStats {
+    /// `obl`: pending output that fits in Redis's fixed reply buffer of `rbs` bytes.
+    pub fn obl(&self) -> usize {
+        self.pending_out.min(self.rbs.max(REPLY_MIN_BYTES))
+    }
+
+    /// `omem`: pending output beyond the fixed buffer (Redis's reply list).
+    pub fn omem(&self) -> usize {
+        self.pending_out - self.obl()
+    }
+
+    /// `oll`: reply list nodes that `omem` would take.
+    pub fn oll(&self) -> usize {
+        self.omem().div_ceil(REPLY_CHUNK_BYTES)
+    }
 }
 
 /// Counters reported by INFO stats.
@@ -107,6 +155,9 @@ pub struct Server {
     pub last_save_unix: i64,
     /// Peak of the allocator's live bytes.
     pub peak_memory: usize,
+    /// The allocator's live bytes once the server was set up, before any data (MEMORY STATS
+    /// `startup.allocated`).
+    pub startup_allocated: usize,
     /// Asked to stop (SHUTDOWN, SIGTERM): the reactor exits after this turn.
     pub shutdown_requested: bool,
     /// State of the active expiry cycle.
@@ -136,6 +187,8 @@ pub struct Server {
     pub slowlog: crate::cmd::slowlog::Slowlog,
     /// Background expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off, for tests).
     pub active_expire_enabled: bool,
+    /// CLIENT PAUSE and the clients it holds (see `server/pause.rs`).
+    pub pause: super::pause::Pause,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -170,6 +223,7 @@ impl Server {
             rng_state: seed | 1,
             last_save_unix: now / 1000,
             peak_memory: 0,
+            startup_allocated: 0,
             shutdown_requested: false,
             active_expire: Default::default(),
             evictor: Default::default(),
@@ -184,7 +238,9 @@ impl Server {
             pubsub: Default::default(),
             slowlog: Default::default(),
             active_expire_enabled: true,
+            pause: Default::default(),
         };
+        server.startup_allocated = crate::alloc::allocated();
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
             .collect();
@@ -199,8 +255,17 @@ impl Server {
     }
 
     /// Evicts keys while `used_memory` is above `maxmemory`, by `maxmemory-policy`.
+    /// While clients are paused the dataset holds still: nothing is evicted, and a server over
+    /// its limit answers as if eviction had failed (Redis's performEvictions).
     pub fn evict_for_maxmemory(&mut self, now_ms: i64) -> crate::store::evict::Eviction {
         let limit = self.config.maxmemory as usize;
+        if self.pause.is_active() {
+            return if crate::alloc::allocated() > limit {
+                crate::store::evict::Eviction::Fail
+            } else {
+                crate::store::evict::Eviction::Ok
+            };
+        }
         self.evict_to(limit, now_ms)
     }
 
