@@ -750,6 +750,12 @@ fn client_unpause(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// Commands Redis 7.0 flags `may_replicate` (they may add to the replication stream although
+/// they are not writes): CLIENT PAUSE WRITE holds them. COMMAND INFO in 7.0 does not list
+/// that flag, so the table, which mirrors COMMAND INFO, does not carry it.
+const MAY_REPLICATE_COMMANDS: &[&str] =
+    &["publish", "spublish", "pfcount", "eval", "evalsha", "fcall"];
+
 /// Whether the command in `args` must wait for the end of the pause in force, as Redis
 /// 7.0's processCommand decides: under ALL every command, under WRITE the write and
 /// may-replicate ones and an EXEC whose transaction queued one. Commands that fail the early
@@ -779,11 +785,12 @@ pub fn postpone(srv: &mut Server, client_key: usize, args: &Args) -> bool {
         PauseKind::All => true,
         PauseKind::Write => {
             cmd.has(WRITE | MAY_REPLICATE)
+                || MAY_REPLICATE_COMMANDS.contains(&name)
                 || (name == "exec"
-                    && client
-                        .multi
-                        .as_ref()
-                        .is_some_and(|tx| tx.flags() & (WRITE | MAY_REPLICATE) != 0))
+                    && client.multi.as_ref().is_some_and(|tx| {
+                        tx.flags() & (WRITE | MAY_REPLICATE) != 0
+                            || tx.may_replicate(MAY_REPLICATE_COMMANDS)
+                    }))
         }
     };
     if held {

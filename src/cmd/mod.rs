@@ -150,18 +150,8 @@ impl<'a> Ctx<'a> {
             0
         };
         let srv = &mut *self.srv;
+        let slot = srv.lookup_live(idx, key, now);
         let db = &mut srv.dbs[idx];
-        let before = db.len();
-        let slot = if srv.pause.is_active() {
-            // CLIENT PAUSE: an expired key reads as missing but stays until the pause ends.
-            db.find(key)
-                .filter(|&s| !db.expire_at(s).is_some_and(|at| at < now))
-        } else {
-            db.lookup(key, now)
-        };
-        if db.len() < before {
-            srv.stats.expired_keys += 1;
-        }
         if touch {
             if let Some(entry) = slot.and_then(|s| db.entry_mut(s)) {
                 entry.access = evict::touched(entry.access, &srv.config, now, srv.lru_now, rand);

@@ -298,6 +298,24 @@ impl Server {
         result
     }
 
+    /// Finds `key` in database `db` for a command, deleting it first when its deadline has
+    /// passed (lazy expiry, counted in `expired_keys`). While clients are paused an expired
+    /// key reads as missing but stays: CLIENT PAUSE keeps the dataset static.
+    pub fn lookup_live(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
+        let d = &mut self.dbs[db];
+        if self.pause.is_active() {
+            return d
+                .find(key)
+                .filter(|&slot| !d.expire_at(slot).is_some_and(|at| at < now_ms));
+        }
+        let before = d.len();
+        let slot = d.lookup(key, now_ms);
+        if d.len() < before {
+            self.stats.expired_keys += 1;
+        }
+        slot
+    }
+
     /// A fast pseudo-random number (xorshift64*); not for anything security-related.
     pub fn random(&mut self) -> u64 {
         let mut x = self.rng_state;
