@@ -523,9 +523,7 @@ impl Reactor {
         let now = unix_ms();
         self.server.begin_batch();
         // While this batch runs, the caller's query buffer holds all of it (as Redis's does).
-        let bufs = &mut self.server.clients[key].bufs;
-        bufs.qbuf = conn.pending_input();
-        bufs.qbuf_free = conn.rbuf.capacity() - bufs.qbuf;
+        self.server.clients[key].bufs = conn.stats();
         let started = self.server.command_timer;
         let mut ran = 0;
         let mut keep_reading = true;
