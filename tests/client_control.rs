@@ -49,18 +49,12 @@ fn silent(raw: &mut Raw, wait: Duration) -> bool {
 fn client_reply_modes_match_redis() {
     assert_same_transcript("client reply", &[], |port| {
         let mut c = Raw::connect(port);
-        let mut t = Vec::new();
-        t.push(pipeline(
-            &mut c,
+        let pipelines: &[&[&[&str]]] = &[
             &[
                 &["CLIENT", "REPLY", "SKIP"],
                 &["PING"],
                 &["PING", "after-skip"],
             ],
-        ));
-        // OFF drops everything, errors included, until ON.
-        t.push(pipeline(
-            &mut c,
             &[
                 &["CLIENT", "REPLY", "OFF"],
                 &["SET", "k", "v"],
@@ -72,9 +66,6 @@ fn client_reply_modes_match_redis() {
                 &["CLIENT", "REPLY", "ON"],
                 &["GET", "k"],
             ],
-        ));
-        t.push(pipeline(
-            &mut c,
             &[
                 &["CLIENT", "REPLY", "FOO"],
                 &["CLIENT", "REPLY"],
@@ -84,16 +75,12 @@ fn client_reply_modes_match_redis() {
                 &["INCR", "n"],
                 &["INCR", "n"],
             ],
-        ));
-        // RESET ends OFF (its own reply is sent); a pending SKIP still drops RESET's reply.
-        t.push(pipeline(
-            &mut c,
             &[&["CLIENT", "REPLY", "OFF"], &["RESET"], &["PING"]],
-        ));
-        t.push(pipeline(
-            &mut c,
             &[&["CLIENT", "REPLY", "SKIP"], &["RESET"], &["PING"]],
-        ));
+        ];
+        // SKIP drops its own and the next reply; OFF drops everything, errors included, until
+        // ON; RESET ends OFF (its own reply is sent) while a pending SKIP still drops it.
+        let mut t: Vec<String> = pipelines.iter().map(|p| pipeline(&mut c, p)).collect();
         // A subscriber with replies OFF still gets its confirmations and messages (pushes),
         // but not the error of a command refused in subscriber context.
         let mut publisher = Raw::connect(port);
@@ -226,14 +213,15 @@ fn pause_write_and_transactions_match_redis() {
         let mut admin = Raw::connect(port);
         let mut tx = Raw::connect(port);
         let mut ro = Raw::connect(port);
-        let mut t = Vec::new();
-        t.push(show(&tx.cmd(&["MULTI"])));
-        t.push(show(&tx.cmd(&["SET", "a", "1"])));
-        t.push(show(&admin.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"])));
-        t.push(show(&ro.cmd(&["MULTI"])));
-        t.push(show(&ro.cmd(&["GET", "a"])));
-        t.push(show(&ro.cmd(&["PING"])));
-        t.push(show(&ro.cmd(&["EXEC"])));
+        let mut t = vec![
+            show(&tx.cmd(&["MULTI"])),
+            show(&tx.cmd(&["SET", "a", "1"])),
+            show(&admin.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"])),
+            show(&ro.cmd(&["MULTI"])),
+            show(&ro.cmd(&["GET", "a"])),
+            show(&ro.cmd(&["PING"])),
+            show(&ro.cmd(&["EXEC"])),
+        ];
         tx.write(&encode(&[b"EXEC"]));
         wait_blocked(&mut admin, 1);
         t.push(show(&ro.cmd(&["MULTI"])));

@@ -236,7 +236,7 @@ impl Overhead {
             dbs,
             overhead_total,
             keys,
-            bytes_per_key: if keys > 0 { net / keys } else { 0 },
+            bytes_per_key: net.checked_div(keys).unwrap_or(0),
             dataset,
             dataset_perc: if net > 0 {
                 dataset as f32 * 100.0 / net as f32

@@ -306,7 +306,7 @@ impl Server {
         if self.pause.is_active() {
             return d
                 .find(key)
-                .filter(|&slot| !d.expire_at(slot).is_some_and(|at| at < now_ms));
+                .filter(|&slot| d.expire_at(slot).is_none_or(|at| at >= now_ms));
         }
         let before = d.len();
         let slot = d.lookup(key, now_ms);
