@@ -42,6 +42,17 @@ fn step_with_id(t: &mut Vec<String>, who: &str, conn: &mut Raw, args: &[&str], i
     t[last] = format!("{who} {} -> {reply}", shown.join(" "));
 }
 
+/// The `flags=` and `redir=` fields of `conn`'s CLIENT INFO line.
+fn info_flags(t: &mut Vec<String>, who: &str, conn: &mut Raw) {
+    let reply = conn.cmd(&["CLIENT", "INFO"]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let fields: Vec<&str> = text
+        .split(' ')
+        .filter(|f| f.starts_with("flags=") || f.starts_with("redir="))
+        .collect();
+    t.push(format!("{who} CLIENT INFO {}", fields.join(" ")));
+}
+
 /// Reads what arrived on `conn` without sending anything.
 fn pending(t: &mut Vec<String>, who: &str, conn: &mut Raw) {
     let (bytes, _) = conn.read_until_quiet(QUIET);
@@ -85,6 +96,7 @@ fn default_mode(port: u16) -> Vec<String> {
     pending(&mut t, "a", &mut a);
     step(&mut t, "a", &mut a, &["CLIENT", "TRACKINGINFO"]);
     step(&mut t, "a", &mut a, &["CLIENT", "GETREDIR"]);
+    info_flags(&mut t, "a", &mut a);
     // NOLOOP: no message about the client's own writes.
     step(&mut t, "a", &mut a, &["CLIENT", "TRACKING", "ON", "NOLOOP"]);
     step(&mut t, "a", &mut a, &["GET", "k"]);
@@ -94,6 +106,7 @@ fn default_mode(port: u16) -> Vec<String> {
     step(&mut t, "a", &mut a, &["CLIENT", "TRACKING", "OFF"]);
     step(&mut t, "a", &mut a, &["CLIENT", "TRACKINGINFO"]);
     step(&mut t, "a", &mut a, &["CLIENT", "GETREDIR"]);
+    info_flags(&mut t, "a", &mut a);
     t
 }
 
@@ -156,6 +169,7 @@ fn bcast_mode(port: u16) -> Vec<String> {
     step(&mut t, "a", &mut a, &["CLIENT", "TRACKING", "OFF"]);
     // BCAST without a prefix covers every key.
     step(&mut t, "a", &mut a, &["CLIENT", "TRACKING", "ON", "BCAST"]);
+    info_flags(&mut t, "a", &mut a);
     step(&mut t, "b", &mut b, &["SET", "anything", "1"]);
     pending(&mut t, "a", &mut a);
     step(&mut t, "a", &mut a, &["INFO", "stats"]);
@@ -286,6 +300,9 @@ fn redirection(port: u16) -> Vec<String> {
     let info = c.cmd(&["CLIENT", "TRACKINGINFO"]);
     let shown = show(&info).replace(&format!(":{plain_id}\\r\\n"), ":<id>\\r\\n");
     t.push(format!("c TRACKINGINFO -> {shown}"));
+    let mut flags = Vec::new();
+    info_flags(&mut flags, "c", &mut c);
+    t.push(flags[0].replace(&format!("redir={plain_id}"), "redir=<id>"));
     // Option errors.
     step(
         &mut t,

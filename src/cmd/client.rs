@@ -1,12 +1,16 @@
-//! CLIENT subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO, NO-EVICT, NO-TOUCH,
-//! HELP. The CLIENT container itself is declared with the connection family (`conn.rs`).
+//! CLIENT subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, PAUSE, UNPAUSE,
+//! UNBLOCK, SETINFO, NO-EVICT, NO-TOUCH, HELP. The CLIENT container itself is declared with the
+//! connection family (`conn.rs`). Behaviour, replies and errors follow Redis 7.0's
+//! `clientCommand` (networking.c); the pause itself lives in `server/pause.rs`, and the reactor
+//! applies the reply mode and holds paused clients (`server/mod.rs`).
 
 use std::io::Write;
 
 use super::table::{flags::*, Command, Group, KeySpec};
 use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::server::state::Client;
+use crate::server::pause::PauseKind;
+use crate::server::state::{BufferStats, Client, Server};
 
 const SUB_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
 
@@ -143,6 +147,45 @@ pub static SUBCOMMANDS: &[Command] = &[
         complexity: "O(log N) where N is the number of client connections",
         args: "client-id:integer ?timeout_error(TIMEOUT|ERROR)",
         handler: client_unblock,
+        subcommands: &[],
+    },
+    Command {
+        name: "reply",
+        arity: 3,
+        flags: SUB_FLAGS,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "Instruct the server whether to reply to commands",
+        since: "3.2.0",
+        complexity: "O(1)",
+        args: "on_off_skip(ON|OFF|SKIP)",
+        handler: client_reply,
+        subcommands: &[],
+    },
+    Command {
+        name: "pause",
+        arity: -3,
+        flags: ADMIN | SUB_FLAGS,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "Stop processing commands from clients for some time",
+        since: "2.9.50",
+        complexity: "O(1)",
+        args: "timeout:integer ?mode@6.2.0(WRITE|ALL)",
+        handler: client_pause,
+        subcommands: &[],
+    },
+    Command {
+        name: "unpause",
+        arity: 2,
+        flags: ADMIN | SUB_FLAGS,
+        keys: KeySpec::NONE,
+        group: Group::Connection,
+        summary: "Resume processing of clients that were paused",
+        since: "6.2.0",
+        complexity: "O(N) Where N is the number of paused clients",
+        args: "",
+        handler: client_unpause,
         subcommands: &[],
     },
     Command {
@@ -305,16 +348,64 @@ impl ClientType {
 }
 
 /// The caller of the command being run, whose `idle` is 0 (Redis records the interaction
-/// before the command runs; ferrodis after).
+/// before the command runs; ferrodis after), whose arguments are the command being run and
+/// whose pending output is what this batch of commands has replied so far.
 struct Caller<'a> {
     key: usize,
+    /// Lengths of the running command's arguments (`argv-mem`).
+    argv_mem: usize,
+    /// Output written and not yet sent (the reply buffer is being written to).
+    pending_out: usize,
     /// The blocked-client registry, for flag `b`.
     blocking: &'a crate::server::blocking::Blocking,
 }
 
+impl<'a> Caller<'a> {
+    fn new(ctx: &'a Ctx, args: &Args) -> Caller<'a> {
+        Caller {
+            key: ctx.client_key,
+            argv_mem: args.iter().map(<[u8]>::len).sum(),
+            pending_out: ctx.out.len(),
+            blocking: &ctx.srv.blocking,
+        }
+    }
+}
+
+/// Memory a client takes, as Redis's `getClientMemoryUsage` counts it: its bookkeeping, its
+/// buffers, the arguments it holds, its queued transaction and its subscriptions' overhead.
+fn client_memory(client: &Client, bufs: &BufferStats, argv_mem: usize, multi_mem: usize) -> usize {
+    use std::mem::size_of;
+    let name = client.name.as_ref().map_or(0, |n| n.capacity());
+    let channels = client.channels.capacity() * (size_of::<Vec<u8>>() + 1)
+        + client.channels.iter().map(|c| c.capacity()).sum::<usize>();
+    let patterns = client.patterns.capacity() * size_of::<Vec<u8>>()
+        + client.patterns.iter().map(|p| p.capacity()).sum::<usize>();
+    let watched = client.watched.capacity() * size_of::<crate::server::watch::WatchedKey>();
+    size_of::<Client>()
+        + client.last_cmd.capacity()
+        + client.addr.capacity()
+        + client.laddr.capacity()
+        + name
+        + bufs.conn_mem
+        + argv_mem
+        + multi_mem
+        + channels
+        + patterns
+        + watched
+}
+
+/// Everything `client` holds, as CLIENT LIST's `tot-mem` shows it between commands (MEMORY
+/// STATS `clients.normal` sums it).
+pub fn client_total_memory(client: &Client) -> usize {
+    let multi_mem = client.multi.as_ref().map_or(0, |tx| tx.memory());
+    client_memory(client, &client.bufs, client.bufs.argv_partial, multi_mem)
+}
+
 /// Appends `client`'s CLIENT LIST line (with its trailing newline), with Redis 7.0's fields in
-/// Redis 7.0's order. Figures ferrodis does not track are reported as Redis reports an idle
-/// client (0, -1 for `multi` and `redir`).
+/// Redis 7.0's order, from ferrodis's own figures: the query buffer (`qbuf`, `qbuf-free`),
+/// the arguments held (`argv-mem`), the reply buffer (`rbs`, `rbp`), the pending output
+/// (`obl` in the first reply buffer, the rest as `oll` 16 KiB nodes of `omem` bytes, as
+/// Redis's reply list) and `tot-mem`, everything the client holds.
 fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64, caller: &Caller) {
     let is_caller = key == caller.key;
     let now_s = now_ms / 1000;
@@ -331,8 +422,17 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
     if client.multi.is_some() {
         flags.push('x');
     }
-    if caller.blocking.is_blocked(key) {
+    if caller.blocking.is_blocked(key) || client.postponed {
         flags.push('b');
+    }
+    if let Some(t) = &client.tracking {
+        flags.push('t');
+        if t.broken_redirect {
+            flags.push('R');
+        }
+        if t.bcast {
+            flags.push('B');
+        }
     }
     if client.dirty_cas {
         flags.push('d');
@@ -349,6 +449,16 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
     if flags.is_empty() {
         flags.push('N');
     }
+    let mut bufs = client.bufs;
+    let argv_mem = if is_caller {
+        bufs.pending_out = caller.pending_out;
+        caller.argv_mem
+    } else {
+        bufs.argv_partial
+    };
+    let multi_mem = client.multi.as_ref().map_or(0, |tx| tx.memory());
+    let tot_mem = client_memory(client, &bufs, argv_mem, multi_mem);
+    let events = if bufs.writing { "rw" } else { "r" };
     let cmd = client.last_cmd.as_str();
     // Writing to a Vec cannot fail.
     let _ = write!(
@@ -362,19 +472,21 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
     let _ = writeln!(
         out,
         " age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub=0 multi={multi} \
-         qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem={multi_mem} rbs=0 rbp=0 \
-         obl=0 oll=0 omem={omem} tot-mem={tot_mem} events=r cmd={cmd} user=default \
-         redir=-1 resp={resp}",
+         qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem={multi_mem} rbs={rbs} \
+         rbp={rbp} obl={obl} oll={oll} omem={omem} tot-mem={tot_mem} events={events} cmd={cmd} \
+         user=default redir={redir} resp={resp}",
+        redir = client.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
         db = client.db,
         sub = client.channels.len(),
         psub = client.patterns.len(),
         multi = client.multi.as_ref().map_or(-1, |tx| tx.len() as i64),
-        multi_mem = client.multi.as_ref().map_or(0, |tx| tx.memory()),
-        qbuf = client.qbuf,
-        qbuf_free = client.qbuf_free,
-        argv_mem = client.argv_mem,
-        omem = client.omem,
-        tot_mem = client.tot_mem,
+        qbuf = bufs.qbuf,
+        qbuf_free = bufs.qbuf_free,
+        rbs = bufs.rbs,
+        rbp = bufs.rbp,
+        obl = bufs.obl(),
+        oll = bufs.oll(),
+        omem = bufs.omem(),
         resp = client.resp,
     );
 }
@@ -400,10 +512,7 @@ fn client_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
     } else {
         return Err(CmdError::Syntax);
     };
-    let caller = Caller {
-        key: ctx.client_key,
-        blocking: &ctx.srv.blocking,
-    };
+    let caller = Caller::new(ctx, args);
     let now = ctx.now_ms;
     let clients = &ctx.srv.clients;
     let mut text = Vec::new();
@@ -432,15 +541,12 @@ fn client_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
     }
-    ctx.out.bulk(&text);
+    ctx.out.verbatim(&text);
     Ok(())
 }
 
-fn client_info(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    let caller = Caller {
-        key: ctx.client_key,
-        blocking: &ctx.srv.blocking,
-    };
+fn client_info(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let caller = Caller::new(ctx, args);
     let mut text = Vec::new();
     write_client_line(
         &mut text,
@@ -449,7 +555,7 @@ fn client_info(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         ctx.now_ms,
         &caller,
     );
-    ctx.out.bulk(&text);
+    ctx.out.verbatim(&text);
     Ok(())
 }
 
@@ -647,6 +753,120 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP answer nothing (SKIP drops the next command's reply
+/// too); the reactor drops the replies, errors included (`apply_reply_mode` in
+/// `server/mod.rs`). A bad mode is a syntax error, itself silent under OFF.
+fn client_reply(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let mode = &args[2];
+    let client = ctx.client();
+    if mode.eq_ignore_ascii_case(b"on") {
+        client.reply_off = false;
+        client.reply_skip = false;
+        ctx.out.ok();
+    } else if mode.eq_ignore_ascii_case(b"off") {
+        client.reply_off = true;
+    } else if mode.eq_ignore_ascii_case(b"skip") {
+        if !client.reply_off {
+            client.reply_skip_next = true;
+        }
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    Ok(())
+}
+
+/// CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as in Redis.
+/// The deadline is `now + timeout` with Redis's wrapping arithmetic, so an absurdly large
+/// timeout lands in the past and pauses nothing beyond the current turn.
+fn client_pause(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 4 {
+        return Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            quote_arg(&args[1], 128)
+        )));
+    }
+    let kind = match (args.len() == 4).then(|| args.get(3)) {
+        None => PauseKind::All,
+        Some(mode) if mode.eq_ignore_ascii_case(b"write") => PauseKind::Write,
+        Some(mode) if mode.eq_ignore_ascii_case(b"all") => PauseKind::All,
+        Some(_) => return Err(CmdError::err("CLIENT PAUSE mode must be WRITE or ALL")),
+    };
+    let timeout = crate::util::num::parse_i64(&args[2])
+        .ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
+    if timeout < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    let end = if timeout > 0 {
+        timeout.wrapping_add(ctx.now_ms)
+    } else {
+        0
+    };
+    ctx.srv.pause.start(kind, end);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// CLIENT UNPAUSE: ends the pause; the reactor resumes the held clients in order.
+fn client_unpause(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    ctx.srv.pause.end();
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Commands Redis 7.0 flags `may_replicate` (they may add to the replication stream although
+/// they are not writes): CLIENT PAUSE WRITE holds them. COMMAND INFO in 7.0 does not list
+/// that flag, so the table, which mirrors COMMAND INFO, does not carry it.
+const MAY_REPLICATE_COMMANDS: &[&str] =
+    &["publish", "spublish", "pfcount", "eval", "evalsha", "fcall"];
+
+/// Whether the command in `args` must wait for the end of the pause in force, as Redis
+/// 7.0's processCommand decides: under ALL every command, under WRITE the write and
+/// may-replicate ones and an EXEC whose transaction queued one. Commands that fail the early
+/// checks (unknown, wrong arity, OOM) are not held: they answer their error at once. A held
+/// client is marked and queued on the pause, with the command as its `cmd`, and true is
+/// returned: the caller leaves the command in the input buffer.
+pub fn postpone(srv: &mut Server, client_key: usize, args: &Args) -> bool {
+    use super::table::flags::{DENYOOM, MAY_REPLICATE, WRITE};
+    let reg = super::table::registry();
+    let Ok(id) = super::resolve(args) else {
+        return false;
+    };
+    let cmd = reg.command(id);
+    if !super::arity_ok(cmd.arity, args.len()) {
+        return false;
+    }
+    if cmd.has(DENYOOM)
+        && srv.config.maxmemory > 0
+        && crate::alloc::allocated() > srv.config.maxmemory as usize
+    {
+        return false;
+    }
+    let name = reg.full_name(id);
+    let client = &srv.clients[client_key];
+    let held = match srv.pause.kind() {
+        PauseKind::Off => false,
+        PauseKind::All => true,
+        PauseKind::Write => {
+            cmd.has(WRITE | MAY_REPLICATE)
+                || MAY_REPLICATE_COMMANDS.contains(&name)
+                || (name == "exec"
+                    && client.multi.as_ref().is_some_and(|tx| {
+                        tx.flags() & (WRITE | MAY_REPLICATE) != 0
+                            || tx.may_replicate(MAY_REPLICATE_COMMANDS)
+                    }))
+        }
+    };
+    if held {
+        let client = &mut srv.clients[client_key];
+        client.postponed = true;
+        client.last_cmd.clear();
+        client.last_cmd.push_str(name);
+        let id = client.id;
+        srv.pause.hold(client_key, id);
+    }
+    held
+}
+
 /// Redis's CLIENT HELP lines for the subcommands ferrodis implements.
 const HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -674,6 +894,12 @@ const HELP: &[&str] = &[
     "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
     "UNBLOCK <clientid> [TIMEOUT|ERROR]",

@@ -266,16 +266,25 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
-/// RESET: the connection's state back to that of a new connection (database 0, no name,
-/// RESP2), keeping its id, address and NO-EVICT mode as Redis 7.0 does.
+/// RESET: the connection's state back to that of a new connection, as Redis 7.0's
+/// `clearClientConnectionState`: database 0, RESP2, the default user's authentication, no
+/// transaction and no watched keys, no subscriptions, no name, replies ON (a pending SKIP
+/// still drops RESET's own reply, as in Redis), NO-TOUCH off. The id, address, age and
+/// NO-EVICT mode stay.
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    // Client-side caching goes off first, as in Redis's clearClientConnectionState.
+    ctx.srv.disable_tracking(ctx.client_key);
     super::multi::discard_transaction(ctx.srv, ctx.client_key);
     ctx.srv.unsubscribe_all(ctx.client_key);
-    ctx.srv.disable_tracking(ctx.client_key);
     let client = ctx.client();
     client.db = 0;
-    client.name = None;
     client.resp = RESP2;
+    // Authentication: every connection is the `default` user with no password
+    // (`authenticate`), which is where RESET leaves it; a per-connection user goes back to
+    // `default` here once ACL users exist.
+    client.name = None;
+    client.reply_off = false;
+    client.reply_skip_next = false;
     client.no_touch = false;
     ctx.out.set_protocol(RESP2);
     ctx.out.simple("RESET");

@@ -350,14 +350,29 @@ fn server_section(srv: &mut Server, out: &mut String) {
 }
 
 fn clients_section(srv: &mut Server, out: &mut String) {
-    let max_in = srv.clients.iter().map(|(_, c)| c.qbuf).max().unwrap_or(0);
-    let max_out = srv.clients.iter().map(|(_, c)| c.omem).max().unwrap_or(0);
+    let max_in = srv
+        .clients
+        .iter()
+        .map(|(_, c)| c.bufs.qbuf)
+        .max()
+        .unwrap_or(0);
+    let max_out = srv
+        .clients
+        .iter()
+        .map(|(_, c)| c.bufs.omem())
+        .max()
+        .unwrap_or(0);
     field!(out, "connected_clients", "{}", srv.clients.len());
     field!(out, "cluster_connections", "0");
     field!(out, "maxclients", "{}", srv.config.maxclients);
     field!(out, "client_recent_max_input_buffer", "{max_in}");
     field!(out, "client_recent_max_output_buffer", "{max_out}");
-    field!(out, "blocked_clients", "{}", srv.blocking.blocked_count());
+    field!(
+        out,
+        "blocked_clients",
+        "{}",
+        srv.blocking.blocked_count() + srv.pause.held_count()
+    );
     field!(out, "tracking_clients", "{}", srv.tracking.clients);
     field!(
         out,
@@ -376,7 +391,7 @@ fn memory_section(srv: &mut Server, out: &mut String) {
     let clients_mem: u64 = srv
         .clients
         .iter()
-        .map(|(_, c)| (c.qbuf + c.omem) as u64)
+        .map(|(_, c)| (c.bufs.qbuf + c.bufs.omem()) as u64)
         .sum();
     let peak_perc = if peak > 0 {
         used as f64 * 100.0 / peak as f64

@@ -305,13 +305,7 @@ const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 /// Finds `key` in database `db`, deleting it first if it has expired (counted in INFO's
 /// `expired_keys`). Neither counts a hit or miss nor refreshes the access time.
 fn live_slot(srv: &mut Server, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
-    let d = &mut srv.dbs[db];
-    let before = d.len();
-    let slot = d.lookup(key, now_ms);
-    if d.len() < before {
-        srv.stats.expired_keys += 1;
-    }
-    slot
+    srv.lookup_live(db, key, now_ms)
 }
 
 /// A read lookup in the selected database that counts a keyspace hit or miss but leaves the

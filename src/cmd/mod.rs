@@ -17,6 +17,7 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod list;
+pub mod memory;
 pub mod multi;
 pub mod persist;
 pub mod pubsub;
@@ -150,12 +151,8 @@ impl<'a> Ctx<'a> {
             0
         };
         let srv = &mut *self.srv;
+        let slot = srv.lookup_live(idx, key, now);
         let db = &mut srv.dbs[idx];
-        let before = db.len();
-        let slot = db.lookup(key, now);
-        if db.len() < before {
-            srv.stats.expired_keys += 1;
-        }
         if touch {
             if let Some(entry) = slot.and_then(|s| db.entry_mut(s)) {
                 entry.access = evict::touched(entry.access, &srv.config, now, srv.lru_now, rand);

@@ -123,6 +123,15 @@ impl Transaction {
         self.flags
     }
 
+    /// Whether a queued command is one of `names` (full names: CLIENT PAUSE WRITE holds an
+    /// EXEC that would run a may-replicate command).
+    pub fn may_replicate(&self, names: &[&str]) -> bool {
+        let reg = registry();
+        self.queued
+            .iter()
+            .any(|q| names.contains(&reg.full_name(q.id)))
+    }
+
     /// Bytes held by the queued arguments (CLIENT LIST `multi-mem`).
     pub fn memory(&self) -> usize {
         if let Some((_, mem)) = self.running {

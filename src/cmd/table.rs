@@ -259,6 +259,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::server::COMMANDS,
     super::persist::COMMANDS,
     super::introspect::COMMANDS,
+    super::memory::COMMANDS,
     super::multi::COMMANDS,
     super::pubsub::COMMANDS,
     super::slowlog::COMMANDS,

@@ -145,6 +145,20 @@ impl Parser {
         self.pending > 0 || self.cursor > 0 || self.inline_scanned > 0
     }
 
+    /// Total length of the arguments already received of a multibulk request still in
+    /// progress (CLIENT LIST `argv-mem`); 0 between requests.
+    pub fn partial_args_len(&self) -> usize {
+        if self.pending == 0 || self.inline {
+            return 0;
+        }
+        self.ranges.iter().map(|r| r.len()).sum()
+    }
+
+    /// Heap bytes the parser keeps between requests (argument ranges, inline scratch).
+    pub fn heap_bytes(&self) -> usize {
+        self.ranges.capacity() * std::mem::size_of::<Range<usize>>() + self.inline_buf.capacity()
+    }
+
     /// The arguments of the command last returned as [`Parsed::Command`]; `input` must be the
     /// same slice that was passed to `parse`.
     pub fn args<'a>(&'a self, input: &'a [u8]) -> Args<'a> {

@@ -9,12 +9,22 @@ use std::io::{self, Read, Write};
 
 use mio::net::TcpStream;
 
+use super::state::{BufferStats, REPLY_MIN_BYTES};
 use crate::resp::{Parser, Reply};
 
 /// Smallest free space offered to each `read`.
 pub const READ_CHUNK: usize = 16 * 1024;
 /// Largest single `read`.
 pub const MAX_READ: usize = 64 * 1024;
+/// A query buffer wasting less than this is never resized by the cron (Redis: 4 KiB).
+const QUERY_RESIZE_MIN_FREE: usize = 4 * 1024;
+/// A busy client's query buffer is trimmed only above this size (`PROTO_RESIZE_THRESHOLD`).
+const QUERY_RESIZE_THRESHOLD: usize = 32 * 1024;
+/// Seconds without a command after which a query buffer is trimmed to what it holds.
+const QUERY_IDLE_SECS: i64 = 2;
+/// How often the reply buffer's peak restarts from the current use
+/// (`reply-buffer-peak-reset-time`, 5 s in Redis), so an idle client's buffer shrinks.
+const REPLY_PEAK_RESET_MS: i64 = 5000;
 
 /// The byte stream under a connection.
 pub enum Stream {
@@ -70,22 +80,33 @@ pub struct Conn {
     pub flush_queued: bool,
     /// Already in the reactor's `to_resume` queue (a connection is queued at most once).
     pub resume_queued: bool,
+    /// Most input held at once since the last cron resize check (Redis's `querybuf_peak`).
+    pub qpeak: usize,
+    /// Most output held at once since `rpeak_reset_ms` (Redis's `buf_peak`).
+    pub rpeak: usize,
+    pub rpeak_reset_ms: i64,
 }
 
 impl Conn {
-    pub fn new(stream: Stream) -> Conn {
+    pub fn new(stream: Stream, now_ms: i64) -> Conn {
+        let mut out = Reply::new();
+        // Redis's smallest reply buffer: the first replies need no reallocation.
+        out.buf.reserve_exact(REPLY_MIN_BYTES);
         Conn {
             stream,
             rbuf: Vec::new(),
             rpos: 0,
             rend: 0,
             parser: Parser::new(),
-            out: Reply::new(),
+            out,
             wpos: 0,
             want_write: false,
             paused: false,
             flush_queued: false,
             resume_queued: false,
+            qpeak: 0,
+            rpeak: 0,
+            rpeak_reset_ms: now_ms,
         }
     }
 
@@ -112,6 +133,7 @@ impl Conn {
             Ok(0) => ReadOutcome::Closed,
             Ok(n) => {
                 self.rend += n;
+                self.qpeak = self.qpeak.max(self.rend - self.rpos);
                 ReadOutcome::Data {
                     bytes: n,
                     drained: n < space,
@@ -167,12 +189,61 @@ impl Conn {
         Ok(written)
     }
 
-    /// Releases buffer memory a burst left behind.
-    pub fn shrink_idle_buffers(&mut self) {
-        if self.pending_input() == 0 && self.rbuf.capacity() > 4 * READ_CHUNK {
-            self.rbuf = Vec::new();
-            self.rpos = 0;
-            self.rend = 0;
+    /// The buffer figures CLIENT LIST shows; the reply buffer's peak is updated on the way.
+    pub fn stats(&mut self) -> BufferStats {
+        let pending_out = self.out.len() - self.wpos;
+        self.rpeak = self.rpeak.max(self.out.len());
+        let qbuf = self.pending_input();
+        BufferStats {
+            qbuf,
+            qbuf_free: self.rbuf.capacity() - qbuf,
+            argv_partial: self.parser.partial_args_len(),
+            rbs: self.out.buf.capacity(),
+            rbp: self.rpeak,
+            pending_out,
+            conn_mem: std::mem::size_of::<Conn>()
+                + self.rbuf.capacity()
+                + self.out.buf.capacity()
+                + self.parser.heap_bytes(),
+            writing: self.want_write,
+        }
+    }
+
+    /// The cron's buffer housekeeping, as Redis's `clientsCronResizeQueryBuffer` and
+    /// `clientsCronResizeOutputBuffer`: a query buffer wasting more than 4 KiB is trimmed to
+    /// what it holds once the client has been idle for over 2 s, or, when it is larger than
+    /// 32 KiB and more than twice its recent peak, down to that peak; a reply buffer whose
+    /// peak stayed under half its size shrinks (never below 1 KiB). Peaks then restart.
+    pub fn cron_resize(&mut self, idle_secs: i64, now_ms: i64) {
+        let pending = self.pending_input();
+        let cap = self.rbuf.capacity();
+        if cap - pending > QUERY_RESIZE_MIN_FREE {
+            let target = if idle_secs > QUERY_IDLE_SECS {
+                Some(pending)
+            } else if cap > QUERY_RESIZE_THRESHOLD && cap / 2 > self.qpeak {
+                Some(pending.max(self.qpeak))
+            } else {
+                None
+            };
+            if let Some(target) = target {
+                self.rbuf.copy_within(self.rpos..self.rend, 0);
+                self.rpos = 0;
+                self.rend = pending;
+                self.rbuf.truncate(target);
+                self.rbuf.shrink_to(target);
+            }
+        }
+        self.qpeak = pending;
+
+        let half = self.out.buf.capacity() / 2;
+        if half >= REPLY_MIN_BYTES && self.rpeak < half && self.out.buf.len() < half {
+            self.out
+                .buf
+                .shrink_to(REPLY_MIN_BYTES.max(self.rpeak + 1).max(self.out.buf.len()));
+        }
+        if now_ms - self.rpeak_reset_ms >= REPLY_PEAK_RESET_MS {
+            self.rpeak = self.out.len() - self.wpos;
+            self.rpeak_reset_ms = now_ms;
         }
     }
 }

@@ -23,8 +23,9 @@ pub fn tick(server: &mut Server) {
 }
 
 /// Runs an active expiry cycle of `kind` and counts what it deleted.
+/// Nothing expires while clients are paused (CLIENT PAUSE keeps the dataset static).
 pub fn active_expire(server: &mut Server, kind: CycleKind) {
-    if !server.active_expire_enabled {
+    if !server.active_expire_enabled || server.pause.is_active() {
         return;
     }
     let hz = server.config.hz;
@@ -40,7 +41,7 @@ pub fn active_expire(server: &mut Server, kind: CycleKind) {
 /// RSS only falls once memory is returned, hence the trim; allocator bytes are the lever.
 fn enforce_maxmemory_rss(server: &mut Server) {
     let limit = server.config.maxmemory_rss as usize;
-    if limit == 0 {
+    if limit == 0 || server.pause.is_active() {
         return;
     }
     let rss = alloc::rss_bytes();

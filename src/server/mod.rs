@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod conn;
 pub mod cron;
+pub mod pause;
 pub mod pubsub;
 pub mod state;
 pub mod tracking;
@@ -61,6 +62,9 @@ pub struct Reactor {
     waker: Arc<Waker>,
     signals: Arc<SignalFlags>,
     next_cron: Instant,
+    /// When the cron last resized the connections' buffers (once a second, as Redis's
+    /// clientsCron visits each client about once a second).
+    last_buffer_resize: Instant,
 }
 
 /// Starts the server with `config` and runs until shutdown.
@@ -119,6 +123,7 @@ impl Reactor {
             waker,
             signals: Arc::new(SignalFlags::default()),
             next_cron: Instant::now(),
+            last_buffer_resize: Instant::now(),
         })
     }
 
@@ -160,7 +165,10 @@ impl Reactor {
         loop {
             // Redis's beforeSleep: a short expiry pass when the slow cycle could not keep up.
             cron::active_expire(&mut self.server, store::expire::CycleKind::Fast);
-            let mut timeout = if self.to_resume.is_empty() && self.to_flush.is_empty() {
+            let mut timeout = if self.to_resume.is_empty()
+                && self.to_flush.is_empty()
+                && !self.server.pause.has_released()
+            {
                 self.next_cron.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
@@ -169,6 +177,11 @@ impl Reactor {
             // clock has passed its deadline, hence the extra millisecond).
             if let Some(deadline) = self.server.blocking.next_deadline() {
                 let wait = deadline.saturating_sub(unix_ms()).saturating_add(1).max(0);
+                timeout = timeout.min(Duration::from_millis(wait as u64));
+            }
+            // And for the end of a CLIENT PAUSE, which releases the clients it holds.
+            if let Some(end) = self.server.pause.deadline() {
+                let wait = end.saturating_sub(unix_ms()).saturating_add(1).max(0);
                 timeout = timeout.min(Duration::from_millis(wait as u64));
             }
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
@@ -191,6 +204,7 @@ impl Reactor {
                     }
                 }
             }
+            self.end_pause_if_due();
             for key in std::mem::take(&mut self.to_resume) {
                 if let Some(conn) = self.conns.get_mut(key) {
                     conn.resume_queued = false;
@@ -240,6 +254,23 @@ impl Reactor {
         }
     }
 
+    /// Ends a CLIENT PAUSE whose deadline passed, and queues the clients it held (or that
+    /// CLIENT UNPAUSE released) to run their waiting input, in the order they were held.
+    fn end_pause_if_due(&mut self) {
+        self.server.pause.expire(unix_ms());
+        if !self.server.pause.has_released() {
+            return;
+        }
+        for (key, id) in self.server.pause.take_released() {
+            if let Some(client) = self.server.clients.get_mut(key) {
+                if client.id == id {
+                    client.postponed = false;
+                    self.queue_resume(key);
+                }
+            }
+        }
+    }
+
     /// Closes the clients a command killed this turn (CLIENT KILL), without writing what they
     /// still had pending, as Redis frees them.
     fn close_killed(&mut self) {
@@ -270,8 +301,16 @@ impl Reactor {
         for key in killed {
             self.close(key);
         }
-        for (_, conn) in self.conns.iter_mut() {
-            conn.shrink_idle_buffers();
+        if self.last_buffer_resize.elapsed() >= Duration::from_secs(1) {
+            self.last_buffer_resize = Instant::now();
+            let now = unix_ms();
+            for (key, conn) in self.conns.iter_mut() {
+                if let Some(client) = self.server.clients.get_mut(key) {
+                    let idle_secs = (now - client.last_interaction_ms) / 1000;
+                    conn.cron_resize(idle_secs, now);
+                    client.bufs = conn.stats();
+                }
+            }
         }
         // Timeouts and CLIENT UNBLOCK replies. (No sweep for waited keys that exist: Redis
         // serves only keys a write signalled, and a waiter a write did not signal stays.)
@@ -417,7 +456,7 @@ impl Reactor {
                 log::warn!("Registering client connection: {e}");
                 continue;
             }
-            entry.insert(Conn::new(Stream::Plain(stream)));
+            entry.insert(Conn::new(Stream::Plain(stream), now));
             let client_key = self.server.clients.insert(Client {
                 id,
                 addr: peer.to_string(),
@@ -435,11 +474,11 @@ impl Reactor {
                 killed: false,
                 no_evict: false,
                 no_touch: false,
-                qbuf: 0,
-                qbuf_free: 0,
-                omem: 0,
-                argv_mem: 0,
-                tot_mem: 0,
+                reply_off: false,
+                reply_skip_next: false,
+                reply_skip: false,
+                postponed: false,
+                bufs: Default::default(),
                 multi: None,
                 watched: Vec::new(),
                 dirty_cas: false,
@@ -472,7 +511,9 @@ impl Reactor {
                     // A blocked client reads on until the socket is empty or closed: no reply
                     // write would reveal its disconnection (see blocking.rs).
                     if !self.process_input(key)
-                        || (drained && !self.server.blocking.is_blocked(key))
+                        || (drained
+                            && !self.server.blocking.is_blocked(key)
+                            && !self.server.clients[key].postponed)
                     {
                         return;
                     }
@@ -497,18 +538,22 @@ impl Reactor {
             // Killed earlier in this turn; closed at its end without running anything more.
             return false;
         }
-        if self.server.blocking.is_blocked(key) {
-            // A blocked client runs nothing until it is served; its input waits in the buffer
-            // (still read, so a disconnection is noticed), within the query buffer limit.
+        if self.server.blocking.is_blocked(key) || self.server.clients[key].postponed {
+            // A blocked client (or one held by CLIENT PAUSE) runs nothing until it is served;
+            // its input waits in the buffer (still read, so a disconnection is noticed), within
+            // the query buffer limit.
             if conn.pending_input() as u64 > self.server.config.client_query_buffer_limit {
                 self.server.stats.client_qbuf_limit_disconnections += 1;
                 self.close(key);
                 return false;
             }
+            self.server.clients[key].bufs = conn.stats();
             return true;
         }
         let now = unix_ms();
         self.server.begin_batch();
+        // While this batch runs, the caller's query buffer holds all of it (as Redis's does).
+        self.server.clients[key].bufs = conn.stats();
         let started = self.server.command_timer;
         let mut ran = 0;
         let mut keep_reading = true;
@@ -541,7 +586,19 @@ impl Reactor {
                 Ok(Parsed::Empty { consumed }) => conn.rpos += consumed,
                 Ok(Parsed::Command { consumed }) => {
                     let args = conn.parser.args(input);
+                    if self.server.pause.is_active()
+                        && cmd::client::postpone(&mut self.server, key, &args)
+                    {
+                        // Held by CLIENT PAUSE: the command stays unconsumed, to be parsed again
+                        // and run when the pause ends (see `end_pause_if_due`).
+                        break;
+                    }
+                    let mark = conn.out.len();
                     cmd::execute(&mut self.server, key, &args, &mut conn.out, now);
+                    let client = &mut self.server.clients[key];
+                    if client.reply_off | client.reply_skip | client.reply_skip_next {
+                        apply_reply_mode(client, &mut conn.out, mark);
+                    }
                     conn.rpos += consumed;
                     ran += 1;
                     // PUBLISH left messages for subscribers: into their output now, so they
@@ -613,6 +670,7 @@ impl Reactor {
         if ran > 0 {
             self.server.clients[key].last_interaction_ms = now;
         }
+        self.server.clients[key].bufs = conn.stats();
         if (conn.has_output() || self.server.clients[key].close_after_reply) && !conn.flush_queued {
             conn.flush_queued = true;
             self.to_flush.push(key);
@@ -654,7 +712,8 @@ impl Reactor {
                 return;
             }
         }
-        let client = &self.server.clients[key];
+        let client = &mut self.server.clients[key];
+        client.bufs.pending_out = conn.out.len() - conn.wpos;
         let done = !conn.has_output();
         if done && (client.close_after_reply || client.killed) {
             self.close(key);
@@ -678,6 +737,7 @@ impl Reactor {
                 return;
             }
             conn.want_write = want_write;
+            client.bufs.writing = want_write;
         }
         if conn.paused && conn.out.len() - conn.wpos < OUTPUT_PAUSE_BYTES / 2 {
             conn.paused = false;
@@ -689,8 +749,9 @@ impl Reactor {
     }
 
     fn close(&mut self, key: usize) {
-        // A blocked client leaves the registry without a reply.
+        // A blocked client leaves the registry without a reply; a held one its pause.
         self.server.blocking.remove_client(key);
+        self.server.pause.remove_client(key);
         self.server.unwatch_all(key);
         self.server.unsubscribe_all(key);
         self.server.disable_tracking(key);
@@ -703,4 +764,27 @@ impl Reactor {
             log::debug!("id={} Client closed connection {}", client.id, client.addr);
         }
     }
+}
+
+/// CLIENT REPLY OFF|SKIP after a command: drops the reply it appended to `out` from `mark`
+/// on, errors included (as Redis's prepareClientToWrite refuses every reply), except the
+/// pub/sub confirmations, which Redis 7.0 sends as pushes whatever the reply mode. Then moves
+/// a pending SKIP on to the next command, as Redis's resetClient does.
+fn apply_reply_mode(client: &mut Client, out: &mut crate::resp::Reply, mark: usize) {
+    if client.reply_off || client.reply_skip {
+        let pushes = matches!(out.buf.get(mark), Some(b'*' | b'>'))
+            && matches!(
+                client.last_cmd.as_str(),
+                "subscribe"
+                    | "unsubscribe"
+                    | "psubscribe"
+                    | "punsubscribe"
+                    | "ssubscribe"
+                    | "sunsubscribe"
+            );
+        if !pushes {
+            out.buf.truncate(mark);
+        }
+    }
+    client.reply_skip = std::mem::take(&mut client.reply_skip_next);
 }

@@ -35,13 +35,18 @@ pub struct Client {
     pub no_evict: bool,
     /// CLIENT NO-TOUCH ON (shown as flag `T`): commands do not update keys' access time.
     pub no_touch: bool,
-    /// Bytes in the query buffer / output buffer, refreshed by the reactor for CLIENT LIST.
-    pub qbuf: usize,
-    pub qbuf_free: usize,
-    pub omem: usize,
-    pub argv_mem: usize,
-    /// Set by DEBUG/CLIENT commands that must run after the current batch (none yet).
-    pub tot_mem: usize,
+    /// CLIENT REPLY OFF: no reply is sent (pub/sub pushes excepted, as in Redis 7.0).
+    pub reply_off: bool,
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped (Redis's
+    /// CLIENT_REPLY_SKIP_NEXT, which becomes `reply_skip` once the SKIP command is done).
+    pub reply_skip_next: bool,
+    /// The reply of the command being run is dropped (Redis's CLIENT_REPLY_SKIP).
+    pub reply_skip: bool,
+    /// Held by CLIENT PAUSE: its next command waits unparsed in its input buffer until the
+    /// pause ends (see `server/pause.rs`).
+    pub postponed: bool,
+    /// The connection's buffers as CLIENT LIST shows them, refreshed by the reactor.
+    pub bufs: BufferStats,
     /// Between MULTI and EXEC/DISCARD: the queued commands.
     pub multi: Option<crate::cmd::multi::Transaction>,
     /// Keys this client WATCHes.
@@ -64,6 +69,49 @@ impl Client {
     /// Subscribed to a channel or pattern (Redis's CLIENT_PUBSUB).
     pub fn is_subscribed(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+}
+
+/// Redis's reply buffer size below which it is never shrunk (`PROTO_REPLY_MIN_BYTES`).
+pub const REPLY_MIN_BYTES: usize = 1024;
+/// Size of one node of Redis's reply list (`PROTO_REPLY_CHUNK_BYTES`), for `oll`.
+pub const REPLY_CHUNK_BYTES: usize = 16 * 1024;
+
+/// A connection's buffers, as CLIENT LIST reports them. Handlers never see the socket side,
+/// so the reactor copies these figures in after each batch of commands, each write and each
+/// cron pass (a few stores, no allocation).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BufferStats {
+    /// Query buffer: bytes received and not yet consumed (`qbuf`), and free room (`qbuf-free`).
+    pub qbuf: usize,
+    pub qbuf_free: usize,
+    /// Lengths of the arguments already received of a partly received command (`argv-mem`).
+    pub argv_partial: usize,
+    /// Reply buffer: allocated size (`rbs`) and peak use since the last reset (`rbp`).
+    pub rbs: usize,
+    pub rbp: usize,
+    /// Output not yet written to the socket.
+    pub pending_out: usize,
+    /// Everything the connection's buffers and bookkeeping hold (part of `tot-mem`).
+    pub conn_mem: usize,
+    /// The socket has WRITABLE interest (`events=rw`).
+    pub writing: bool,
+}
+
+impl BufferStats {
+    /// `obl`: pending output that fits in Redis's fixed reply buffer of `rbs` bytes.
+    pub fn obl(&self) -> usize {
+        self.pending_out.min(self.rbs.max(REPLY_MIN_BYTES))
+    }
+
+    /// `omem`: pending output beyond the fixed buffer (Redis's reply list).
+    pub fn omem(&self) -> usize {
+        self.pending_out - self.obl()
+    }
+
+    /// `oll`: reply list nodes that `omem` would take.
+    pub fn oll(&self) -> usize {
+        self.omem().div_ceil(REPLY_CHUNK_BYTES)
     }
 }
 
@@ -116,6 +164,9 @@ pub struct Server {
     pub last_save_unix: i64,
     /// Peak of the allocator's live bytes.
     pub peak_memory: usize,
+    /// The allocator's live bytes once the server was set up, before any data (MEMORY STATS
+    /// `startup.allocated`).
+    pub startup_allocated: usize,
     /// Asked to stop (SHUTDOWN, SIGTERM): the reactor exits after this turn.
     pub shutdown_requested: bool,
     /// State of the active expiry cycle.
@@ -150,6 +201,8 @@ pub struct Server {
     /// Slab key of the client whose command is running (Redis's `server.current_client`):
     /// the author of a change, for CLIENT TRACKING's NOLOOP.
     pub current_client: Option<usize>,
+    /// CLIENT PAUSE and the clients it holds (see `server/pause.rs`).
+    pub pause: super::pause::Pause,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -184,6 +237,7 @@ impl Server {
             rng_state: seed | 1,
             last_save_unix: now / 1000,
             peak_memory: 0,
+            startup_allocated: 0,
             shutdown_requested: false,
             active_expire: Default::default(),
             evictor: Default::default(),
@@ -200,7 +254,9 @@ impl Server {
             active_expire_enabled: true,
             tracking: Default::default(),
             current_client: None,
+            pause: Default::default(),
         };
+        server.startup_allocated = crate::alloc::allocated();
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
             .collect();
@@ -215,8 +271,17 @@ impl Server {
     }
 
     /// Evicts keys while `used_memory` is above `maxmemory`, by `maxmemory-policy`.
+    /// While clients are paused the dataset holds still: nothing is evicted, and a server over
+    /// its limit answers as if eviction had failed (Redis's performEvictions).
     pub fn evict_for_maxmemory(&mut self, now_ms: i64) -> crate::store::evict::Eviction {
         let limit = self.config.maxmemory as usize;
+        if self.pause.is_active() {
+            return if crate::alloc::allocated() > limit {
+                crate::store::evict::Eviction::Fail
+            } else {
+                crate::store::evict::Eviction::Ok
+            };
+        }
         self.evict_to(limit, now_ms)
     }
 
@@ -248,6 +313,24 @@ impl Server {
             self.touch_key(db, &key);
         }
         result
+    }
+
+    /// Finds `key` in database `db` for a command, deleting it first when its deadline has
+    /// passed (lazy expiry, counted in `expired_keys`). While clients are paused an expired
+    /// key reads as missing but stays: CLIENT PAUSE keeps the dataset static.
+    pub fn lookup_live(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
+        let d = &mut self.dbs[db];
+        if self.pause.is_active() {
+            return d
+                .find(key)
+                .filter(|&slot| d.expire_at(slot).is_none_or(|at| at >= now_ms));
+        }
+        let before = d.len();
+        let slot = d.lookup(key, now_ms);
+        if d.len() < before {
+            self.stats.expired_keys += 1;
+        }
+        slot
     }
 
     /// A fast pseudo-random number (xorshift64*); not for anything security-related.
