@@ -3,161 +3,108 @@
 
 use std::io::Write;
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, tips::*, Command, Group};
 use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::state::Client;
 
-const SUB_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
-
 pub static SUBCOMMANDS: &[Command] = &[
-    Command {
-        name: "id",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Returns the client ID for the current connection",
-        since: "5.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: client_id,
-        subcommands: &[],
-    },
-    Command {
-        name: "setname",
-        arity: 3,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Set the current connection name",
-        since: "2.6.9",
-        complexity: "O(1)",
-        args: "connection-name",
-        handler: client_setname,
-        subcommands: &[],
-    },
-    Command {
-        name: "getname",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Get the current connection name",
-        since: "2.6.9",
-        complexity: "O(1)",
-        args: "",
-        handler: client_getname,
-        subcommands: &[],
-    },
-    Command {
-        name: "list",
-        arity: -2,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Get the list of client connections",
-        since: "2.4.0",
-        complexity: "O(N) where N is the number of client connections",
-        args: "?TYPE=normal_master_replica_pubsub@5.0.0(NORMAL|MASTER|REPLICA|PUBSUB) \
+    Command::new("id", 2, client_id)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Returns the client ID for the current connection")
+        .since("5.0.0")
+        .complexity("O(1)"),
+    Command::new("setname", 3, client_setname)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Set the current connection name")
+        .since("2.6.9")
+        .complexity("O(1)")
+        .args("connection-name"),
+    Command::new("getname", 2, client_getname)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Get the current connection name")
+        .since("2.6.9")
+        .complexity("O(1)"),
+    Command::new("list", -2, client_list)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the list of client connections")
+        .since("2.4.0")
+        .complexity("O(N) where N is the number of client connections")
+        .args(
+            "?TYPE=normal_master_replica_pubsub@5.0.0(NORMAL|MASTER|REPLICA|PUBSUB) \
             ?ID=id@6.2.0{client-id:integer...}",
-        handler: client_list,
-        subcommands: &[],
-    },
-    Command {
-        name: "info",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Returns information about the current client connection.",
-        since: "6.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: client_info,
-        subcommands: &[],
-    },
-    Command {
-        name: "kill",
-        arity: -3,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Kill the connection of a client",
-        since: "2.4.0",
-        complexity: "O(N) where N is the number of client connections",
-        args: "filter(ip:port!2.8.12|new-format...(?ID=client-id:integer@2.8.12|\
+        ),
+    Command::new("info", 2, client_info)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Returns information about the current client connection.")
+        .since("6.2.0")
+        .complexity("O(1)"),
+    Command::new("kill", -3, client_kill)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Kill the connection of a client")
+        .since("2.4.0")
+        .complexity("O(N) where N is the number of client connections")
+        .args(
+            "filter(ip:port!2.8.12|new-format...(?ID=client-id:integer@2.8.12|\
             ?TYPE=normal_master_slave_pubsub@2.8.12(NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|\
             PUBSUB)|?USER=username|?ADDR=ip:port|?LADDR=ip:port@6.2.0|?SKIPME=yes/no))",
-        handler: client_kill,
-        subcommands: &[],
-    },
-    Command {
-        name: "setinfo",
-        arity: 4,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Set client or connection specific info",
-        since: "7.2.0",
-        complexity: "O(1)",
-        args: "attr(LIB-NAME=libname|LIB-VER=libver)",
-        handler: client_setinfo,
-        subcommands: &[],
-    },
-    Command {
-        name: "no-evict",
-        arity: 3,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Set client eviction mode for the current connection",
-        since: "7.0.0",
-        complexity: "O(1)",
-        args: "enabled(ON|OFF)",
-        handler: client_no_evict,
-        subcommands: &[],
-    },
-    Command {
-        name: "no-touch",
-        arity: 3,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Controls whether commands sent by the client will alter the LRU/LFU of the \
+        ),
+    Command::new("setinfo", 4, client_setinfo)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Set client or connection specific info")
+        .since("7.2.0")
+        .complexity("O(1)")
+        .args("attr(LIB-NAME=libname|LIB-VER=libver)"),
+    Command::new("no-evict", 3, client_no_evict)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Set client eviction mode for the current connection")
+        .since("7.0.0")
+        .complexity("O(1)")
+        .args("enabled(ON|OFF)"),
+    Command::new("no-touch", 3, client_no_touch)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary(
+            "Controls whether commands sent by the client will alter the LRU/LFU of the \
                   keys they access.",
-        since: "7.2.0",
-        complexity: "O(1)",
-        args: "enabled(ON|OFF)",
-        handler: client_no_touch,
-        subcommands: &[],
-    },
-    Command {
-        name: "unblock",
-        arity: -3,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Unblock a client blocked in a blocking command from a different connection",
-        since: "5.0.0",
-        complexity: "O(log N) where N is the number of client connections",
-        args: "client-id:integer ?timeout_error(TIMEOUT|ERROR)",
-        handler: client_unblock,
-        subcommands: &[],
-    },
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Show helpful text about the different subcommands",
-        since: "5.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: client_help,
-        subcommands: &[],
-    },
+        )
+        .since("7.2.0")
+        .complexity("O(1)")
+        .args("enabled(ON|OFF)"),
+    Command::new("unblock", -3, client_unblock)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Unblock a client blocked in a blocking command from a different connection")
+        .since("5.0.0")
+        .complexity("O(log N) where N is the number of client connections")
+        .args("client-id:integer ?timeout_error(TIMEOUT|ERROR)"),
+    Command::new("help", 2, client_help)
+        .group(Group::Connection)
+        .flags(LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Show helpful text about the different subcommands")
+        .since("5.0.0")
+        .complexity("O(1)"),
 ];
 
 /// Handler of the bare container. The dispatcher routes every call with a subcommand to the
