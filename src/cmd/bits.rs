@@ -37,6 +37,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Count set bits in a string")
         .since("2.6.0")
         .complexity("O(N)")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
         .args("key:key ?index{start:integer end:integer ?index_unit@7.0.0(BYTE|BIT)}"),
     Command::new("bitpos", -3, bitpos)
         .group(Group::Bitmap)
@@ -46,6 +47,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Find first bit set or clear in a string")
         .since("2.8.7")
         .complexity("O(N)")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
         .args(
             "key:key bit:integer ?index{start:integer \
                ?end_index{end:integer ?index_unit@7.0.0(BYTE|BIT)}}",

@@ -39,6 +39,7 @@ pub static SUBCOMMANDS: &[Command] = &[
         .summary("Get the list of client connections")
         .since("2.4.0")
         .complexity("O(N) where N is the number of client connections")
+        .history(&[("2.8.12", "Added unique client `id` field."), ("5.0.0", "Added optional `TYPE` filter."), ("6.0.0", "Added `user` field."), ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."), ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."), ("7.0.3", "Added `ssub` field.")])
         .args(
             "?TYPE=normal_master_replica_pubsub@5.0.0(NORMAL|MASTER|REPLICA|PUBSUB) \
             ?ID=id@6.2.0{client-id:integer...}",
@@ -58,6 +59,7 @@ pub static SUBCOMMANDS: &[Command] = &[
         .summary("Kill the connection of a client")
         .since("2.4.0")
         .complexity("O(N) where N is the number of client connections")
+        .history(&[("2.8.12", "Added new filter format."), ("2.8.12", "`ID` option."), ("3.2.0", "Added `master` type in for `TYPE` option."), ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."), ("6.2.0", "`LADDR` option.")])
         .args(
             "filter(ip:port!2.8.12|new-format...(?ID=client-id:integer@2.8.12|\
             ?TYPE=normal_master_slave_pubsub@2.8.12(NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|\

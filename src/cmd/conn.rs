@@ -55,6 +55,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Handshake with Redis")
         .since("6.0.0")
         .complexity("O(1)")
+        .history(&[("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context.")])
         .args(
             "?arguments{protover:integer ?AUTH=username_password{username password} \
             ?SETNAME=clientname}",
@@ -66,6 +67,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Authenticate to the server")
         .since("1.0.0")
         .complexity("O(N) where N is the number of passwords defined for the user")
+        .history(&[("6.0.0", "Added ACL style (username and password).")])
         .args("?username@6.0.0 password"),
     Command::new("reset", 1, reset)
         .group(Group::Connection)

@@ -14,6 +14,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Set a key's time to live in seconds")
         .since("1.0.0")
         .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
         .args("key:key seconds:integer ?condition@7.0.0(NX|XX|GT|LT)"),
     Command::new("pexpire", -3, pexpire)
         .group(Group::Generic)
@@ -23,6 +24,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Set a key's time to live in milliseconds")
         .since("2.6.0")
         .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
         .args("key:key milliseconds:integer ?condition@7.0.0(NX|XX|GT|LT)"),
     Command::new("expireat", -3, expireat)
         .group(Group::Generic)
@@ -32,6 +34,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Set the expiration for a key as a UNIX timestamp")
         .since("1.2.0")
         .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
         .args("key:key unix-time-seconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)"),
     Command::new("pexpireat", -3, pexpireat)
         .group(Group::Generic)
@@ -41,6 +44,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Set the expiration for a key as a UNIX timestamp specified in milliseconds")
         .since("2.6.0")
         .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
         .args("key:key unix-time-milliseconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)"),
     Command::new("ttl", 2, ttl)
         .group(Group::Generic)
@@ -51,6 +55,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Get the time to live for a key in seconds")
         .since("1.0.0")
         .complexity("O(1)")
+        .history(&[("2.8.0", "Added the -2 reply.")])
         .args("key:key"),
     Command::new("pttl", 2, pttl)
         .group(Group::Generic)
@@ -61,6 +66,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Get the time to live for a key in milliseconds")
         .since("2.6.0")
         .complexity("O(1)")
+        .history(&[("2.8.0", "Added the -2 reply.")])
         .args("key:key"),
     Command::new("expiretime", 2, expiretime)
         .group(Group::Generic)

@@ -28,6 +28,7 @@ pub static COMMANDS: &[Command] = &[
             "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the \
 command is called with multiple field/value pairs.",
         )
+        .history(&[("4.0.0", "Accepts multiple `field` and `value` arguments.")])
         .args("key:key field_value...{field value}"),
     Command::new("hsetnx", 4, hsetnx)
         .group(Group::Hash)
@@ -64,6 +65,7 @@ command is called with multiple field/value pairs.",
         .summary("Set multiple hash fields to multiple values")
         .since("2.0.0")
         .complexity("O(N) where N is the number of fields being set.")
+        .deprecated("4.0.0", "`HSET` with multiple field-value pairs")
         .args("key:key field_value...{field value}"),
     Command::new("hdel", -3, hdel)
         .group(Group::Hash)
@@ -73,6 +75,7 @@ command is called with multiple field/value pairs.",
         .summary("Delete one or more hash fields")
         .since("2.0.0")
         .complexity("O(N) where N is the number of fields to be removed.")
+        .history(&[("2.4.0", "Accepts multiple `field` arguments.")])
         .args("key:key field..."),
     Command::new("hgetall", 2, hgetall)
         .group(Group::Hash)

@@ -6,8 +6,8 @@
 
 use super::argspec::{Arg, Kind as ArgKind};
 use super::table::{
-    acl, flags, flags::*, key_flags, registry, tips::*, BeginSearch, Command, CommandId, FindKeys,
-    GetKeys, Group, KeySpec,
+    acl, doc_flags, flags, flags::*, key_flags, registry, tips::*, BeginSearch, Command, CommandId,
+    FindKeys, GetKeys, Group, KeySpec,
 };
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
@@ -59,6 +59,10 @@ const SUBCOMMANDS: &[Command] = &[
         .summary("Get array of specific Redis command details, or all when no argument is given.")
         .since("2.8.13")
         .complexity("O(N) where N is the number of commands to look up")
+        .history(&[(
+            "7.0.0",
+            "Allowed to be called with no argument to get info on all commands.",
+        )])
         .args("?command-name..."),
     Command::new("list", -2, command_list)
         .group(Group::Server)
@@ -228,7 +232,13 @@ fn write_docs(out: &mut Reply, id: CommandId) {
     let cmd = reg.command(id);
     let args = reg.args(id);
     let has_subs = !cmd.subcommands.is_empty();
-    out.map(4 + !args.is_empty() as usize + has_subs as usize);
+    out.map(
+        4 + (cmd.doc_flags != 0) as usize
+            + 2 * cmd.deprecated.is_some() as usize
+            + !cmd.history.is_empty() as usize
+            + !args.is_empty() as usize
+            + has_subs as usize,
+    );
     out.bulk(b"summary");
     out.bulk(cmd.summary.as_bytes());
     out.bulk(b"since");
@@ -237,6 +247,25 @@ fn write_docs(out: &mut Reply, id: CommandId) {
     out.bulk(cmd.group.name().as_bytes());
     out.bulk(b"complexity");
     out.bulk(cmd.complexity.as_bytes());
+    if cmd.doc_flags != 0 {
+        out.bulk(b"doc_flags");
+        write_status_set(out, names_of(cmd.doc_flags, doc_flags::NAMES));
+    }
+    if let Some((since, replaced_by)) = cmd.deprecated {
+        out.bulk(b"deprecated_since");
+        out.bulk(since.as_bytes());
+        out.bulk(b"replaced_by");
+        out.bulk(replaced_by.as_bytes());
+    }
+    if !cmd.history.is_empty() {
+        out.bulk(b"history");
+        out.set(cmd.history.len());
+        for (version, change) in cmd.history {
+            out.array(2);
+            out.bulk(version.as_bytes());
+            out.bulk(change.as_bytes());
+        }
+    }
     if !args.is_empty() {
         out.bulk(b"arguments");
         write_args(out, args);
@@ -294,10 +323,7 @@ fn write_args(out: &mut Reply, args: &[Arg]) {
         }
         if !flags.is_empty() {
             out.bulk(b"flags");
-            out.array(flags.len());
-            for f in flags {
-                out.simple(f);
-            }
+            write_status_set(out, flags.iter().copied());
         }
         if !children.is_empty() {
             out.bulk(b"arguments");

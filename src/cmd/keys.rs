@@ -61,6 +61,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Determine if a key exists")
         .since("1.0.0")
         .complexity("O(N) where N is the number of keys to check.")
+        .history(&[("3.0.3", "Accepts multiple `key` arguments.")])
         .args("key:key..."),
     Command::new("type", 2, type_)
         .group(Group::Generic)
@@ -122,6 +123,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Rename a key, only if the new key does not exist")
         .since("1.0.0")
         .complexity("O(1)")
+        .history(&[("3.2.0", "The command no longer returns an error when source and destination names are the same.")])
         .args("key:key newkey:key"),
     Command::new("randomkey", 1, randomkey)
         .group(Group::Generic)
@@ -178,6 +180,7 @@ pub static COMMANDS: &[Command] = &[
                      command calls for the cursor to return back to 0. N is the number of \
                      elements inside the collection.",
         )
+        .history(&[("6.0.0", "Added the `TYPE` subcommand.")])
         .args("cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer ?TYPE=type@6.0.0"),
     Command::new("object", -2, object)
         .group(Group::Generic)

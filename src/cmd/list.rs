@@ -31,6 +31,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Prepend one or multiple elements to a list")
         .since("1.0.0")
         .complexity(PUSH_COMPLEXITY)
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
         .args("key:key element..."),
     Command::new("rpush", -3, rpush)
         .group(Group::List)
@@ -40,6 +41,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Append one or multiple elements to a list")
         .since("1.0.0")
         .complexity(PUSH_COMPLEXITY)
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
         .args("key:key element..."),
     Command::new("lpushx", -3, lpushx)
         .group(Group::List)
@@ -49,6 +51,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Prepend an element to a list, only if the list exists")
         .since("2.2.0")
         .complexity(PUSH_COMPLEXITY)
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
         .args("key:key element..."),
     Command::new("rpushx", -3, rpushx)
         .group(Group::List)
@@ -58,6 +61,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Append an element to a list, only if the list exists")
         .since("2.2.0")
         .complexity(PUSH_COMPLEXITY)
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
         .args("key:key element..."),
     Command::new("lpop", -2, lpop)
         .group(Group::List)
@@ -67,6 +71,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove and get the first elements in a list")
         .since("1.0.0")
         .complexity(POP_COMPLEXITY)
+        .history(&[("6.2.0", "Added the `count` argument.")])
         .args("key:key ?count:integer@6.2.0"),
     Command::new("rpop", -2, rpop)
         .group(Group::List)
@@ -76,6 +81,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove and get the last elements in a list")
         .since("1.0.0")
         .complexity(POP_COMPLEXITY)
+        .history(&[("6.2.0", "Added the `count` argument.")])
         .args("key:key ?count:integer@6.2.0"),
     Command::new("lrange", 4, lrange)
         .group(Group::List)
@@ -192,6 +198,7 @@ provided, the command may run in constant time.",
         .summary("Remove the last element in a list, prepend it to another list and return it")
         .since("1.2.0")
         .complexity("O(1)")
+        .deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments")
         .args("source:key destination:key"),
     Command::new("lmpop", -4, lmpop)
         .group(Group::List)
@@ -215,6 +222,10 @@ provided, the command may run in constant time.",
         .summary("Remove and get the first element in a list, or block until one is available")
         .since("2.0.0")
         .complexity("O(N) where N is the number of provided keys.")
+        .history(&[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )])
         .args("key:key... timeout:double"),
     Command::new("brpop", -3, brpop)
         .group(Group::List)
@@ -224,6 +235,10 @@ provided, the command may run in constant time.",
         .summary("Remove and get the last element in a list, or block until one is available")
         .since("2.0.0")
         .complexity("O(N) where N is the number of provided keys.")
+        .history(&[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )])
         .args("key:key... timeout:double"),
     Command::new("blmove", 6, blmove)
         .group(Group::List)
@@ -250,6 +265,11 @@ provided, the command may run in constant time.",
         .summary(MOVE_SUMMARY_BLOCKING)
         .since("2.2.0")
         .complexity("O(1)")
+        .deprecated("6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments")
+        .history(&[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )])
         .args("source:key destination:key timeout:double"),
     Command::new("blmpop", -5, blmpop)
         .group(Group::List)

@@ -21,6 +21,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Asynchronously save the dataset to disk")
         .since("1.0.0")
         .complexity("O(1)")
+        .history(&[("3.2.2", "Added the `SCHEDULE` option.")])
         .args("?SCHEDULE@3.2.2"),
     Command::new("shutdown", -1, shutdown)
         .group(Group::Server)
@@ -29,6 +30,7 @@ pub static COMMANDS: &[Command] = &[
         .since("1.0.0")
         .complexity("O(N) when saving, where N is the total number of keys in all databases \
                      when saving data, otherwise O(1)")
+        .history(&[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")])
         .args("?nosave_save(NOSAVE|SAVE) ?NOW@7.0.0 ?FORCE@7.0.0 ?ABORT@7.0.0"),
     Command::new("dump", 2, dump)
         .group(Group::Generic)
@@ -57,6 +59,7 @@ pub static COMMANDS: &[Command] = &[
                      complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However \
                      for sorted set values the complexity is O(N*M*log(N)) because inserting \
                      values into sorted sets is O(log(N)).")
+        .history(&[("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."), ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")])
         .args("key:key ttl:integer serialized-value ?REPLACE@3.0.0 ?ABSTTL@5.0.0 ?IDLETIME=seconds:integer@5.0.0 ?FREQ=frequency:integer@5.0.0"),
 ];
 

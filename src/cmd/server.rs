@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::table::{acl, flags::*, tips::*, Command, Group};
+use super::table::{acl, doc_flags, flags::*, tips::*, Command, Group};
 use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::{Db, Value};
@@ -33,6 +33,10 @@ const CONFIG_SUBCOMMANDS: &[Command] = &[
         .summary("Get the values of configuration parameters")
         .since("2.0.0")
         .complexity("O(N) when N is the number of configuration parameters provided")
+        .history(&[(
+            "7.0.0",
+            "Added the ability to pass multiple pattern parameters in one call",
+        )])
         .args("parameter...{parameter}"),
     Command::new("set", -4, config_set)
         .group(Group::Server)
@@ -41,6 +45,10 @@ const CONFIG_SUBCOMMANDS: &[Command] = &[
         .summary("Set configuration parameters to the given values")
         .since("2.0.0")
         .complexity("O(N) when N is the number of configuration parameters provided")
+        .history(&[(
+            "7.0.0",
+            "Added the ability to set multiple parameters in one call.",
+        )])
         .args("parameter_value...{parameter value}"),
     Command::new("resetstat", 2, config_resetstat)
         .group(Group::Server)
@@ -79,6 +87,10 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove all keys from all databases")
         .since("1.0.0")
         .complexity("O(N) where N is the total number of keys in all databases")
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
         .args("?async(ASYNC@4.0.0|SYNC@6.2.0)"),
     Command::new("flushdb", -1, flushdb)
         .group(Group::Server)
@@ -88,6 +100,10 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove all keys from the current database")
         .since("1.0.0")
         .complexity("O(N) where N is the number of keys in the selected database")
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
         .args("?async(ASYNC@4.0.0|SYNC@6.2.0)"),
     // Not a Redis 7.0 command: a legacy spelling of FLUSHDB kept for old scripts.
     Command::new("clear", -1, flushdb)
@@ -126,13 +142,18 @@ pub static COMMANDS: &[Command] = &[
         .summary("Get information and statistics about the server")
         .since("1.0.0")
         .complexity("O(1)")
+        .history(&[(
+            "7.0.0",
+            "Added support for taking multiple section arguments.",
+        )])
         .args("?section..."),
     Command::new("debug", -2, debug)
         .group(Group::Server)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .summary("A container for debugging commands")
         .since("1.0.0")
-        .complexity("Depends on subcommand."),
+        .complexity("Depends on subcommand.")
+        .doc_flags(doc_flags::SYSCMD),
     Command::new("config", -2, config_container)
         .group(Group::Server)
         .summary("A container for server configuration commands")

@@ -35,6 +35,7 @@ pub static COMMANDS: &[Command] = &[
             "O(1) for each element added, so O(N) to add N elements when the command is \
                      called with multiple arguments.",
         )
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
         .args("key:key member..."),
     Command::new("srem", -3, srem)
         .group(Group::Set)
@@ -44,6 +45,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove one or more members from a set")
         .since("1.0.0")
         .complexity("O(N) where N is the number of members to be removed.")
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
         .args("key:key member..."),
     Command::new("smembers", 2, smembers)
         .group(Group::Set)
@@ -94,6 +96,7 @@ pub static COMMANDS: &[Command] = &[
             "Without the count argument O(1), otherwise O(N) where N is the value of the \
                      passed count.",
         )
+        .history(&[("3.2.0", "Added the `count` argument.")])
         .args("key:key ?count:integer@3.2.0"),
     Command::new("srandmember", -2, srandmember)
         .group(Group::Set)
@@ -107,6 +110,7 @@ pub static COMMANDS: &[Command] = &[
             "Without the count argument O(1), otherwise O(N) where N is the absolute \
                      value of the passed count.",
         )
+        .history(&[("2.6.0", "Added the optional `count` argument.")])
         .args("key:key ?count:integer@2.6.0"),
     Command::new("sinter", -2, sinter)
         .group(Group::Set)

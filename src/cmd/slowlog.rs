@@ -54,6 +54,10 @@ static SUBCOMMANDS: &[Command] = &[
         .summary("Get the slow log's entries")
         .since("2.2.12")
         .complexity("O(N) where N is the number of entries returned")
+        .history(&[(
+            "4.0.0",
+            "Added client IP address, port and name to the reply.",
+        )])
         .args("?count:integer"),
 ];
 

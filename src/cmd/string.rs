@@ -37,6 +37,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Set the string value of a key")
         .since("1.0.0")
         .complexity("O(1)")
+        .history(&[("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."), ("6.0.0", "Added the `KEEPTTL` option."), ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."), ("7.0.0", "Allowed the `NX` and `GET` options to be used together.")])
         .args("key:key value ?condition@2.6.12(NX|XX) ?GET@6.2.0 ?expiration(EX=seconds:integer@2.6.12|\
             PX=milliseconds:integer@2.6.12|EXAT=unix-time-seconds:unix-time@6.2.0|\
             PXAT=unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0)"),
@@ -75,6 +76,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Set the string value of a key and return its old value")
         .since("1.0.0")
         .complexity("O(1)")
+        .deprecated("6.2.0", "`SET` with the `!GET` argument")
         .args("key:key value"),
     Command::new("getdel", 2, getdel)
         .group(Group::String)
@@ -209,6 +211,7 @@ double the free space available on every reallocation.")
         .summary("Get a substring of the string stored at a key")
         .since("1.0.0")
         .complexity(RANGE_COMPLEXITY)
+        .deprecated("2.0.0", "`GETRANGE`")
         .args("key:key start:integer end:integer"),
     Command::new("setrange", 4, setrange)
         .group(Group::String)

@@ -184,6 +184,17 @@ pub mod tips {
     pub const RESPONSE_SPECIAL: &str = "response_policy:special";
 }
 
+/// COMMAND DOCS `doc_flags`.
+pub mod doc_flags {
+    /// Deprecated: COMMAND DOCS names the version and the replacement.
+    pub const DEPRECATED: u32 = 1 << 0;
+    /// A system command, not meant for applications (DEBUG).
+    pub const SYSCMD: u32 = 1 << 1;
+
+    /// (flag, name) in the order Redis prints them.
+    pub const NAMES: &[(u32, &str)] = &[(DEPRECATED, "deprecated"), (SYSCMD, "syscmd")];
+}
+
 /// Dispatch policy that Redis decides by comparing a command's function (`c->cmd->proc ==
 /// execCommand`); ferrodis declares it in the table instead. Never reported by COMMAND.
 pub mod policy {
@@ -416,6 +427,12 @@ pub struct Command {
     pub summary: &'static str,
     pub since: &'static str,
     pub complexity: &'static str,
+    /// [`doc_flags`] bits.
+    pub doc_flags: u32,
+    /// For a deprecated command: the version that deprecated it and what replaces it.
+    pub deprecated: Option<(&'static str, &'static str)>,
+    /// COMMAND DOCS `history`: (version, change), oldest first.
+    pub history: &'static [(&'static str, &'static str)],
     /// The arguments in the notation of [`argspec`] (COMMAND DOCS `arguments`, redis-cli
     /// hints); `""` when the command takes none.
     pub args: &'static str,
@@ -439,6 +456,9 @@ impl Command {
             summary: "",
             since: "",
             complexity: "",
+            doc_flags: 0,
+            deprecated: None,
+            history: &[],
             args: "",
             handler,
             subcommands: &[],
@@ -492,6 +512,23 @@ impl Command {
 
     pub const fn complexity(mut self, complexity: &'static str) -> Command {
         self.complexity = complexity;
+        self
+    }
+
+    /// Marks the command deprecated since `since`, replaced by `replaced_by` (COMMAND DOCS).
+    pub const fn deprecated(mut self, since: &'static str, replaced_by: &'static str) -> Command {
+        self.doc_flags |= doc_flags::DEPRECATED;
+        self.deprecated = Some((since, replaced_by));
+        self
+    }
+
+    pub const fn doc_flags(mut self, flags: u32) -> Command {
+        self.doc_flags |= flags;
+        self
+    }
+
+    pub const fn history(mut self, history: &'static [(&'static str, &'static str)]) -> Command {
+        self.history = history;
         self
     }
 

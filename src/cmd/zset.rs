@@ -26,6 +26,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Add one or more members to a sorted set, or update its score if it already exists")
         .since("1.2.0")
         .complexity("O(log(N)) for each item added, where N is the number of elements in the sorted set.")
+        .history(&[("2.4.0", "Accepts multiple elements."), ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."), ("6.2.0", "Added the `GT` and `LT` options.")])
         .args("key:key ?condition@3.0.2(NX|XX) ?comparison@6.2.0(GT|LT) \
             ?CH=change:pure-token@3.0.2 ?INCR=increment:pure-token@3.0.2 \
             score_member...{score:double member}"),
@@ -46,6 +47,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove one or more members from a sorted set")
         .since("1.2.0")
         .complexity("O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.")
+        .history(&[("2.4.0", "Accepts multiple elements.")])
         .args("key:key member..."),
     Command::new("zscore", 3, zscore)
         .group(Group::SortedSet)
@@ -100,6 +102,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Return a range of members in a sorted set")
         .since("1.2.0")
         .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")
+        .history(&[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")])
         .args("key:key start stop ?sortby@6.2.0(BYSCORE|BYLEX) ?REV@6.2.0 \
             ?LIMIT=offset_count@6.2.0{offset:integer count:integer} ?WITHSCORES"),
     Command::new("zrangestore", -5, zrangestore)
@@ -120,6 +123,8 @@ pub static COMMANDS: &[Command] = &[
         .summary("Return a range of members in a sorted set, by score")
         .since("1.0.5")
         .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument")
+        .history(&[("2.0.0", "Added the `WITHSCORES` modifier.")])
         .args("key:key min:double max:double ?WITHSCORES@2.0.0 ?LIMIT=offset_count{offset:integer \
             count:integer}"),
     Command::new("zrevrangebyscore", -4, zrevrangebyscore)
@@ -130,6 +135,8 @@ pub static COMMANDS: &[Command] = &[
         .summary("Return a range of members in a sorted set, by score, with scores ordered from high to low")
         .since("2.2.0")
         .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments")
+        .history(&[("2.1.6", "`min` and `max` can be exclusive.")])
         .args("key:key max:double min:double ?WITHSCORES ?LIMIT=offset_count{offset:integer \
             count:integer}"),
     Command::new("zrangebylex", -4, zrangebylex)
@@ -140,6 +147,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Return a range of members in a sorted set, by lexicographical range")
         .since("2.8.9")
         .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument")
         .args("key:key min max ?LIMIT=offset_count{offset:integer count:integer}"),
     Command::new("zrevrangebylex", -4, zrevrangebylex)
         .group(Group::SortedSet)
@@ -149,6 +157,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.")
         .since("2.8.9")
         .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments")
         .args("key:key max min ?LIMIT=offset_count{offset:integer count:integer}"),
     Command::new("zrevrange", -4, zrevrange)
         .group(Group::SortedSet)
@@ -158,6 +167,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Return a range of members in a sorted set, by index, with scores ordered from high to low")
         .since("1.2.0")
         .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` argument")
         .args("key:key start:integer stop:integer ?WITHSCORES"),
     Command::new("zrank", 3, zrank)
         .group(Group::SortedSet)
@@ -375,6 +385,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove and return the member with the lowest score from one or more sorted sets, or block until one is available")
         .since("5.0.0")
         .complexity("O(log(N)) with N being the number of elements in the sorted set.")
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
         .args("key:key... timeout:double"),
     Command::new("bzpopmax", -3, bzpopmax)
         .group(Group::SortedSet)
@@ -384,6 +395,7 @@ pub static COMMANDS: &[Command] = &[
         .summary("Remove and return the member with the highest score from one or more sorted sets, or block until one is available")
         .since("5.0.0")
         .complexity("O(log(N)) with N being the number of elements in the sorted set.")
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
         .args("key:key... timeout:double"),
     Command::new("bzmpop", -5, bzmpop)
         .group(Group::SortedSet)
