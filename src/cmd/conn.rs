@@ -62,6 +62,7 @@ pub static COMMANDS: &[Command] = &[
         ),
     Command::new("auth", -2, auth)
         .group(Group::Connection)
+        .policy(REDACT_ARGS)
         .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
         .acl(acl::CONNECTION)
         .summary("Authenticate to the server")

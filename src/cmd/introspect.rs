@@ -633,7 +633,7 @@ fn keys_from_proc(proc: GetKeys, argv: &[&[u8]]) -> Vec<FoundKey> {
             let is_get = |a: &[u8]| {
                 a.len() >= 3
                     && a[..3].eq_ignore_ascii_case(b"get")
-                    && a.get(3).map_or(true, |&b| b == 0)
+                    && a.get(3).is_none_or(|&b| b == 0)
             };
             let flags = if argv.iter().skip(3).any(|a| is_get(a)) {
                 RW | ACCESS | UPDATE
@@ -719,4 +719,65 @@ const HELP: &[&str] = &[
 fn command_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     super::server::reply_help(ctx, "COMMAND", HELP);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use key_flags::*;
+
+    fn positions(specs: &[KeySpec], call: &str) -> Option<Vec<usize>> {
+        let argv: Vec<&[u8]> = call.split(' ').map(str::as_bytes).collect();
+        keys_from_specs(specs, &argv).map(|keys| keys.iter().map(|k| k.pos).collect())
+    }
+
+    #[test]
+    fn keyword_searches_forwards_and_backwards() {
+        // GEORADIUS … STORE key: searched from the start, skipping the last argument.
+        let store = [KeySpec::keyword("STORE", 6).flags(OW | UPDATE)];
+        assert_eq!(positions(&store, "g k 1 2 3 m STORE d"), Some(vec![7]));
+        assert_eq!(positions(&store, "g k 1 2 3 m ASC"), Some(vec![]));
+        assert_eq!(positions(&store, "g k 1 2 3 m x STORE"), Some(vec![]));
+        // MIGRATE … KEYS k…: searched backwards from the end.
+        let keys = [KeySpec::keyword("KEYS", -2).range(-1, 1, 0).flags(RW)];
+        assert_eq!(positions(&keys, "m h p x 0 5 KEYS a b"), Some(vec![7, 8]));
+        assert_eq!(positions(&keys, "m h p x 0 5 keys a"), Some(vec![7]));
+    }
+
+    #[test]
+    fn range_limit_takes_a_share_of_the_rest() {
+        // XREAD … STREAMS k1 k2 id1 id2: half of what follows STREAMS.
+        let streams = [KeySpec::keyword("STREAMS", 1).range(-1, 1, 2).flags(RO)];
+        assert_eq!(
+            positions(&streams, "x COUNT 2 STREAMS a b 0 0"),
+            Some(vec![4, 5])
+        );
+    }
+
+    #[test]
+    fn keynum_counts_are_checked() {
+        let spec = [KeySpec::at(1).keynum(0, 1, 1).flags(RW)];
+        assert_eq!(positions(&spec, "l 2 a b LEFT"), Some(vec![2, 3]));
+        assert_eq!(positions(&spec, "l 0 a"), None);
+        assert_eq!(positions(&spec, "l -1 a"), None);
+        assert_eq!(positions(&spec, "l 3 a b"), None);
+        assert_eq!(positions(&spec, "l x a"), None);
+        // Redis adds the count as a C int: 2^32 + 1 is 1.
+        assert_eq!(positions(&spec, "l 4294967297 a"), Some(vec![2]));
+        assert_eq!(positions(&spec, "l"), None);
+        let unknown = [KeySpec::unknown().flags(RO)];
+        assert_eq!(positions(&unknown, "s k"), None);
+        let incomplete = [KeySpec::at(1).flags(RO | INCOMPLETE)];
+        assert_eq!(positions(&incomplete, "s k"), None);
+    }
+
+    #[test]
+    fn atoi_is_glibc_s() {
+        assert_eq!(atoi(b" 12x"), 12);
+        assert_eq!(atoi(b"-3"), -3);
+        assert_eq!(atoi(b"x"), 0);
+        assert_eq!(atoi(b"+7"), 7);
+        assert_eq!(atoi(b"4294967298"), 2);
+        assert_eq!(atoi(b"99999999999999999999"), -1);
+    }
 }

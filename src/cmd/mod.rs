@@ -90,6 +90,9 @@ pub type CmdResult = Result<(), CmdError>;
 /// What a handler runs against.
 pub struct Ctx<'a> {
     pub srv: &'a mut Server,
+    /// The command (or subcommand) running: handlers that need its name or flags ask the
+    /// registry with it rather than looking at `args[0]`.
+    pub id: CommandId,
     /// Slab key of the calling client in `srv.clients`.
     pub client_key: usize,
     pub out: &'a mut Reply,
@@ -449,6 +452,7 @@ fn call(
     let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
     let mut ctx = Ctx {
         srv,
+        id,
         client_key,
         out,
         now_ms,
@@ -469,7 +473,7 @@ fn call(
         stat.failed += 1;
     }
     if !cmd.has(flags::SKIP_SLOWLOG) {
-        slowlog::record(srv, client_key, reg.full_name(id), args, usec);
+        slowlog::record(srv, client_key, id, args, usec);
     }
     result
 }

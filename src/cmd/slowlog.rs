@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use super::server::{reply_help, subcommand_syntax_error};
-use super::table::{flags::*, tips::*, Command, Group};
+use super::table::{flags::*, policy::REDACT_ARGS, registry, tips::*, Command, CommandId, Group};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::state::Server;
@@ -92,7 +92,7 @@ pub struct Slowlog {
 }
 
 /// Offers a finished command to the log.
-pub fn record(srv: &mut Server, client_key: usize, full_name: &str, args: &Args, micros: u64) {
+pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, micros: u64) {
     let threshold = srv.config.slowlog_log_slower_than;
     let max_len = srv.config.slowlog_max_len;
     if threshold < 0 || max_len == 0 || (micros as i128) < i128::from(threshold) {
@@ -101,7 +101,7 @@ pub fn record(srv: &mut Server, client_key: usize, full_name: &str, args: &Args,
     let Some(client) = srv.clients.get(client_key) else {
         return;
     };
-    let redact = full_name == "auth";
+    let redact = registry().command(id).has_policy(REDACT_ARGS);
     let kept = args.len().min(MAX_ARGS);
     let mut logged = Vec::with_capacity(kept);
     for (i, arg) in args.iter().take(kept).enumerate() {

@@ -215,6 +215,9 @@ pub mod policy {
     /// ferrodis's legacy bare spelling is accepted besides the Redis arity (`KEYS` alone means
     /// `KEYS *`).
     pub const BARE_OK: u32 = 1 << 5;
+    /// The arguments are secrets: SLOWLOG shows them as `(redacted)` (AUTH; Redis's
+    /// `redactClientCommandArgument`).
+    pub const REDACT_ARGS: u32 = 1 << 6;
 }
 
 /// Command groups, as COMMAND DOCS reports them.

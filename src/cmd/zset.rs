@@ -1804,10 +1804,7 @@ fn set_op_generic(
 ) -> CmdResult {
     let setnum = arg_long(&args[numkeys_idx])?;
     if setnum < 1 {
-        let name = crate::cmd::table::registry()
-            .lookup(&args[0])
-            .map(|id| crate::cmd::table::registry().full_name(id))
-            .unwrap_or("");
+        let name = crate::cmd::table::registry().full_name(ctx.id);
         return Err(CmdError::err(format!(
             "at least 1 input key is needed for '{name}' command"
         )));
