@@ -2,6 +2,8 @@
 //! from them, typed into redis-cli through a pseudo-terminal.
 
 mod common;
+#[path = "support/resp_tree.rs"]
+mod resp_tree;
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -115,9 +117,8 @@ fn redis_72_arguments(name: &str) -> Option<Resp> {
 /// Every command and subcommand ferrodis knows: its COMMAND DOCS `arguments` equal Redis's,
 /// every field and every field's position, byte for byte (`since` and `deprecated_since`
 /// included: they are facts of Redis's history, which the table copies). ferrodis's docs keys
-/// are a subsequence of Redis's, so `arguments` sits where Redis puts it; the fields ferrodis
-/// does not report at all (history, doc_flags, deprecated_since, replaced_by) are outside
-/// this test.
+/// are a subsequence of Redis's, so `arguments` sits where Redis puts it. The whole map, in
+/// both protocols, is [`docs_match_redis`]'s.
 #[test]
 fn docs_arguments_match_redis() {
     let ferrodis = Server::ferrodis(&[]);
@@ -168,6 +169,104 @@ fn docs_arguments_match_redis() {
         }
     }
     assert!(with_args > 140, "only {with_args} commands have arguments");
+}
+
+/// A docs map with its `subcommands` map in name order (Redis lists them in hash-table order,
+/// which changes from run to run), limited to the subcommands `keep` accepts.
+fn normalize_docs(docs: &resp_tree::Node, keep: &dyn Fn(&str) -> bool) -> resp_tree::Node {
+    let mut docs = docs.clone();
+    for i in (0..docs.items.len()).step_by(2) {
+        if resp_tree::text(&docs.items[i]) != "subcommands" {
+            continue;
+        }
+        let subs = &docs.items[i + 1];
+        let mut entries: Vec<(String, resp_tree::Node)> = subs
+            .items
+            .chunks(2)
+            .map(|kv| (resp_tree::text(&kv[0]), kv))
+            .filter(|(name, _)| keep(name))
+            .map(|(name, kv)| (name, normalize_docs(&kv[1], keep)))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let named: Vec<resp_tree::Node> = subs
+            .items
+            .chunks(2)
+            .filter(|kv| keep(&resp_tree::text(&kv[0])))
+            .map(|kv| kv[0].clone())
+            .collect();
+        let mut items = Vec::new();
+        for (name, value) in entries {
+            let key = named
+                .iter()
+                .find(|k| resp_tree::text(k) == name)
+                .cloned()
+                .expect("name");
+            items.extend([key, value]);
+        }
+        docs.items[i + 1].items = items;
+    }
+    docs
+}
+
+/// Subcommand names in a docs map's `subcommands`.
+fn docs_subcommands(docs: &resp_tree::Node) -> Vec<String> {
+    docs.items
+        .chunks(2)
+        .find(|kv| resp_tree::text(&kv[0]) == "subcommands")
+        .map(|kv| {
+            kv[1]
+                .items
+                .chunks(2)
+                .map(|s| resp_tree::text(&s[0]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The whole COMMAND DOCS map of every command both servers have (summary, since, group,
+/// complexity, doc_flags, deprecated_since, replaced_by, history, arguments, subcommands),
+/// byte for byte in RESP2 and RESP3 (maps and sets there), subcommands compared by name.
+#[test]
+fn docs_match_redis() {
+    let ferrodis = Server::ferrodis(&[]);
+    let redis = Server::redis();
+    let mut wrong = Vec::new();
+    let mut compared = 0;
+    for proto in ["2", "3"] {
+        let (mut f, mut r) = (ferrodis.raw(), redis.raw());
+        if proto == "3" {
+            f.cmd(&["HELLO", "3"]);
+            r.cmd(&["HELLO", "3"]);
+        }
+        let names: Vec<String> = resp_tree::parse(&f.cmd(&["COMMAND", "LIST"]))
+            .items
+            .iter()
+            .map(resp_tree::text)
+            .filter(|n| !ALIASES.iter().any(|(alias, _)| alias == n))
+            .collect();
+        for name in &names {
+            let theirs = resp_tree::parse(&r.cmd(&["COMMAND", "DOCS", name]));
+            if theirs.items.is_empty() {
+                continue; // not a Redis 7.0 command
+            }
+            let ours = resp_tree::parse(&f.cmd(&["COMMAND", "DOCS", name]));
+            assert_eq!(ours.items.len(), 2, "{name}: {}", resp_tree::render(&ours));
+            let (ours, theirs) = (&ours.items[1], &theirs.items[1]);
+            let (mine, redis_subs) = (docs_subcommands(ours), docs_subcommands(theirs));
+            let keep = |n: &str| mine.iter().any(|m| m == n) && redis_subs.iter().any(|m| m == n);
+            let (ours, theirs) = (normalize_docs(ours, &keep), normalize_docs(theirs, &keep));
+            if ours != theirs {
+                wrong.push(format!(
+                    "RESP{proto} {name}:\n  redis    {}\n  ferrodis {}",
+                    resp_tree::render(&theirs),
+                    resp_tree::render(&ours)
+                ));
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 400, "compared only {compared}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 /// Bare COMMAND DOCS (what redis-cli asks for at start-up) carries the same arguments as the

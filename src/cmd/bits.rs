@@ -5,78 +5,65 @@
 //! BITCOUNT and BITPOS looks the key up before parsing the range: a missing key answers 0 (or
 //! BITPOS's -1/0) whatever follows it.
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::Value;
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "setbit",
-        arity: 4,
-        flags: WRITE | DENYOOM,
-        keys: KeySpec::ONE,
-        group: Group::Bitmap,
-        summary: "Sets or clears the bit at offset in the string value stored at key",
-        since: "2.2.0",
-        complexity: "O(1)",
-        args: "key:key offset:integer value:integer",
-        handler: setbit,
-        subcommands: &[],
-    },
-    Command {
-        name: "getbit",
-        arity: 3,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Bitmap,
-        summary: "Returns the bit value at offset in the string value stored at key",
-        since: "2.2.0",
-        complexity: "O(1)",
-        args: "key:key offset:integer",
-        handler: getbit,
-        subcommands: &[],
-    },
-    Command {
-        name: "bitcount",
-        arity: -2,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::Bitmap,
-        summary: "Count set bits in a string",
-        since: "2.6.0",
-        complexity: "O(N)",
-        args: "key:key ?index{start:integer end:integer ?index_unit@7.0.0(BYTE|BIT)}",
-        handler: bitcount,
-        subcommands: &[],
-    },
-    Command {
-        name: "bitpos",
-        arity: -3,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::Bitmap,
-        summary: "Find first bit set or clear in a string",
-        since: "2.8.7",
-        complexity: "O(N)",
-        args: "key:key bit:integer ?index{start:integer \
+    Command::new("setbit", 4, setbit)
+        .group(Group::Bitmap)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Sets or clears the bit at offset in the string value stored at key")
+        .since("2.2.0")
+        .complexity("O(1)")
+        .args("key:key offset:integer value:integer"),
+    Command::new("getbit", 3, getbit)
+        .group(Group::Bitmap)
+        .flags(READONLY | FAST)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Returns the bit value at offset in the string value stored at key")
+        .since("2.2.0")
+        .complexity("O(1)")
+        .args("key:key offset:integer"),
+    Command::new("bitcount", -2, bitcount)
+        .group(Group::Bitmap)
+        .flags(READONLY)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Count set bits in a string")
+        .since("2.6.0")
+        .complexity("O(N)")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
+        .args("key:key ?index{start:integer end:integer ?index_unit@7.0.0(BYTE|BIT)}"),
+    Command::new("bitpos", -3, bitpos)
+        .group(Group::Bitmap)
+        .flags(READONLY)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Find first bit set or clear in a string")
+        .since("2.8.7")
+        .complexity("O(N)")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
+        .args(
+            "key:key bit:integer ?index{start:integer \
                ?end_index{end:integer ?index_unit@7.0.0(BYTE|BIT)}}",
-        handler: bitpos,
-        subcommands: &[],
-    },
-    Command {
-        name: "bitop",
-        arity: -4,
-        flags: WRITE | DENYOOM,
-        keys: KeySpec::new(2, -1, 1),
-        group: Group::Bitmap,
-        summary: "Perform bitwise operations between strings",
-        since: "2.6.0",
-        complexity: "O(N)",
-        args: "operation destkey:key key:key...",
-        handler: bitop,
-        subcommands: &[],
-    },
+        ),
+    Command::new("bitop", -4, bitop)
+        .group(Group::Bitmap)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::BITMAP)
+        .keys(&[
+            KeySpec::at(2).flags(OW | UPDATE),
+            KeySpec::at(3).range(-1, 1, 0).flags(RO | ACCESS),
+        ])
+        .summary("Perform bitwise operations between strings")
+        .since("2.6.0")
+        .complexity("O(N)")
+        .args("operation destkey:key key:key..."),
 ];
 
 const OFFSET_ERROR: &str = "bit offset is not an integer or out of range";

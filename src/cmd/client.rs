@@ -6,254 +6,174 @@
 
 use std::io::Write;
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, tips::*, Command, Group};
 use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::pause::PauseKind;
 use crate::server::state::{BufferStats, Client, Server};
 
-const SUB_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
-
 pub static SUBCOMMANDS: &[Command] = &[
-    Command {
-        name: "id",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Returns the client ID for the current connection",
-        since: "5.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: client_id,
-        subcommands: &[],
-    },
-    Command {
-        name: "setname",
-        arity: 3,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Set the current connection name",
-        since: "2.6.9",
-        complexity: "O(1)",
-        args: "connection-name",
-        handler: client_setname,
-        subcommands: &[],
-    },
-    Command {
-        name: "getname",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Get the current connection name",
-        since: "2.6.9",
-        complexity: "O(1)",
-        args: "",
-        handler: client_getname,
-        subcommands: &[],
-    },
-    Command {
-        name: "list",
-        arity: -2,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Get the list of client connections",
-        since: "2.4.0",
-        complexity: "O(N) where N is the number of client connections",
-        args: "?TYPE=normal_master_replica_pubsub@5.0.0(NORMAL|MASTER|REPLICA|PUBSUB) \
+    Command::new("id", 2, client_id)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Returns the client ID for the current connection")
+        .since("5.0.0")
+        .complexity("O(1)"),
+    Command::new("setname", 3, client_setname)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Set the current connection name")
+        .since("2.6.9")
+        .complexity("O(1)")
+        .args("connection-name"),
+    Command::new("getname", 2, client_getname)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Get the current connection name")
+        .since("2.6.9")
+        .complexity("O(1)"),
+    Command::new("list", -2, client_list)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the list of client connections")
+        .since("2.4.0")
+        .complexity("O(N) where N is the number of client connections")
+        .history(&[("2.8.12", "Added unique client `id` field."), ("5.0.0", "Added optional `TYPE` filter."), ("6.0.0", "Added `user` field."), ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."), ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."), ("7.0.3", "Added `ssub` field.")])
+        .args(
+            "?TYPE=normal_master_replica_pubsub@5.0.0(NORMAL|MASTER|REPLICA|PUBSUB) \
             ?ID=id@6.2.0{client-id:integer...}",
-        handler: client_list,
-        subcommands: &[],
-    },
-    Command {
-        name: "info",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Returns information about the current client connection.",
-        since: "6.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: client_info,
-        subcommands: &[],
-    },
-    Command {
-        name: "kill",
-        arity: -3,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Kill the connection of a client",
-        since: "2.4.0",
-        complexity: "O(N) where N is the number of client connections",
-        args: "filter(ip:port!2.8.12|new-format...(?ID=client-id:integer@2.8.12|\
+        ),
+    Command::new("info", 2, client_info)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Returns information about the current client connection.")
+        .since("6.2.0")
+        .complexity("O(1)"),
+    Command::new("kill", -3, client_kill)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Kill the connection of a client")
+        .since("2.4.0")
+        .complexity("O(N) where N is the number of client connections")
+        .history(&[("2.8.12", "Added new filter format."), ("2.8.12", "`ID` option."), ("3.2.0", "Added `master` type in for `TYPE` option."), ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."), ("6.2.0", "`LADDR` option.")])
+        .args(
+            "filter(ip:port!2.8.12|new-format...(?ID=client-id:integer@2.8.12|\
             ?TYPE=normal_master_slave_pubsub@2.8.12(NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|\
             PUBSUB)|?USER=username|?ADDR=ip:port|?LADDR=ip:port@6.2.0|?SKIPME=yes/no))",
-        handler: client_kill,
-        subcommands: &[],
-    },
-    Command {
-        name: "setinfo",
-        arity: 4,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Set client or connection specific info",
-        since: "7.2.0",
-        complexity: "O(1)",
-        args: "attr(LIB-NAME=libname|LIB-VER=libver)",
-        handler: client_setinfo,
-        subcommands: &[],
-    },
-    Command {
-        name: "no-evict",
-        arity: 3,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Set client eviction mode for the current connection",
-        since: "7.0.0",
-        complexity: "O(1)",
-        args: "enabled(ON|OFF)",
-        handler: client_no_evict,
-        subcommands: &[],
-    },
-    Command {
-        name: "no-touch",
-        arity: 3,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Controls whether commands sent by the client will alter the LRU/LFU of the \
+        ),
+    Command::new("setinfo", 4, client_setinfo)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Set client or connection specific info")
+        .since("7.2.0")
+        .complexity("O(1)")
+        .args("attr(LIB-NAME=libname|LIB-VER=libver)"),
+    Command::new("no-evict", 3, client_no_evict)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Set client eviction mode for the current connection")
+        .since("7.0.0")
+        .complexity("O(1)")
+        .args("enabled(ON|OFF)"),
+    Command::new("no-touch", 3, client_no_touch)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary(
+            "Controls whether commands sent by the client will alter the LRU/LFU of the \
                   keys they access.",
-        since: "7.2.0",
-        complexity: "O(1)",
-        args: "enabled(ON|OFF)",
-        handler: client_no_touch,
-        subcommands: &[],
-    },
-    Command {
-        name: "unblock",
-        arity: -3,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Unblock a client blocked in a blocking command from a different connection",
-        since: "5.0.0",
-        complexity: "O(log N) where N is the number of client connections",
-        args: "client-id:integer ?timeout_error(TIMEOUT|ERROR)",
-        handler: client_unblock,
-        subcommands: &[],
-    },
-    Command {
-        name: "reply",
-        arity: 3,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Instruct the server whether to reply to commands",
-        since: "3.2.0",
-        complexity: "O(1)",
-        args: "on_off_skip(ON|OFF|SKIP)",
-        handler: client_reply,
-        subcommands: &[],
-    },
-    Command {
-        name: "pause",
-        arity: -3,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Stop processing commands from clients for some time",
-        since: "2.9.50",
-        complexity: "O(1)",
-        args: "timeout:integer ?mode@6.2.0(WRITE|ALL)",
-        handler: client_pause,
-        subcommands: &[],
-    },
-    Command {
-        name: "unpause",
-        arity: 2,
-        flags: ADMIN | SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Resume processing of clients that were paused",
-        since: "6.2.0",
-        complexity: "O(N) Where N is the number of paused clients",
-        args: "",
-        handler: client_unpause,
-        subcommands: &[],
-    },
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Show helpful text about the different subcommands",
-        since: "5.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: client_help,
-        subcommands: &[],
-    },
-    Command {
-        name: "tracking",
-        arity: -3,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Enable or disable server assisted client side caching support",
-        since: "6.0.0",
-        complexity: "O(1). Some options may introduce additional complexity.",
-        args: "status(ON|OFF) ?REDIRECT=client-id:integer ?PREFIX=prefix...+ ?BCAST ?OPTIN \
-               ?OPTOUT ?NOLOOP",
-        handler: super::tracking::client_tracking,
-        subcommands: &[],
-    },
-    Command {
-        name: "caching",
-        arity: 3,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Instruct the server about tracking or not keys in the next request",
-        since: "6.0.0",
-        complexity: "O(1)",
-        args: "mode(YES|NO)",
-        handler: super::tracking::client_caching,
-        subcommands: &[],
-    },
-    Command {
-        name: "getredir",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Get tracking notifications redirection client ID if any",
-        since: "6.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: super::tracking::client_getredir,
-        subcommands: &[],
-    },
-    Command {
-        name: "trackinginfo",
-        arity: 2,
-        flags: SUB_FLAGS,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Return information about server assisted client side caching for the current connection",
-        since: "6.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: super::tracking::client_trackinginfo,
-        subcommands: &[],
-    },
+        )
+        .since("7.2.0")
+        .complexity("O(1)")
+        .args("enabled(ON|OFF)"),
+    Command::new("unblock", -3, client_unblock)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Unblock a client blocked in a blocking command from a different connection")
+        .since("5.0.0")
+        .complexity("O(log N) where N is the number of client connections")
+        .args("client-id:integer ?timeout_error(TIMEOUT|ERROR)"),
+    Command::new("reply", 3, client_reply)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Instruct the server whether to reply to commands")
+        .since("3.2.0")
+        .complexity("O(1)")
+        .args("on_off_skip(ON|OFF|SKIP)"),
+    Command::new("pause", -3, client_pause)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Stop processing commands from clients for some time")
+        .since("2.9.50")
+        .complexity("O(1)")
+        .history(&[(
+            "6.2.0",
+            "`CLIENT PAUSE WRITE` mode added along with the `mode` option.",
+        )])
+        .args("timeout:integer ?mode@6.2.0(WRITE|ALL)"),
+    Command::new("unpause", 2, client_unpause)
+        .group(Group::Connection)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Resume processing of clients that were paused")
+        .since("6.2.0")
+        .complexity("O(N) Where N is the number of paused clients"),
+    Command::new("tracking", -3, super::tracking::client_tracking)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Enable or disable server assisted client side caching support")
+        .since("6.0.0")
+        .complexity("O(1). Some options may introduce additional complexity.")
+        .args(
+            "status(ON|OFF) ?REDIRECT=client-id:integer ?PREFIX=prefix...+ ?BCAST ?OPTIN \
+             ?OPTOUT ?NOLOOP",
+        ),
+    Command::new("caching", 3, super::tracking::client_caching)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Instruct the server about tracking or not keys in the next request")
+        .since("6.0.0")
+        .complexity("O(1)")
+        .args("mode(YES|NO)"),
+    Command::new("getredir", 2, super::tracking::client_getredir)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Get tracking notifications redirection client ID if any")
+        .since("6.0.0")
+        .complexity("O(1)"),
+    Command::new("trackinginfo", 2, super::tracking::client_trackinginfo)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary(
+            "Return information about server assisted client side caching for the current \
+             connection",
+        )
+        .since("6.2.0")
+        .complexity("O(1)"),
+    Command::new("help", 2, client_help)
+        .group(Group::Connection)
+        .flags(LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .summary("Show helpful text about the different subcommands")
+        .since("5.0.0")
+        .complexity("O(1)"),
 ];
 
 /// Handler of the bare container. The dispatcher routes every call with a subcommand to the

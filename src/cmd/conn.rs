@@ -1,7 +1,7 @@
 //! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET and the CLIENT container
 //! (whose subcommands live in `client.rs`).
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, policy::*, tips::*, Command, Group};
 use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 
@@ -14,111 +14,76 @@ const RESP2: u8 = 2;
 const RESP3: u8 = 3;
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "ping",
-        arity: -1,
-        flags: FAST,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Ping the server",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "?message",
-        handler: ping,
-        subcommands: &[],
-    },
-    Command {
-        name: "echo",
-        arity: 2,
-        flags: LOADING | STALE | FAST,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Echo the given string",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "message",
-        handler: echo,
-        subcommands: &[],
-    },
-    Command {
-        name: "quit",
-        arity: -1,
-        flags: ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Close the connection",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: quit,
-        subcommands: &[],
-    },
-    Command {
-        name: "select",
-        arity: 2,
-        flags: LOADING | STALE | FAST,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Change the selected database for the current connection",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "index:integer",
-        handler: select,
-        subcommands: &[],
-    },
-    Command {
-        name: "hello",
-        arity: -1,
-        flags: ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Handshake with Redis",
-        since: "6.0.0",
-        complexity: "O(1)",
-        args: "?arguments{protover:integer ?AUTH=username_password{username password} \
+    Command::new("ping", -1, ping)
+        .group(Group::Connection)
+        .policy(SUBSCRIBED_OK | MISCONF_REFUSED)
+        .flags(FAST)
+        .acl(acl::CONNECTION)
+        .tips(&[REQUEST_ALL_SHARDS, RESPONSE_ALL_SUCCEEDED])
+        .summary("Ping the server")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("?message"),
+    Command::new("echo", 2, echo)
+        .group(Group::Connection)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::CONNECTION)
+        .summary("Echo the given string")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("message"),
+    Command::new("quit", -1, quit)
+        .group(Group::Connection)
+        .policy(NOT_QUEUED | OOM_OK_IN_MULTI | SUBSCRIBED_OK)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .acl(acl::CONNECTION)
+        .summary("Close the connection")
+        .since("1.0.0")
+        .complexity("O(1)"),
+    Command::new("select", 2, select)
+        .group(Group::Connection)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::CONNECTION)
+        .summary("Change the selected database for the current connection")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("index:integer"),
+    Command::new("hello", -1, hello)
+        .group(Group::Connection)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .acl(acl::CONNECTION)
+        .summary("Handshake with Redis")
+        .since("6.0.0")
+        .complexity("O(1)")
+        .history(&[("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context.")])
+        .args(
+            "?arguments{protover:integer ?AUTH=username_password{username password} \
             ?SETNAME=clientname}",
-        handler: hello,
-        subcommands: &[],
-    },
-    Command {
-        name: "auth",
-        arity: -2,
-        flags: ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Authenticate to the server",
-        since: "1.0.0",
-        complexity: "O(N) where N is the number of passwords defined for the user",
-        args: "?username@6.0.0 password",
-        handler: auth,
-        subcommands: &[],
-    },
-    Command {
-        name: "reset",
-        arity: 1,
-        flags: ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "Reset the connection",
-        since: "6.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: reset,
-        subcommands: &[],
-    },
-    Command {
-        name: "client",
-        arity: -2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Connection,
-        summary: "A container for client connection commands",
-        since: "2.4.0",
-        complexity: "Depends on subcommand.",
-        args: "",
-        handler: super::client::container,
-        subcommands: super::client::SUBCOMMANDS,
-    },
+        ),
+    Command::new("auth", -2, auth)
+        .group(Group::Connection)
+        .policy(REDACT_ARGS)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .acl(acl::CONNECTION)
+        .summary("Authenticate to the server")
+        .since("1.0.0")
+        .complexity("O(N) where N is the number of passwords defined for the user")
+        .history(&[("6.0.0", "Added ACL style (username and password).")])
+        .args("?username@6.0.0 password"),
+    Command::new("reset", 1, reset)
+        .group(Group::Connection)
+        .policy(NOT_QUEUED | OOM_OK_IN_MULTI | SUBSCRIBED_OK)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .acl(acl::CONNECTION)
+        .summary("Reset the connection")
+        .since("6.2.0")
+        .complexity("O(1)"),
+    Command::new("client", -2, super::client::container)
+        .group(Group::Connection)
+        .summary("A container for client connection commands")
+        .since("2.4.0")
+        .complexity("Depends on subcommand.")
+        .subcommands(super::client::SUBCOMMANDS),
 ];
 
 fn ping(ctx: &mut Ctx, args: &Args) -> CmdResult {

@@ -9,7 +9,7 @@ use super::table::{flags, registry, Command, CommandId};
 fn flag_names(cmd: &Command) -> String {
     flags::NAMES
         .iter()
-        .filter(|(bit, _)| cmd.flags & bit != 0)
+        .filter(|(bit, _)| cmd.info_flags() & bit != 0)
         .map(|(_, name)| *name)
         .collect::<Vec<_>>()
         .join(", ")
@@ -70,9 +70,7 @@ pub fn commands_markdown() -> String {
         }
         cmds.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, id, cmd) in cmds {
-            let cats: Vec<String> = cmd
-                .acl_categories()
-                .iter()
+            let cats: Vec<String> = super::introspect::categories(cmd)
                 .map(|c| format!("@{c}"))
                 .collect();
             out.push_str(&format!(

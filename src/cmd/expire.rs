@@ -1,116 +1,100 @@
 //! TTL commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME,
 //! PERSIST.
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 
-const fn ttl_cmd(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    summary: &'static str,
-    since: &'static str,
-    args: &'static str,
-    handler: super::table::Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        keys: KeySpec::ONE,
-        group: Group::Generic,
-        summary,
-        since,
-        complexity: "O(1)",
-        args,
-        handler,
-        subcommands: &[],
-    }
-}
-
 pub static COMMANDS: &[Command] = &[
-    ttl_cmd(
-        "expire",
-        -3,
-        WRITE | FAST,
-        "Set a key's time to live in seconds",
-        "1.0.0",
-        "key:key seconds:integer ?condition@7.0.0(NX|XX|GT|LT)",
-        expire,
-    ),
-    ttl_cmd(
-        "pexpire",
-        -3,
-        WRITE | FAST,
-        "Set a key's time to live in milliseconds",
-        "2.6.0",
-        "key:key milliseconds:integer ?condition@7.0.0(NX|XX|GT|LT)",
-        pexpire,
-    ),
-    ttl_cmd(
-        "expireat",
-        -3,
-        WRITE | FAST,
-        "Set the expiration for a key as a UNIX timestamp",
-        "1.2.0",
-        "key:key unix-time-seconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)",
-        expireat,
-    ),
-    ttl_cmd(
-        "pexpireat",
-        -3,
-        WRITE | FAST,
-        "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
-        "2.6.0",
-        "key:key unix-time-milliseconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)",
-        pexpireat,
-    ),
-    ttl_cmd(
-        "ttl",
-        2,
-        READONLY | FAST,
-        "Get the time to live for a key in seconds",
-        "1.0.0",
-        "key:key",
-        ttl,
-    ),
-    ttl_cmd(
-        "pttl",
-        2,
-        READONLY | FAST,
-        "Get the time to live for a key in milliseconds",
-        "2.6.0",
-        "key:key",
-        pttl,
-    ),
-    ttl_cmd(
-        "expiretime",
-        2,
-        READONLY | FAST,
-        "Get the expiration Unix timestamp for a key",
-        "7.0.0",
-        "key:key",
-        expiretime,
-    ),
-    ttl_cmd(
-        "pexpiretime",
-        2,
-        READONLY | FAST,
-        "Get the expiration Unix timestamp for a key in milliseconds",
-        "7.0.0",
-        "key:key",
-        pexpiretime,
-    ),
-    ttl_cmd(
-        "persist",
-        2,
-        WRITE | FAST,
-        "Remove the expiration from a key",
-        "2.2.0",
-        "key:key",
-        persist,
-    ),
+    Command::new("expire", -3, expire)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Set a key's time to live in seconds")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args("key:key seconds:integer ?condition@7.0.0(NX|XX|GT|LT)"),
+    Command::new("pexpire", -3, pexpire)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Set a key's time to live in milliseconds")
+        .since("2.6.0")
+        .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args("key:key milliseconds:integer ?condition@7.0.0(NX|XX|GT|LT)"),
+    Command::new("expireat", -3, expireat)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Set the expiration for a key as a UNIX timestamp")
+        .since("1.2.0")
+        .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args("key:key unix-time-seconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)"),
+    Command::new("pexpireat", -3, pexpireat)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Set the expiration for a key as a UNIX timestamp specified in milliseconds")
+        .since("2.6.0")
+        .complexity("O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args("key:key unix-time-milliseconds:unix-time ?condition@7.0.0(NX|XX|GT|LT)"),
+    Command::new("ttl", 2, ttl)
+        .group(Group::Generic)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the time to live for a key in seconds")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .history(&[("2.8.0", "Added the -2 reply.")])
+        .args("key:key"),
+    Command::new("pttl", 2, pttl)
+        .group(Group::Generic)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the time to live for a key in milliseconds")
+        .since("2.6.0")
+        .complexity("O(1)")
+        .history(&[("2.8.0", "Added the -2 reply.")])
+        .args("key:key"),
+    Command::new("expiretime", 2, expiretime)
+        .group(Group::Generic)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get the expiration Unix timestamp for a key")
+        .since("7.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("pexpiretime", 2, pexpiretime)
+        .group(Group::Generic)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get the expiration Unix timestamp for a key in milliseconds")
+        .since("7.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("persist", 2, persist)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Remove the expiration from a key")
+        .since("2.2.0")
+        .complexity("O(1)")
+        .args("key:key"),
 ];
 
 const NX: u8 = 1;

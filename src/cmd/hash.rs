@@ -9,7 +9,7 @@
 //! in RESP2); HKEYS, HVALS and HSCAN stay arrays; a missing field or key is Redis's null.
 
 use super::parse_scan_cursor as parse_cursor;
-use super::table::{flags::*, Command, Group, Handler, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::store::hash::{Elem, Hash, Limits};
@@ -17,198 +17,167 @@ use crate::store::{Db, SmallBytes, Value};
 use crate::util::glob::glob_match;
 use crate::util::num::{parse_i64, parse_long_double, LongDouble, HINCRBYFLOAT_INF_INCR_ERROR};
 
-/// A hash command entry (all commands here belong to the hash group).
-#[allow(clippy::too_many_arguments)]
-const fn cmd(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    summary: &'static str,
-    since: &'static str,
-    complexity: &'static str,
-    args: &'static str,
-    handler: Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        keys: KeySpec::ONE,
-        group: Group::Hash,
-        summary,
-        since,
-        complexity,
-        args,
-        handler,
-        subcommands: &[],
-    }
-}
-
 const ON: &str = "O(N) where N is the size of the hash.";
 
 pub static COMMANDS: &[Command] = &[
-    cmd(
-        "hset",
-        -4,
-        WRITE | DENYOOM | FAST,
-        "Set the string value of a hash field",
-        "2.0.0",
-        "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the \
+    Command::new("hset", -4, hset)
+        .group(Group::Hash)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Set the string value of a hash field")
+        .since("2.0.0")
+        .complexity(
+            "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the \
 command is called with multiple field/value pairs.",
-        "key:key field_value...{field value}",
-        hset,
-    ),
-    cmd(
-        "hsetnx",
-        4,
-        WRITE | DENYOOM | FAST,
-        "Set the value of a hash field, only if the field does not exist",
-        "2.0.0",
-        "O(1)",
-        "key:key field value",
-        hsetnx,
-    ),
-    cmd(
-        "hget",
-        3,
-        READONLY | FAST,
-        "Get the value of a hash field",
-        "2.0.0",
-        "O(1)",
-        "key:key field",
-        hget,
-    ),
-    cmd(
-        "hmget",
-        -3,
-        READONLY | FAST,
-        "Get the values of all the given hash fields",
-        "2.0.0",
-        "O(N) where N is the number of fields being requested.",
-        "key:key field...",
-        hmget,
-    ),
-    cmd(
-        "hmset",
-        -4,
-        WRITE | DENYOOM | FAST,
-        "Set multiple hash fields to multiple values",
-        "2.0.0",
-        "O(N) where N is the number of fields being set.",
-        "key:key field_value...{field value}",
-        hmset,
-    ),
-    cmd(
-        "hdel",
-        -3,
-        WRITE | FAST,
-        "Delete one or more hash fields",
-        "2.0.0",
-        "O(N) where N is the number of fields to be removed.",
-        "key:key field...",
-        hdel,
-    ),
-    cmd(
-        "hgetall",
-        2,
-        READONLY,
-        "Get all the fields and values in a hash",
-        "2.0.0",
-        ON,
-        "key:key",
-        hgetall,
-    ),
-    cmd(
-        "hkeys",
-        2,
-        READONLY,
-        "Get all the fields in a hash",
-        "2.0.0",
-        ON,
-        "key:key",
-        hkeys,
-    ),
-    cmd(
-        "hvals",
-        2,
-        READONLY,
-        "Get all the values in a hash",
-        "2.0.0",
-        ON,
-        "key:key",
-        hvals,
-    ),
-    cmd(
-        "hlen",
-        2,
-        READONLY | FAST,
-        "Get the number of fields in a hash",
-        "2.0.0",
-        "O(1)",
-        "key:key",
-        hlen,
-    ),
-    cmd(
-        "hexists",
-        3,
-        READONLY | FAST,
-        "Determine if a hash field exists",
-        "2.0.0",
-        "O(1)",
-        "key:key field",
-        hexists,
-    ),
-    cmd(
-        "hincrby",
-        4,
-        WRITE | DENYOOM | FAST,
-        "Increment the integer value of a hash field by the given number",
-        "2.0.0",
-        "O(1)",
-        "key:key field increment:integer",
-        hincrby,
-    ),
-    cmd(
-        "hincrbyfloat",
-        4,
-        WRITE | DENYOOM | FAST,
-        "Increment the float value of a hash field by the given amount",
-        "2.6.0",
-        "O(1)",
-        "key:key field increment:double",
-        hincrbyfloat,
-    ),
-    cmd(
-        "hstrlen",
-        3,
-        READONLY | FAST,
-        "Get the length of the value of a hash field",
-        "3.2.0",
-        "O(1)",
-        "key:key field",
-        hstrlen,
-    ),
-    cmd(
-        "hrandfield",
-        -2,
-        READONLY,
-        "Get one or multiple random fields from a hash",
-        "6.2.0",
-        "O(N) where N is the number of fields returned",
-        "key:key ?options{count:integer ?WITHVALUES}",
-        hrandfield,
-    ),
-    cmd(
-        "hscan",
-        -3,
-        READONLY,
-        "Incrementally iterate hash fields and associated values",
-        "2.8.0",
-        "O(1) for every call. O(N) for a complete iteration, including enough command calls \
+        )
+        .history(&[("4.0.0", "Accepts multiple `field` and `value` arguments.")])
+        .args("key:key field_value...{field value}"),
+    Command::new("hsetnx", 4, hsetnx)
+        .group(Group::Hash)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Set the value of a hash field, only if the field does not exist")
+        .since("2.0.0")
+        .complexity("O(1)")
+        .args("key:key field value"),
+    Command::new("hget", 3, hget)
+        .group(Group::Hash)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get the value of a hash field")
+        .since("2.0.0")
+        .complexity("O(1)")
+        .args("key:key field"),
+    Command::new("hmget", -3, hmget)
+        .group(Group::Hash)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get the values of all the given hash fields")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of fields being requested.")
+        .args("key:key field..."),
+    Command::new("hmset", -4, hmset)
+        .group(Group::Hash)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Set multiple hash fields to multiple values")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of fields being set.")
+        .deprecated("4.0.0", "`HSET` with multiple field-value pairs")
+        .args("key:key field_value...{field value}"),
+    Command::new("hdel", -3, hdel)
+        .group(Group::Hash)
+        .flags(WRITE | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Delete one or more hash fields")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of fields to be removed.")
+        .history(&[("2.4.0", "Accepts multiple `field` arguments.")])
+        .args("key:key field..."),
+    Command::new("hgetall", 2, hgetall)
+        .group(Group::Hash)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Get all the fields and values in a hash")
+        .since("2.0.0")
+        .complexity(ON)
+        .args("key:key"),
+    Command::new("hkeys", 2, hkeys)
+        .group(Group::Hash)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Get all the fields in a hash")
+        .since("2.0.0")
+        .complexity(ON)
+        .args("key:key"),
+    Command::new("hvals", 2, hvals)
+        .group(Group::Hash)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Get all the values in a hash")
+        .since("2.0.0")
+        .complexity(ON)
+        .args("key:key"),
+    Command::new("hlen", 2, hlen)
+        .group(Group::Hash)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Get the number of fields in a hash")
+        .since("2.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("hexists", 3, hexists)
+        .group(Group::Hash)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Determine if a hash field exists")
+        .since("2.0.0")
+        .complexity("O(1)")
+        .args("key:key field"),
+    Command::new("hincrby", 4, hincrby)
+        .group(Group::Hash)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Increment the integer value of a hash field by the given number")
+        .since("2.0.0")
+        .complexity("O(1)")
+        .args("key:key field increment:integer"),
+    Command::new("hincrbyfloat", 4, hincrbyfloat)
+        .group(Group::Hash)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Increment the float value of a hash field by the given amount")
+        .since("2.6.0")
+        .complexity("O(1)")
+        .args("key:key field increment:double"),
+    Command::new("hstrlen", 3, hstrlen)
+        .group(Group::Hash)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Get the length of the value of a hash field")
+        .since("3.2.0")
+        .complexity("O(1)")
+        .args("key:key field"),
+    Command::new("hrandfield", -2, hrandfield)
+        .group(Group::Hash)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get one or multiple random fields from a hash")
+        .since("6.2.0")
+        .complexity("O(N) where N is the number of fields returned")
+        .args("key:key ?options{count:integer ?WITHVALUES}"),
+    Command::new("hscan", -3, hscan)
+        .group(Group::Hash)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Incrementally iterate hash fields and associated values")
+        .since("2.8.0")
+        .complexity(
+            "O(1) for every call. O(N) for a complete iteration, including enough command calls \
 for the cursor to return back to 0. N is the number of elements inside the collection..",
-        "key:key cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer",
-        hscan,
-    ),
+        )
+        .args("key:key cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer"),
 ];
 
 // ------------------------------------------------------------------------------ helpers

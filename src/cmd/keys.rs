@@ -7,7 +7,7 @@
 //! touch; DEL, RENAME and MOVE neither count nor touch beyond the write lookup.
 
 use super::parse_scan_cursor as parse_cursor;
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, policy::*, tips::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::state::Server;
@@ -15,213 +15,179 @@ use crate::store::SmallBytes;
 use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "del",
-        arity: -2,
-        flags: WRITE,
-        keys: KeySpec::ALL,
-        group: Group::Generic,
-        summary: "Delete a key",
-        since: "1.0.0",
-        complexity: DEL_COMPLEXITY,
-        args: "key:key...",
-        handler: del,
-        subcommands: &[],
-    },
-    Command {
-        name: "delete",
-        arity: -2,
-        flags: WRITE,
-        keys: KeySpec::ALL,
-        group: Group::Generic,
-        summary: "Delete a key (ferrodis legacy alias of DEL)",
-        since: "1.0.0",
-        complexity: DEL_COMPLEXITY,
-        args: "key:key...",
-        handler: del,
-        subcommands: &[],
-    },
-    Command {
-        name: "unlink",
-        arity: -2,
-        flags: WRITE | FAST,
-        keys: KeySpec::ALL,
-        group: Group::Generic,
-        summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, \
+    Command::new("del", -2, del)
+        .group(Group::Generic)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RM | DELETE)])
+        .tips(&[REQUEST_MULTI_SHARD, RESPONSE_AGG_SUM])
+        .summary("Delete a key")
+        .since("1.0.0")
+        .complexity(DEL_COMPLEXITY)
+        .args("key:key..."),
+    Command::new("delete", -2, del)
+        .group(Group::Generic)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RM | DELETE)])
+        .tips(&[REQUEST_MULTI_SHARD, RESPONSE_AGG_SUM])
+        .summary("Delete a key (ferrodis legacy alias of DEL)")
+        .since("1.0.0")
+        .complexity(DEL_COMPLEXITY)
+        .args("key:key..."),
+    Command::new("unlink", -2, del)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RM | DELETE)])
+        .tips(&[REQUEST_MULTI_SHARD, RESPONSE_AGG_SUM])
+        .summary(
+            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, \
                   but non blocking.",
-        since: "4.0.0",
-        complexity: "O(1) for each key removed regardless of its size. Then the command does \
+        )
+        .since("4.0.0")
+        .complexity(
+            "O(1) for each key removed regardless of its size. Then the command does \
                      O(N) work in a different thread in order to reclaim memory, where N is the \
                      number of allocations the deleted objects where composed of.",
-        args: "key:key...",
-        handler: del,
-        subcommands: &[],
-    },
-    Command {
-        name: "exists",
-        arity: -2,
-        flags: READONLY | FAST,
-        keys: KeySpec::ALL,
-        group: Group::Generic,
-        summary: "Determine if a key exists",
-        since: "1.0.0",
-        complexity: "O(N) where N is the number of keys to check.",
-        args: "key:key...",
-        handler: exists,
-        subcommands: &[],
-    },
-    Command {
-        name: "type",
-        arity: 2,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Generic,
-        summary: "Determine the type stored at key",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "key:key",
-        handler: type_,
-        subcommands: &[],
-    },
-    Command {
-        name: "touch",
-        arity: -2,
-        flags: READONLY | FAST,
-        keys: KeySpec::ALL,
-        group: Group::Generic,
-        summary: "Alters the last access time of a key(s). Returns the number of existing keys \
+        )
+        .args("key:key..."),
+    Command::new("exists", -2, exists)
+        .group(Group::Generic)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RO)])
+        .tips(&[REQUEST_MULTI_SHARD, RESPONSE_AGG_SUM])
+        .summary("Determine if a key exists")
+        .since("1.0.0")
+        .complexity("O(N) where N is the number of keys to check.")
+        .history(&[("3.0.3", "Accepts multiple `key` arguments.")])
+        .args("key:key..."),
+    Command::new("type", 2, type_)
+        .group(Group::Generic)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Determine the type stored at key")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("touch", -2, touch)
+        .group(Group::Generic)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RO)])
+        .tips(&[REQUEST_MULTI_SHARD, RESPONSE_AGG_SUM])
+        .summary(
+            "Alters the last access time of a key(s). Returns the number of existing keys \
                   specified.",
-        since: "3.2.1",
-        complexity: "O(N) where N is the number of keys that will be touched.",
-        args: "key:key...",
-        handler: touch,
-        subcommands: &[],
-    },
-    Command {
-        name: "keys",
-        // Redis says 2; a bare KEYS is the legacy spelling of KEYS *, and more than one
-        // pattern is refused by the handler with the arity error.
-        arity: -1,
-        flags: READONLY | DANGEROUS,
-        keys: KeySpec::NONE,
-        group: Group::Generic,
-        summary: "Find all keys matching the given pattern",
-        since: "1.0.0",
-        complexity: "O(N) with N being the number of keys in the database, under the \
+        )
+        .since("3.2.1")
+        .complexity("O(N) where N is the number of keys that will be touched.")
+        .args("key:key..."),
+    // A bare KEYS is ferrodis's legacy spelling of KEYS *.
+    Command::new("keys", 2, keys)
+        .group(Group::Generic)
+        .policy(BARE_OK)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&[REQUEST_ALL_SHARDS, NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Find all keys matching the given pattern")
+        .since("1.0.0")
+        .complexity(
+            "O(N) with N being the number of keys in the database, under the \
                      assumption that the key names in the database and the given pattern have \
                      limited length.",
-        args: "pattern:pattern",
-        handler: keys,
-        subcommands: &[],
-    },
-    Command {
-        name: "rename",
-        arity: 3,
-        flags: WRITE,
-        keys: KeySpec::new(1, 2, 1),
-        group: Group::Generic,
-        summary: "Rename a key",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "key:key newkey:key",
-        handler: rename,
-        subcommands: &[],
-    },
-    Command {
-        name: "renamenx",
-        arity: 3,
-        flags: WRITE | FAST,
-        keys: KeySpec::new(1, 2, 1),
-        group: Group::Generic,
-        summary: "Rename a key, only if the new key does not exist",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "key:key newkey:key",
-        handler: renamenx,
-        subcommands: &[],
-    },
-    Command {
-        name: "randomkey",
-        arity: 1,
-        flags: READONLY,
-        keys: KeySpec::NONE,
-        group: Group::Generic,
-        summary: "Return a random key from the keyspace",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: randomkey,
-        subcommands: &[],
-    },
-    Command {
-        name: "copy",
-        arity: -3,
-        flags: WRITE | DENYOOM,
-        keys: KeySpec::new(1, 2, 1),
-        group: Group::Generic,
-        summary: "Copy a key",
-        since: "6.2.0",
-        complexity: "O(N) worst case for collections, where N is the number of nested items. \
+        )
+        .args("pattern:pattern"),
+    Command::new("rename", 3, rename)
+        .group(Group::Generic)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | DELETE),
+            KeySpec::at(2).flags(OW | UPDATE),
+        ])
+        .summary("Rename a key")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key newkey:key"),
+    Command::new("renamenx", 3, renamenx)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | DELETE),
+            KeySpec::at(2).flags(OW | INSERT),
+        ])
+        .summary("Rename a key, only if the new key does not exist")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .history(&[("3.2.0", "The command no longer returns an error when source and destination names are the same.")])
+        .args("key:key newkey:key"),
+    Command::new("randomkey", 1, randomkey)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .tips(&[REQUEST_ALL_SHARDS, NONDETERMINISTIC_OUTPUT])
+        .summary("Return a random key from the keyspace")
+        .since("1.0.0")
+        .complexity("O(1)"),
+    Command::new("copy", -3, copy)
+        .group(Group::Generic)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::KEYSPACE)
+        .keys(&[
+            KeySpec::at(1).flags(RO | ACCESS),
+            KeySpec::at(2).flags(OW | UPDATE),
+        ])
+        .summary("Copy a key")
+        .since("6.2.0")
+        .complexity(
+            "O(N) worst case for collections, where N is the number of nested items. \
                      O(1) for string values.",
-        args: "source:key destination:key ?DB=destination-db:integer ?REPLACE",
-        handler: copy,
-        subcommands: &[],
-    },
-    Command {
-        name: "move",
-        arity: 3,
-        flags: WRITE | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Generic,
-        summary: "Move a key to another database",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "key:key db:integer",
-        handler: move_,
-        subcommands: &[],
-    },
-    Command {
-        name: "swapdb",
-        arity: 3,
-        flags: WRITE | FAST | DANGEROUS | KEYSPACE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Swaps two Redis databases",
-        since: "4.0.0",
-        complexity: "O(N) where N is the count of clients watching or blocking on keys from \
+        )
+        .args("source:key destination:key ?DB=destination-db:integer ?REPLACE"),
+    Command::new("move", 3, move_)
+        .group(Group::Generic)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Move a key to another database")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key db:integer"),
+    Command::new("swapdb", 3, swapdb)
+        .group(Group::Server)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .summary("Swaps two Redis databases")
+        .since("4.0.0")
+        .complexity(
+            "O(N) where N is the count of clients watching or blocking on keys from \
                      both databases.",
-        args: "index1:integer index2:integer",
-        handler: swapdb,
-        subcommands: &[],
-    },
-    Command {
-        name: "scan",
-        arity: -2,
-        flags: READONLY,
-        keys: KeySpec::NONE,
-        group: Group::Generic,
-        summary: "Incrementally iterate the keys space",
-        since: "2.8.0",
-        complexity: "O(1) for every call. O(N) for a complete iteration, including enough \
+        )
+        .args("index1:integer index2:integer"),
+    Command::new("scan", -2, scan)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .tips(&[NONDETERMINISTIC_OUTPUT, REQUEST_SPECIAL])
+        .summary("Incrementally iterate the keys space")
+        .since("2.8.0")
+        .complexity(
+            "O(1) for every call. O(N) for a complete iteration, including enough \
                      command calls for the cursor to return back to 0. N is the number of \
                      elements inside the collection.",
-        args: "cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer ?TYPE=type@6.0.0",
-        handler: scan,
-        subcommands: &[],
-    },
-    Command {
-        name: "object",
-        arity: -2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Generic,
-        summary: "A container for object introspection commands",
-        since: "2.2.3",
-        complexity: "Depends on subcommand.",
-        args: "",
-        handler: object,
-        subcommands: OBJECT_SUBCOMMANDS,
-    },
+        )
+        .history(&[("6.0.0", "Added the `TYPE` subcommand.")])
+        .args("cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer ?TYPE=type@6.0.0"),
+    Command::new("object", -2, object)
+        .group(Group::Generic)
+        .summary("A container for object introspection commands")
+        .since("2.2.3")
+        .complexity("Depends on subcommand.")
+        .subcommands(OBJECT_SUBCOMMANDS),
 ];
 
 const DEL_COMPLEXITY: &str = "O(N) where N is the number of keys that will be removed. When a \
@@ -232,71 +198,53 @@ const DEL_COMPLEXITY: &str = "O(N) where N is the number of keys that will be re
 
 /// In the order Redis 7.0 lists them in COMMAND INFO / DOCS.
 static OBJECT_SUBCOMMANDS: &[Command] = &[
-    Command {
-        name: "freq",
-        arity: 3,
-        flags: READONLY,
-        keys: KeySpec::new(2, 2, 1),
-        group: Group::Generic,
-        summary: "Get the logarithmic access frequency counter of a Redis object",
-        since: "4.0.0",
-        complexity: "O(1)",
-        args: "key:key",
-        handler: object_freq,
-        subcommands: &[],
-    },
-    Command {
-        name: "encoding",
-        arity: 3,
-        flags: READONLY,
-        keys: KeySpec::new(2, 2, 1),
-        group: Group::Generic,
-        summary: "Inspect the internal encoding of a Redis object",
-        since: "2.2.3",
-        complexity: "O(1)",
-        args: "key:key",
-        handler: object_encoding,
-        subcommands: &[],
-    },
-    Command {
-        name: "refcount",
-        arity: 3,
-        flags: READONLY,
-        keys: KeySpec::new(2, 2, 1),
-        group: Group::Generic,
-        summary: "Get the number of references to the value of the key",
-        since: "2.2.3",
-        complexity: "O(1)",
-        args: "key:key",
-        handler: object_refcount,
-        subcommands: &[],
-    },
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Generic,
-        summary: "Show helpful text about the different subcommands",
-        since: "6.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: object_help,
-        subcommands: &[],
-    },
-    Command {
-        name: "idletime",
-        arity: 3,
-        flags: READONLY,
-        keys: KeySpec::new(2, 2, 1),
-        group: Group::Generic,
-        summary: "Get the time since a Redis object was last accessed",
-        since: "2.2.3",
-        complexity: "O(1)",
-        args: "key:key",
-        handler: object_idletime,
-        subcommands: &[],
-    },
+    Command::new("freq", 3, object_freq)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(2).flags(RO)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the logarithmic access frequency counter of a Redis object")
+        .since("4.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("encoding", 3, object_encoding)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(2).flags(RO)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Inspect the internal encoding of a Redis object")
+        .since("2.2.3")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("refcount", 3, object_refcount)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(2).flags(RO)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the number of references to the value of the key")
+        .since("2.2.3")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("help", 2, object_help)
+        .group(Group::Generic)
+        .flags(LOADING | STALE)
+        .acl(acl::KEYSPACE)
+        .summary("Show helpful text about the different subcommands")
+        .since("6.2.0")
+        .complexity("O(1)"),
+    Command::new("idletime", 3, object_idletime)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(2).flags(RO)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the time since a Redis object was last accessed")
+        .since("2.2.3")
+        .complexity("O(1)")
+        .args("key:key"),
 ];
 
 const SAME_OBJECT: &str = "ERR source and destination objects are the same";

@@ -7,40 +7,12 @@
 //! became ready by the `serve_*` functions here. Every command that adds elements signals its
 //! key as ready.
 
-use super::table::{flags::*, Command, Group, Handler, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, Command, GetKeys, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::server::blocking::{self, Served};
 use crate::store::list::{End, List};
 use crate::store::{Db, SmallBytes, Value};
-
-/// A list command entry.
-#[allow(clippy::too_many_arguments)]
-const fn cmd(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: KeySpec,
-    summary: &'static str,
-    since: &'static str,
-    complexity: &'static str,
-    args: &'static str,
-    handler: Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        keys,
-        group: Group::List,
-        summary,
-        since,
-        complexity,
-        args,
-        handler,
-        subcommands: &[],
-    }
-}
 
 const PUSH_COMPLEXITY: &str = "O(1) for each element added, so O(N) to add N elements when the \
 command is called with multiple arguments.";
@@ -51,256 +23,268 @@ const MOVE_SUMMARY_BLOCKING: &str = "Pop an element from a list, push it to anot
 return it; or block until one is available";
 
 pub static COMMANDS: &[Command] = &[
-    cmd(
-        "lpush",
-        -3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Prepend one or multiple elements to a list",
-        "1.0.0",
-        PUSH_COMPLEXITY,
-        "key:key element...",
-        lpush,
-    ),
-    cmd(
-        "rpush",
-        -3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Append one or multiple elements to a list",
-        "1.0.0",
-        PUSH_COMPLEXITY,
-        "key:key element...",
-        rpush,
-    ),
-    cmd(
-        "lpushx",
-        -3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Prepend an element to a list, only if the list exists",
-        "2.2.0",
-        PUSH_COMPLEXITY,
-        "key:key element...",
-        lpushx,
-    ),
-    cmd(
-        "rpushx",
-        -3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Append an element to a list, only if the list exists",
-        "2.2.0",
-        PUSH_COMPLEXITY,
-        "key:key element...",
-        rpushx,
-    ),
-    cmd(
-        "lpop",
-        -2,
-        WRITE | FAST,
-        KeySpec::ONE,
-        "Remove and get the first elements in a list",
-        "1.0.0",
-        POP_COMPLEXITY,
-        "key:key ?count:integer@6.2.0",
-        lpop,
-    ),
-    cmd(
-        "rpop",
-        -2,
-        WRITE | FAST,
-        KeySpec::ONE,
-        "Remove and get the last elements in a list",
-        "1.0.0",
-        POP_COMPLEXITY,
-        "key:key ?count:integer@6.2.0",
-        rpop,
-    ),
-    cmd(
-        "lrange",
-        4,
-        READONLY,
-        KeySpec::ONE,
-        "Get a range of elements from a list",
-        "1.0.0",
-        "O(S+N) where S is the distance of start offset from HEAD for small lists, from \
+    Command::new("lpush", -3, lpush)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Prepend one or multiple elements to a list")
+        .since("1.0.0")
+        .complexity(PUSH_COMPLEXITY)
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
+        .args("key:key element..."),
+    Command::new("rpush", -3, rpush)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Append one or multiple elements to a list")
+        .since("1.0.0")
+        .complexity(PUSH_COMPLEXITY)
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
+        .args("key:key element..."),
+    Command::new("lpushx", -3, lpushx)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Prepend an element to a list, only if the list exists")
+        .since("2.2.0")
+        .complexity(PUSH_COMPLEXITY)
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
+        .args("key:key element..."),
+    Command::new("rpushx", -3, rpushx)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Append an element to a list, only if the list exists")
+        .since("2.2.0")
+        .complexity(PUSH_COMPLEXITY)
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
+        .args("key:key element..."),
+    Command::new("lpop", -2, lpop)
+        .group(Group::List)
+        .flags(WRITE | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and get the first elements in a list")
+        .since("1.0.0")
+        .complexity(POP_COMPLEXITY)
+        .history(&[("6.2.0", "Added the `count` argument.")])
+        .args("key:key ?count:integer@6.2.0"),
+    Command::new("rpop", -2, rpop)
+        .group(Group::List)
+        .flags(WRITE | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and get the last elements in a list")
+        .since("1.0.0")
+        .complexity(POP_COMPLEXITY)
+        .history(&[("6.2.0", "Added the `count` argument.")])
+        .args("key:key ?count:integer@6.2.0"),
+    Command::new("lrange", 4, lrange)
+        .group(Group::List)
+        .flags(READONLY)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get a range of elements from a list")
+        .since("1.0.0")
+        .complexity(
+            "O(S+N) where S is the distance of start offset from HEAD for small lists, from \
 nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified \
 range.",
-        "key:key start:integer stop:integer",
-        lrange,
-    ),
-    cmd(
-        "lindex",
-        3,
-        READONLY,
-        KeySpec::ONE,
-        "Get an element from a list by its index",
-        "1.0.0",
-        "O(N) where N is the number of elements to traverse to get to the element at index. \
+        )
+        .args("key:key start:integer stop:integer"),
+    Command::new("lindex", 3, lindex)
+        .group(Group::List)
+        .flags(READONLY)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get an element from a list by its index")
+        .since("1.0.0")
+        .complexity(
+            "O(N) where N is the number of elements to traverse to get to the element at index. \
 This makes asking for the first or the last element of the list O(1).",
-        "key:key index:integer",
-        lindex,
-    ),
-    cmd(
-        "lset",
-        4,
-        WRITE | DENYOOM,
-        KeySpec::ONE,
-        "Set the value of an element in a list by its index",
-        "1.0.0",
-        "O(N) where N is the length of the list. Setting either the first or the last element \
+        )
+        .args("key:key index:integer"),
+    Command::new("lset", 4, lset)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Set the value of an element in a list by its index")
+        .since("1.0.0")
+        .complexity(
+            "O(N) where N is the length of the list. Setting either the first or the last element \
 of the list is O(1).",
-        "key:key index:integer element",
-        lset,
-    ),
-    cmd(
-        "llen",
-        2,
-        READONLY | FAST,
-        KeySpec::ONE,
-        "Get the length of a list",
-        "1.0.0",
-        "O(1)",
-        "key:key",
-        llen,
-    ),
-    cmd(
-        "lrem",
-        4,
-        WRITE,
-        KeySpec::ONE,
-        "Remove elements from a list",
-        "1.0.0",
-        "O(N+M) where N is the length of the list and M is the number of elements removed.",
-        "key:key count:integer element",
-        lrem,
-    ),
-    cmd(
-        "ltrim",
-        4,
-        WRITE,
-        KeySpec::ONE,
-        "Trim a list to the specified range",
-        "1.0.0",
-        "O(N) where N is the number of elements to be removed by the operation.",
-        "key:key start:integer stop:integer",
-        ltrim,
-    ),
-    cmd(
-        "linsert",
-        5,
-        WRITE | DENYOOM,
-        KeySpec::ONE,
-        "Insert an element before or after another element in a list",
-        "2.2.0",
-        "O(N) where N is the number of elements to traverse before seeing the value pivot. \
+        )
+        .args("key:key index:integer element"),
+    Command::new("llen", 2, llen)
+        .group(Group::List)
+        .flags(READONLY | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Get the length of a list")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("lrem", 4, lrem)
+        .group(Group::List)
+        .flags(WRITE)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Remove elements from a list")
+        .since("1.0.0")
+        .complexity(
+            "O(N+M) where N is the length of the list and M is the number of elements removed.",
+        )
+        .args("key:key count:integer element"),
+    Command::new("ltrim", 4, ltrim)
+        .group(Group::List)
+        .flags(WRITE)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Trim a list to the specified range")
+        .since("1.0.0")
+        .complexity("O(N) where N is the number of elements to be removed by the operation.")
+        .args("key:key start:integer stop:integer"),
+    Command::new("linsert", 5, linsert)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Insert an element before or after another element in a list")
+        .since("2.2.0")
+        .complexity(
+            "O(N) where N is the number of elements to traverse before seeing the value pivot. \
 This means that inserting somewhere on the left end on the list (head) can be considered O(1) \
 and inserting somewhere on the right end (tail) is O(N).",
-        "key:key where(BEFORE|AFTER) pivot element",
-        linsert,
-    ),
-    cmd(
-        "lpos",
-        -3,
-        READONLY,
-        KeySpec::ONE,
-        "Return the index of matching elements on a list",
-        "6.0.6",
-        "O(N) where N is the number of elements in the list, for the average case. When \
+        )
+        .args("key:key where(BEFORE|AFTER) pivot element"),
+    Command::new("lpos", -3, lpos)
+        .group(Group::List)
+        .flags(READONLY)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Return the index of matching elements on a list")
+        .since("6.0.6")
+        .complexity(
+            "O(N) where N is the number of elements in the list, for the average case. When \
 searching for elements near the head or the tail of the list, or when the MAXLEN option is \
 provided, the command may run in constant time.",
-        "key:key element ?RANK=rank:integer ?COUNT=num-matches:integer ?MAXLEN=len:integer",
-        lpos,
-    ),
-    cmd(
-        "lmove",
-        5,
-        WRITE | DENYOOM,
-        KeySpec::new(1, 2, 1),
-        "Pop an element from a list, push it to another list and return it",
-        "6.2.0",
-        "O(1)",
-        "source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT)",
-        lmove,
-    ),
-    cmd(
-        "rpoplpush",
-        3,
-        WRITE | DENYOOM,
-        KeySpec::new(1, 2, 1),
-        "Remove the last element in a list, prepend it to another list and return it",
-        "1.2.0",
-        "O(1)",
-        "source:key destination:key",
-        rpoplpush,
-    ),
-    cmd(
-        "lmpop",
-        -4,
-        WRITE | MOVABLE_KEYS,
-        KeySpec::NONE,
-        "Pop elements from a list",
-        "7.0.0",
-        MPOP_COMPLEXITY,
-        "numkeys:integer key:key... where(LEFT|RIGHT) ?COUNT=count:integer",
-        lmpop,
-    ),
-    cmd(
-        "blpop",
-        -3,
-        WRITE | NOSCRIPT | BLOCKING,
-        KeySpec::new(1, -2, 1),
-        "Remove and get the first element in a list, or block until one is available",
-        "2.0.0",
-        "O(N) where N is the number of provided keys.",
-        "key:key... timeout:double",
-        blpop,
-    ),
-    cmd(
-        "brpop",
-        -3,
-        WRITE | NOSCRIPT | BLOCKING,
-        KeySpec::new(1, -2, 1),
-        "Remove and get the last element in a list, or block until one is available",
-        "2.0.0",
-        "O(N) where N is the number of provided keys.",
-        "key:key... timeout:double",
-        brpop,
-    ),
-    cmd(
-        "blmove",
-        6,
-        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
-        KeySpec::new(1, 2, 1),
-        MOVE_SUMMARY_BLOCKING,
-        "6.2.0",
-        "O(1)",
-        "source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT) timeout:double",
-        blmove,
-    ),
-    cmd(
-        "brpoplpush",
-        4,
-        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
-        KeySpec::new(1, 2, 1),
-        MOVE_SUMMARY_BLOCKING,
-        "2.2.0",
-        "O(1)",
-        "source:key destination:key timeout:double",
-        brpoplpush,
-    ),
-    cmd(
-        "blmpop",
-        -5,
-        WRITE | BLOCKING | MOVABLE_KEYS,
-        KeySpec::NONE,
-        "Pop elements from a list, or block until one is available",
-        "7.0.0",
-        MPOP_COMPLEXITY,
-        "timeout:double numkeys:integer key:key... where(LEFT|RIGHT) ?COUNT=count:integer",
-        blmpop,
-    ),
+        )
+        .args("key:key element ?RANK=rank:integer ?COUNT=num-matches:integer ?MAXLEN=len:integer"),
+    Command::new("lmove", 5, lmove)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | DELETE),
+            KeySpec::at(2).flags(RW | INSERT),
+        ])
+        .summary("Pop an element from a list, push it to another list and return it")
+        .since("6.2.0")
+        .complexity("O(1)")
+        .args("source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT)"),
+    Command::new("rpoplpush", 3, rpoplpush)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | DELETE),
+            KeySpec::at(2).flags(RW | INSERT),
+        ])
+        .summary("Remove the last element in a list, prepend it to another list and return it")
+        .since("1.2.0")
+        .complexity("O(1)")
+        .deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments")
+        .args("source:key destination:key"),
+    Command::new("lmpop", -4, lmpop)
+        .group(Group::List)
+        .flags(WRITE)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).keynum(0, 1, 1).flags(RW | ACCESS | DELETE)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 1,
+            first: 2,
+        })
+        .summary("Pop elements from a list")
+        .since("7.0.0")
+        .complexity(MPOP_COMPLEXITY)
+        .args("numkeys:integer key:key... where(LEFT|RIGHT) ?COUNT=count:integer"),
+    Command::new("blpop", -3, blpop)
+        .group(Group::List)
+        .flags(WRITE | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).range(-2, 1, 0).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and get the first element in a list, or block until one is available")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of provided keys.")
+        .history(&[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )])
+        .args("key:key... timeout:double"),
+    Command::new("brpop", -3, brpop)
+        .group(Group::List)
+        .flags(WRITE | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(1).range(-2, 1, 0).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and get the last element in a list, or block until one is available")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of provided keys.")
+        .history(&[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )])
+        .args("key:key... timeout:double"),
+    Command::new("blmove", 6, blmove)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | DELETE),
+            KeySpec::at(2).flags(RW | INSERT),
+        ])
+        .summary(MOVE_SUMMARY_BLOCKING)
+        .since("6.2.0")
+        .complexity("O(1)")
+        .args(
+            "source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT) timeout:double",
+        ),
+    Command::new("brpoplpush", 4, brpoplpush)
+        .group(Group::List)
+        .flags(WRITE | DENYOOM | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | DELETE),
+            KeySpec::at(2).flags(RW | INSERT),
+        ])
+        .summary(MOVE_SUMMARY_BLOCKING)
+        .since("2.2.0")
+        .complexity("O(1)")
+        .deprecated("6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments")
+        .history(&[(
+            "6.0.0",
+            "`timeout` is interpreted as a double instead of an integer.",
+        )])
+        .args("source:key destination:key timeout:double"),
+    Command::new("blmpop", -5, blmpop)
+        .group(Group::List)
+        .flags(WRITE | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::at(2).keynum(0, 1, 1).flags(RW | ACCESS | DELETE)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 2,
+            first: 3,
+        })
+        .summary("Pop elements from a list, or block until one is available")
+        .since("7.0.0")
+        .complexity(MPOP_COMPLEXITY)
+        .args("timeout:double numkeys:integer key:key... where(LEFT|RIGHT) ?COUNT=count:integer"),
 ];
 
 // ---------------------------------------------------------------------------

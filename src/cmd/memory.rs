@@ -8,104 +8,60 @@
 
 use std::mem::size_of;
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::state::Server;
 
-pub static COMMANDS: &[Command] = &[Command {
-    name: "memory",
-    arity: -2,
-    flags: 0,
-    keys: KeySpec::NONE,
-    group: Group::Server,
-    summary: "A container for memory diagnostics commands",
-    since: "4.0.0",
-    complexity: "Depends on subcommand.",
-    args: "",
-    handler: container,
-    subcommands: SUBCOMMANDS,
-}];
+pub static COMMANDS: &[Command] = &[Command::new("memory", -2, container)
+    .group(Group::Server)
+    .summary("A container for memory diagnostics commands")
+    .since("4.0.0")
+    .complexity("Depends on subcommand.")
+    .subcommands(SUBCOMMANDS)];
+
+/// Tips of the subcommands whose answer differs per node and is merged specially.
+const PER_NODE_REPORT: &[&str] = &[NONDETERMINISTIC_OUTPUT, REQUEST_ALL_SHARDS, RESPONSE_SPECIAL];
 
 const SUBCOMMANDS: &[Command] = &[
-    Command {
-        name: "doctor",
-        arity: 2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Outputs memory problems report",
-        since: "4.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: memory_doctor,
-        subcommands: &[],
-    },
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Show helpful text about the different subcommands",
-        since: "4.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: memory_help,
-        subcommands: &[],
-    },
-    Command {
-        name: "malloc-stats",
-        arity: 2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Show allocator internal stats",
-        since: "4.0.0",
-        complexity: "Depends on how much memory is allocated, could be slow",
-        args: "",
-        handler: memory_malloc_stats,
-        subcommands: &[],
-    },
-    Command {
-        name: "purge",
-        arity: 2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Ask the allocator to release memory",
-        since: "4.0.0",
-        complexity: "Depends on how much memory is allocated, could be slow",
-        args: "",
-        handler: memory_purge,
-        subcommands: &[],
-    },
-    Command {
-        name: "stats",
-        arity: 2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Show memory usage details",
-        since: "4.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: memory_stats,
-        subcommands: &[],
-    },
-    Command {
-        name: "usage",
-        arity: -3,
-        flags: READONLY,
-        keys: KeySpec::new(2, 2, 1),
-        group: Group::Server,
-        summary: "Estimate the memory usage of a key",
-        since: "4.0.0",
-        complexity: "O(N) where N is the number of samples.",
-        args: "key:key ?SAMPLES=count:integer",
-        handler: memory_usage,
-        subcommands: &[],
-    },
+    Command::new("doctor", 2, memory_doctor)
+        .group(Group::Server)
+        .tips(PER_NODE_REPORT)
+        .summary("Outputs memory problems report")
+        .since("4.0.0")
+        .complexity("O(1)"),
+    Command::new("help", 2, memory_help)
+        .group(Group::Server)
+        .flags(LOADING | STALE)
+        .summary("Show helpful text about the different subcommands")
+        .since("4.0.0")
+        .complexity("O(1)"),
+    Command::new("malloc-stats", 2, memory_malloc_stats)
+        .group(Group::Server)
+        .tips(PER_NODE_REPORT)
+        .summary("Show allocator internal stats")
+        .since("4.0.0")
+        .complexity("Depends on how much memory is allocated, could be slow"),
+    Command::new("purge", 2, memory_purge)
+        .group(Group::Server)
+        .tips(&[REQUEST_ALL_SHARDS, RESPONSE_ALL_SUCCEEDED])
+        .summary("Ask the allocator to release memory")
+        .since("4.0.0")
+        .complexity("Depends on how much memory is allocated, could be slow"),
+    Command::new("stats", 2, memory_stats)
+        .group(Group::Server)
+        .tips(PER_NODE_REPORT)
+        .summary("Show memory usage details")
+        .since("4.0.0")
+        .complexity("O(1)"),
+    Command::new("usage", -3, memory_usage)
+        .group(Group::Server)
+        .flags(READONLY)
+        .keys(&[KeySpec::at(2).flags(RO)])
+        .summary("Estimate the memory usage of a key")
+        .since("4.0.0")
+        .complexity("O(N) where N is the number of samples.")
+        .args("key:key ?SAMPLES=count:integer"),
 ];
 
 /// Handler of the bare container: the dispatcher routes subcommands and rejects `MEMORY`

@@ -31,7 +31,7 @@ pub mod tracking;
 pub mod zset;
 
 use crate::store::evict::{self, Eviction};
-use table::{registry, CommandId};
+use table::{flags, policy, registry, CommandId};
 
 /// A command failure; rendered as Redis's exact error line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +92,9 @@ pub type CmdResult = Result<(), CmdError>;
 /// What a handler runs against.
 pub struct Ctx<'a> {
     pub srv: &'a mut Server,
+    /// The command (or subcommand) running: handlers that need its name or flags ask the
+    /// registry with it rather than looking at `args[0]`.
+    pub id: CommandId,
     /// Slab key of the calling client in `srv.clients`.
     pub client_key: usize,
     pub out: &'a mut Reply,
@@ -364,7 +367,7 @@ fn reject(srv: &mut Server, client_key: usize, id: CommandId, e: CmdError) -> Cm
     srv.command_stats[id].rejected += 1;
     multi::flag_aborted(srv, client_key);
     // Even outside a transaction, as Redis's rejectCommand does for EXEC.
-    if registry().full_name(id) == "exec" {
+    if registry().command(id).has_policy(policy::EXEC) {
         return multi::exec_abort(srv, client_key, &e);
     }
     e
@@ -382,46 +385,51 @@ fn run(
 ) -> CmdResult {
     let reg = registry();
     let cmd = reg.command(id);
-    let name = reg.full_name(id);
-    // KEYS takes -1 in the table only for the legacy bare spelling; more than one pattern is
-    // Redis's arity error, refused (and aborting a transaction) before the command runs.
-    if !arity_ok(cmd.arity, args.len()) || (name == "keys" && args.len() > 2) {
+    let argc_ok =
+        arity_ok(cmd.arity, args.len()) || (cmd.has_policy(policy::BARE_OK) && args.len() == 1);
+    if !argc_ok {
+        let name = reg.full_name(id);
         let e = CmdError::err(format!("wrong number of arguments for '{name}' command"));
         return Err(reject(srv, client_key, id, e));
     }
     let tx_flags = srv.clients[client_key].multi.as_ref().map(|tx| tx.flags());
-    let queues = tx_flags.is_some() && !multi::runs_inside(name);
-    let is_exec = name == "exec";
+    let queues = tx_flags.is_some() && !cmd.has_policy(policy::NOT_QUEUED);
+    // EXEC is checked against the flags of the commands it would run.
+    let exec_flags = if cmd.has_policy(policy::EXEC) {
+        tx_flags.unwrap_or(0)
+    } else {
+        0
+    };
     if srv.config.maxmemory > 0 && srv.evict_for_maxmemory(now_ms) == Eviction::Fail {
         // Inside MULTI every command but EXEC, DISCARD, QUIT and RESET is refused, as in
         // Redis: queueing itself uses memory (a nested MULTI or a WATCH too, for the check).
-        let refuse = cmd.has(table::flags::DENYOOM)
-            || (tx_flags.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset"))
-            || (is_exec && tx_flags.is_some_and(|f| f & table::flags::DENYOOM != 0));
+        let refuse = cmd.has(flags::DENYOOM)
+            || (tx_flags.is_some() && !cmd.has_policy(policy::OOM_OK_IN_MULTI))
+            || exec_flags & flags::DENYOOM != 0;
         if refuse {
             let e = "OOM command not allowed when used memory > 'maxmemory'.".into();
             return Err(reject(srv, client_key, id, e));
         }
     }
-    // Like Redis, PING is refused too, so monitoring notices the failing disk.
     if srv.persist.writes_denied(&srv.config)
-        && (cmd.has(table::flags::WRITE)
-            || name == "ping"
-            || (is_exec && tx_flags.is_some_and(|f| f & table::flags::WRITE != 0)))
+        && (cmd.has(flags::WRITE)
+            || cmd.has_policy(policy::MISCONF_REFUSED)
+            || exec_flags & flags::WRITE != 0)
     {
         let e = crate::persist::snapshot::MISCONF.into();
         return Err(reject(srv, client_key, id, e));
     }
     let client = &srv.clients[client_key];
     let subscribed = !client.channels.is_empty() || !client.patterns.is_empty();
-    if subscribed && client.resp == 2 && !pubsub::allowed_while_subscribed(name) {
+    if subscribed && client.resp == 2 && !cmd.has_policy(policy::SUBSCRIBED_OK) {
+        let name = reg.full_name(id);
         let e = CmdError::err(format!(
             "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
              RESET are allowed in this context"
         ));
         return Err(reject(srv, client_key, id, e));
     }
-    if tx_flags.is_some() && cmd.has(table::flags::NO_MULTI) {
+    if tx_flags.is_some() && cmd.has(flags::NO_MULTI) {
         let e = "ERR Command not allowed inside a transaction".into();
         return Err(reject(srv, client_key, id, e));
     }
@@ -460,6 +468,7 @@ fn call(
     let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
     let mut ctx = Ctx {
         srv,
+        id,
         client_key,
         out,
         now_ms,
@@ -469,9 +478,14 @@ fn call(
     // Each handler counts its own changes in `srv.dirty`, exactly as Redis's command does.
     let srv = ctx.srv;
     // Client-side caching remembers what a tracking client read, errors included, as Redis.
-    if cmd.has(table::flags::READONLY) && srv.clients[client_key].tracking.is_some() {
-        let positions = cmd.key_positions(args.len());
-        srv.remember_keys(client_key, positions.into_iter().map(|i| args.get(i)));
+    // Shard channels of the pub/sub commands are declared as keys but are not tracked.
+    if cmd.has(table::flags::READONLY)
+        && !cmd.has(table::flags::PUBSUB)
+        && srv.clients[client_key].tracking.is_some()
+    {
+        let argv: Vec<&[u8]> = args.iter().collect();
+        let keys = introspect::command_keys(cmd, &argv);
+        srv.remember_keys(client_key, keys.iter().map(|k| argv[k.pos]));
     }
     // One clock read per command: each command's end is the next one's start.
     let finished = std::time::Instant::now();
@@ -484,8 +498,8 @@ fn call(
     if result.is_err() {
         stat.failed += 1;
     }
-    if !cmd.has(table::flags::SKIP_SLOWLOG) {
-        slowlog::record(srv, client_key, reg.full_name(id), args, usec);
+    if !cmd.has(flags::SKIP_SLOWLOG) {
+        slowlog::record(srv, client_key, id, args, usec);
     }
     result
 }

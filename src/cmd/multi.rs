@@ -13,79 +13,55 @@
 
 use std::ops::Range;
 
-use super::table::{flags::*, registry, Command, CommandId, Group, KeySpec};
+use super::table::{
+    acl, flags::*, key_flags::*, policy::*, registry, Command, CommandId, Group, KeySpec,
+};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::server::state::Server;
 
-const TX_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
-
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "multi",
-        arity: 1,
-        flags: TX_FLAGS | FAST | ALLOW_BUSY,
-        keys: KeySpec::NONE,
-        group: Group::Transactions,
-        summary: "Mark the start of a transaction block",
-        since: "1.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: multi,
-        subcommands: &[],
-    },
-    Command {
-        name: "exec",
-        arity: 1,
-        flags: TX_FLAGS | SKIP_SLOWLOG,
-        keys: KeySpec::NONE,
-        group: Group::Transactions,
-        summary: "Execute all commands issued after MULTI",
-        since: "1.2.0",
-        complexity: "Depends on commands in the transaction",
-        args: "",
-        handler: exec,
-        subcommands: &[],
-    },
-    Command {
-        name: "discard",
-        arity: 1,
-        flags: TX_FLAGS | FAST | ALLOW_BUSY,
-        keys: KeySpec::NONE,
-        group: Group::Transactions,
-        summary: "Discard all commands issued after MULTI",
-        since: "2.0.0",
-        complexity: "O(N), when N is the number of queued commands",
-        args: "",
-        handler: discard,
-        subcommands: &[],
-    },
-    Command {
-        name: "watch",
-        arity: -2,
-        flags: TX_FLAGS | FAST | ALLOW_BUSY,
-        keys: KeySpec::ALL,
-        group: Group::Transactions,
-        summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
-        since: "2.2.0",
-        complexity: "O(1) for every key.",
-        args: "key:key...",
-        handler: watch,
-        subcommands: &[],
-    },
-    Command {
-        name: "unwatch",
-        arity: 1,
-        flags: TX_FLAGS | FAST | ALLOW_BUSY,
-        keys: KeySpec::NONE,
-        group: Group::Transactions,
-        summary: "Forget about all watched keys",
-        since: "2.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: unwatch,
-        subcommands: &[],
-    },
+    Command::new("multi", 1, multi)
+        .group(Group::Transactions)
+        .policy(NOT_QUEUED)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY)
+        .acl(acl::TRANSACTION)
+        .summary("Mark the start of a transaction block")
+        .since("1.2.0")
+        .complexity("O(1)"),
+    Command::new("exec", 1, exec)
+        .group(Group::Transactions)
+        .policy(NOT_QUEUED | OOM_OK_IN_MULTI | EXEC)
+        .flags(NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG)
+        .acl(acl::TRANSACTION)
+        .summary("Execute all commands issued after MULTI")
+        .since("1.2.0")
+        .complexity("Depends on commands in the transaction"),
+    Command::new("discard", 1, discard)
+        .group(Group::Transactions)
+        .policy(NOT_QUEUED | OOM_OK_IN_MULTI)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY)
+        .acl(acl::TRANSACTION)
+        .summary("Discard all commands issued after MULTI")
+        .since("2.0.0")
+        .complexity("O(N), when N is the number of queued commands"),
+    Command::new("watch", -2, watch)
+        .group(Group::Transactions)
+        .policy(NOT_QUEUED)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY)
+        .acl(acl::TRANSACTION)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RO)])
+        .summary("Watch the given keys to determine execution of the MULTI/EXEC block")
+        .since("2.2.0")
+        .complexity("O(1) for every key.")
+        .args("key:key..."),
+    Command::new("unwatch", 1, unwatch)
+        .group(Group::Transactions)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY)
+        .acl(acl::TRANSACTION)
+        .summary("Forget about all watched keys")
+        .since("2.2.0")
+        .complexity("O(1)"),
 ];
 
 /// A command waiting in a transaction, its arguments copied out of the query buffer.
@@ -142,14 +118,6 @@ impl Transaction {
             .map(|q| q.buf.capacity() + q.ranges.capacity() * std::mem::size_of::<Range<usize>>())
             .sum()
     }
-}
-
-/// The commands that run at once inside MULTI instead of being queued.
-pub fn runs_inside(name: &str) -> bool {
-    matches!(
-        name,
-        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-    )
 }
 
 /// Marks `client`'s transaction (if it has one) as aborted: a command was refused.

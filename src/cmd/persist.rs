@@ -1,7 +1,7 @@
 //! Persistence commands: SAVE, BGSAVE, SHUTDOWN, and the per-key serialisation DUMP / RESTORE.
 //! The snapshot mechanics live in `persist::snapshot`, the RDB encoding in `persist`.
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::persist::snapshot::{self, BgsaveError, FinalSave};
 use crate::persist::{dump_payload, restore_payload, RestoreError};
@@ -9,81 +9,58 @@ use crate::resp::Args;
 use crate::store::{evict, SmallBytes};
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "save",
-        arity: 1,
-        flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Synchronously save the dataset to disk",
-        since: "1.0.0",
-        complexity: "O(N) where N is the total number of keys in all databases",
-        args: "",
-        handler: save,
-        subcommands: &[],
-    },
-    Command {
-        name: "bgsave",
-        arity: -1,
-        flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Asynchronously save the dataset to disk",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "?SCHEDULE@3.2.2",
-        handler: bgsave,
-        subcommands: &[],
-    },
-    Command {
-        name: "shutdown",
-        arity: -1,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Synchronously save the dataset to disk and then shut down the server",
-        since: "1.0.0",
-        complexity: "O(N) when saving, where N is the total number of keys in all databases \
-                     when saving data, otherwise O(1)",
-        args: "?nosave_save(NOSAVE|SAVE) ?NOW@7.0.0 ?FORCE@7.0.0 ?ABORT@7.0.0",
-        handler: shutdown,
-        subcommands: &[],
-    },
-    Command {
-        name: "dump",
-        arity: 2,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::Generic,
-        summary: "Return a serialized version of the value stored at the specified key.",
-        since: "2.6.0",
-        complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is \
+    Command::new("save", 1, save)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI)
+        .summary("Synchronously save the dataset to disk")
+        .since("1.0.0")
+        .complexity("O(N) where N is the total number of keys in all databases"),
+    Command::new("bgsave", -1, bgsave)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
+        .summary("Asynchronously save the dataset to disk")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .history(&[("3.2.2", "Added the `SCHEDULE` option.")])
+        .args("?SCHEDULE@3.2.2"),
+    Command::new("shutdown", -1, shutdown)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)
+        .summary("Synchronously save the dataset to disk and then shut down the server")
+        .since("1.0.0")
+        .complexity("O(N) when saving, where N is the total number of keys in all databases \
+                     when saving data, otherwise O(1)")
+        .history(&[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")])
+        .args("?nosave_save(NOSAVE|SAVE) ?NOW@7.0.0 ?FORCE@7.0.0 ?ABORT@7.0.0"),
+    Command::new("dump", 2, dump)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Return a serialized version of the value stored at the specified key.")
+        .since("2.6.0")
+        .complexity("O(1) to access the key and additional O(N*M) to serialize it, where N is \
                      the number of Redis objects composing the value and M their average size. \
                      For small string values the time complexity is thus O(1)+O(1*M) where M \
-                     is small, so simply O(1).",
-        args: "key:key",
-        handler: dump,
-        subcommands: &[],
-    },
-    Command {
-        name: "restore",
-        arity: -4,
-        flags: WRITE | DENYOOM | DANGEROUS,
-        keys: KeySpec::ONE,
-        group: Group::Generic,
-        summary: "Create a key using the provided serialized value, previously obtained using \
-                  DUMP.",
-        since: "2.6.0",
-        complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the \
+                     is small, so simply O(1).")
+        .args("key:key"),
+    Command::new("restore", -4, restore)
+        .group(Group::Generic)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .keys(&[KeySpec::at(1).flags(OW | UPDATE)])
+        .summary("Create a key using the provided serialized value, previously obtained using \
+                  DUMP.")
+        .since("2.6.0")
+        .complexity("O(1) to create the new key and additional O(N*M) to reconstruct the \
                      serialized value, where N is the number of Redis objects composing the \
                      value and M their average size. For small string values the time \
                      complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However \
                      for sorted set values the complexity is O(N*M*log(N)) because inserting \
-                     values into sorted sets is O(log(N)).",
-        args: "key:key ttl:integer serialized-value ?REPLACE@3.0.0 ?ABSTTL@5.0.0 ?IDLETIME=seconds:integer@5.0.0 ?FREQ=frequency:integer@5.0.0",
-        handler: restore,
-        subcommands: &[],
-    },
+                     values into sorted sets is O(log(N)).")
+        .history(&[("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."), ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")])
+        .args("key:key ttl:integer serialized-value ?REPLACE@3.0.0 ?ABSTTL@5.0.0 ?IDLETIME=seconds:integer@5.0.0 ?FREQ=frequency:integer@5.0.0"),
 ];
 
 const BGSAVE_RUNNING: &str = "ERR Background save already in progress";

@@ -1,184 +1,125 @@
 //! Pub/Sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB.
 //!
 //! The registry and message delivery are in `server/pubsub.rs`. A RESP2 client with at least
-//! one subscription may only run the commands [`allowed_while_subscribed`] names (the
-//! dispatcher refuses the rest, as Redis does). Sharded channels (SSUBSCRIBE & co.) are not
+//! one subscription may only run the commands whose table entry has the `SUBSCRIBED_OK` policy
+//! (the dispatcher refuses the rest, as Redis does). Sharded channels (SSUBSCRIBE & co.) are not
 //! implemented; PUBSUB SHARDCHANNELS / SHARDNUMSUB answer as for a server without any.
 
 use super::server::{reply_help, subcommand_syntax_error};
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{flags::*, policy::*, Command, Group};
 use super::{CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::pubsub::confirmation;
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "subscribe",
-        arity: -2,
-        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Listen for messages published to the given channels",
-        since: "2.0.0",
-        complexity: "O(N) where N is the number of channels to subscribe to.",
-        args: "channel...",
-        handler: subscribe,
-        subcommands: &[],
-    },
-    Command {
-        name: "unsubscribe",
-        arity: -1,
-        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Stop listening for messages posted to the given channels",
-        since: "2.0.0",
-        complexity: "O(N) where N is the number of clients already subscribed to a channel.",
-        args: "?channel...",
-        handler: unsubscribe,
-        subcommands: &[],
-    },
-    Command {
-        name: "psubscribe",
-        arity: -2,
-        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Listen for messages published to channels matching the given patterns",
-        since: "2.0.0",
-        complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
-        args: "pattern...{pattern:pattern}",
-        handler: psubscribe,
-        subcommands: &[],
-    },
-    Command {
-        name: "punsubscribe",
-        arity: -1,
-        flags: PUBSUB | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Stop listening for messages posted to channels matching the given patterns",
-        since: "2.0.0",
-        complexity: "O(N+M) where N is the number of patterns the client is already subscribed \
+    Command::new("subscribe", -2, subscribe)
+        .group(Group::Pubsub)
+        .policy(SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE)
+        .summary("Listen for messages published to the given channels")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of channels to subscribe to.")
+        .args("channel..."),
+    Command::new("unsubscribe", -1, unsubscribe)
+        .group(Group::Pubsub)
+        .policy(SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE)
+        .summary("Stop listening for messages posted to the given channels")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of clients already subscribed to a channel.")
+        .args("?channel..."),
+    Command::new("psubscribe", -2, psubscribe)
+        .group(Group::Pubsub)
+        .policy(SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE)
+        .summary("Listen for messages published to channels matching the given patterns")
+        .since("2.0.0")
+        .complexity("O(N) where N is the number of patterns the client is already subscribed to.")
+        .args("pattern...{pattern:pattern}"),
+    Command::new("punsubscribe", -1, punsubscribe)
+        .group(Group::Pubsub)
+        .policy(SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE)
+        .summary("Stop listening for messages posted to channels matching the given patterns")
+        .since("2.0.0")
+        .complexity(
+            "O(N+M) where N is the number of patterns the client is already subscribed \
                      and M is the number of total patterns subscribed in the system (by any \
                      client).",
-        args: "?pattern:pattern...",
-        handler: punsubscribe,
-        subcommands: &[],
-    },
-    Command {
-        name: "publish",
-        arity: 3,
-        flags: PUBSUB | LOADING | STALE | FAST,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Post a message to a channel",
-        since: "2.0.0",
-        complexity: "O(N+M) where N is the number of clients subscribed to the receiving \
+        )
+        .args("?pattern:pattern..."),
+    Command::new("publish", 3, publish)
+        .group(Group::Pubsub)
+        .flags(PUBSUB | LOADING | STALE | FAST)
+        .summary("Post a message to a channel")
+        .since("2.0.0")
+        .complexity(
+            "O(N+M) where N is the number of clients subscribed to the receiving \
                      channel and M is the total number of subscribed patterns (by any client).",
-        args: "channel message",
-        handler: publish,
-        subcommands: &[],
-    },
-    Command {
-        name: "pubsub",
-        arity: -2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "A container for Pub/Sub commands",
-        since: "2.8.0",
-        complexity: "Depends on subcommand.",
-        args: "",
-        handler: pubsub_container,
-        subcommands: PUBSUB_SUBCOMMANDS,
-    },
+        )
+        .args("channel message"),
+    Command::new("pubsub", -2, pubsub_container)
+        .group(Group::Pubsub)
+        .summary("A container for Pub/Sub commands")
+        .since("2.8.0")
+        .complexity("Depends on subcommand.")
+        .subcommands(PUBSUB_SUBCOMMANDS),
 ];
 
 /// In the order Redis 7.0 lists them in COMMAND INFO / DOCS.
 static PUBSUB_SUBCOMMANDS: &[Command] = &[
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Show helpful text about the different subcommands",
-        since: "6.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: pubsub_help,
-        subcommands: &[],
-    },
-    Command {
-        name: "numpat",
-        arity: 2,
-        flags: PUBSUB | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Get the count of unique patterns pattern subscriptions",
-        since: "2.8.0",
-        complexity: "O(1)",
-        args: "",
-        handler: pubsub_numpat,
-        subcommands: &[],
-    },
-    Command {
-        name: "numsub",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Get the count of subscribers for channels",
-        since: "2.8.0",
-        complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested \
+    Command::new("help", 2, pubsub_help)
+        .group(Group::Pubsub)
+        .flags(LOADING | STALE)
+        .summary("Show helpful text about the different subcommands")
+        .since("6.2.0")
+        .complexity("O(1)"),
+    Command::new("numpat", 2, pubsub_numpat)
+        .group(Group::Pubsub)
+        .flags(PUBSUB | LOADING | STALE)
+        .summary("Get the count of unique patterns pattern subscriptions")
+        .since("2.8.0")
+        .complexity("O(1)"),
+    Command::new("numsub", -2, pubsub_numsub)
+        .group(Group::Pubsub)
+        .flags(PUBSUB | LOADING | STALE)
+        .summary("Get the count of subscribers for channels")
+        .since("2.8.0")
+        .complexity(
+            "O(N) for the NUMSUB subcommand, where N is the number of requested \
                      channels",
-        args: "?channel...",
-        handler: pubsub_numsub,
-        subcommands: &[],
-    },
-    Command {
-        name: "shardchannels",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "List active shard channels",
-        since: "7.0.0",
-        complexity: "O(N) where N is the number of active shard channels, and assuming \
+        )
+        .args("?channel..."),
+    Command::new("shardchannels", -2, pubsub_shardchannels)
+        .group(Group::Pubsub)
+        .flags(PUBSUB | LOADING | STALE)
+        .summary("List active shard channels")
+        .since("7.0.0")
+        .complexity(
+            "O(N) where N is the number of active shard channels, and assuming \
                      constant time pattern matching (relatively short shard channels).",
-        args: "?pattern:pattern",
-        handler: pubsub_shardchannels,
-        subcommands: &[],
-    },
-    Command {
-        name: "channels",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "List active channels",
-        since: "2.8.0",
-        complexity: "O(N) where N is the number of active channels, and assuming constant \
+        )
+        .args("?pattern:pattern"),
+    Command::new("channels", -2, pubsub_channels)
+        .group(Group::Pubsub)
+        .flags(PUBSUB | LOADING | STALE)
+        .summary("List active channels")
+        .since("2.8.0")
+        .complexity(
+            "O(N) where N is the number of active channels, and assuming constant \
                      time pattern matching (relatively short channels and patterns)",
-        args: "?pattern:pattern",
-        handler: pubsub_channels,
-        subcommands: &[],
-    },
-    Command {
-        name: "shardnumsub",
-        arity: -2,
-        flags: PUBSUB | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Pubsub,
-        summary: "Get the count of subscribers for shard channels",
-        since: "7.0.0",
-        complexity: "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested \
+        )
+        .args("?pattern:pattern"),
+    Command::new("shardnumsub", -2, pubsub_shardnumsub)
+        .group(Group::Pubsub)
+        .flags(PUBSUB | LOADING | STALE)
+        .summary("Get the count of subscribers for shard channels")
+        .since("7.0.0")
+        .complexity(
+            "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested \
                      shard channels",
-        args: "?shardchannel...",
-        handler: pubsub_shardnumsub,
-        subcommands: &[],
-    },
+        )
+        .args("?shardchannel..."),
 ];
 
 const PUBSUB_HELP: &[&str] = &[
@@ -194,22 +135,6 @@ const PUBSUB_HELP: &[&str] = &[
     "SHARDNUMSUB [<shardchannel> ...]",
     "    Return the number of subscribers for the specified shard level channel(s)",
 ];
-
-/// The commands a RESP2 client may run while it has subscriptions.
-pub fn allowed_while_subscribed(name: &str) -> bool {
-    matches!(
-        name,
-        "subscribe"
-            | "unsubscribe"
-            | "psubscribe"
-            | "punsubscribe"
-            | "ssubscribe"
-            | "sunsubscribe"
-            | "ping"
-            | "quit"
-            | "reset"
-    )
-}
 
 fn subscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let client = ctx.client_key;

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, doc_flags, flags::*, tips::*, Command, Group};
 use super::{quote_arg, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::{Db, Value};
@@ -27,192 +27,139 @@ pub fn lazyfreed_objects() -> usize {
 }
 
 const CONFIG_SUBCOMMANDS: &[Command] = &[
-    Command {
-        name: "get",
-        arity: -3,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Get the values of configuration parameters",
-        since: "2.0.0",
-        complexity: "O(N) when N is the number of configuration parameters provided",
-        args: "parameter...{parameter}",
-        handler: config_get,
-        subcommands: &[],
-    },
-    Command {
-        name: "set",
-        arity: -4,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Set configuration parameters to the given values",
-        since: "2.0.0",
-        complexity: "O(N) when N is the number of configuration parameters provided",
-        args: "parameter_value...{parameter value}",
-        handler: config_set,
-        subcommands: &[],
-    },
-    Command {
-        name: "resetstat",
-        arity: 2,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Reset the stats returned by INFO",
-        since: "2.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: config_resetstat,
-        subcommands: &[],
-    },
-    Command {
-        name: "rewrite",
-        arity: 2,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Rewrite the configuration file with the in memory configuration",
-        since: "2.8.0",
-        complexity: "O(1)",
-        args: "",
-        handler: config_rewrite,
-        subcommands: &[],
-    },
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Show helpful text about the different subcommands",
-        since: "5.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: config_help,
-        subcommands: &[],
-    },
+    Command::new("get", -3, config_get)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .summary("Get the values of configuration parameters")
+        .since("2.0.0")
+        .complexity("O(N) when N is the number of configuration parameters provided")
+        .history(&[(
+            "7.0.0",
+            "Added the ability to pass multiple pattern parameters in one call",
+        )])
+        .args("parameter...{parameter}"),
+    Command::new("set", -4, config_set)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&[REQUEST_ALL_NODES, RESPONSE_ALL_SUCCEEDED])
+        .summary("Set configuration parameters to the given values")
+        .since("2.0.0")
+        .complexity("O(N) when N is the number of configuration parameters provided")
+        .history(&[(
+            "7.0.0",
+            "Added the ability to set multiple parameters in one call.",
+        )])
+        .args("parameter_value...{parameter value}"),
+    Command::new("resetstat", 2, config_resetstat)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .summary("Reset the stats returned by INFO")
+        .since("2.0.0")
+        .complexity("O(1)"),
+    Command::new("rewrite", 2, config_rewrite)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .summary("Rewrite the configuration file with the in memory configuration")
+        .since("2.8.0")
+        .complexity("O(1)"),
+    Command::new("help", 2, config_help)
+        .group(Group::Server)
+        .flags(LOADING | STALE)
+        .summary("Show helpful text about the different subcommands")
+        .since("5.0.0")
+        .complexity("O(1)"),
 ];
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "dbsize",
-        arity: 1,
-        flags: READONLY | FAST | KEYSPACE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Return the number of keys in the selected database",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: dbsize,
-        subcommands: &[],
-    },
-    Command {
-        name: "flushall",
-        arity: -1,
-        flags: WRITE | KEYSPACE | DANGEROUS,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Remove all keys from all databases",
-        since: "1.0.0",
-        complexity: "O(N) where N is the total number of keys in all databases",
-        args: "?async(ASYNC@4.0.0|SYNC@6.2.0)",
-        handler: flushall,
-        subcommands: &[],
-    },
-    Command {
-        name: "flushdb",
-        arity: -1,
-        flags: WRITE | KEYSPACE | DANGEROUS,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Remove all keys from the current database",
-        since: "1.0.0",
-        complexity: "O(N) where N is the number of keys in the selected database",
-        args: "?async(ASYNC@4.0.0|SYNC@6.2.0)",
-        handler: flushdb,
-        subcommands: &[],
-    },
+    Command::new("dbsize", 1, dbsize)
+        .group(Group::Server)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .tips(&[REQUEST_ALL_SHARDS, RESPONSE_AGG_SUM])
+        .summary("Return the number of keys in the selected database")
+        .since("1.0.0")
+        .complexity("O(1)"),
+    Command::new("flushall", -1, flushall)
+        .group(Group::Server)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&[REQUEST_ALL_SHARDS, RESPONSE_ALL_SUCCEEDED])
+        .summary("Remove all keys from all databases")
+        .since("1.0.0")
+        .complexity("O(N) where N is the total number of keys in all databases")
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
+        .args("?async(ASYNC@4.0.0|SYNC@6.2.0)"),
+    Command::new("flushdb", -1, flushdb)
+        .group(Group::Server)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&[REQUEST_ALL_SHARDS, RESPONSE_ALL_SUCCEEDED])
+        .summary("Remove all keys from the current database")
+        .since("1.0.0")
+        .complexity("O(N) where N is the number of keys in the selected database")
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
+        .args("?async(ASYNC@4.0.0|SYNC@6.2.0)"),
     // Not a Redis 7.0 command: a legacy spelling of FLUSHDB kept for old scripts.
-    Command {
-        name: "clear",
-        arity: -1,
-        flags: WRITE | KEYSPACE | DANGEROUS,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Remove all keys from the current database (legacy alias of FLUSHDB)",
-        since: "1.0.0",
-        complexity: "O(N) where N is the number of keys in the selected database",
-        args: "?async(ASYNC@4.0.0|SYNC@6.2.0)",
-        handler: flushdb,
-        subcommands: &[],
-    },
-    Command {
-        name: "time",
-        arity: 1,
-        flags: LOADING | STALE | FAST,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Return the current server time",
-        since: "2.6.0",
-        complexity: "O(1)",
-        args: "",
-        handler: time,
-        subcommands: &[],
-    },
-    Command {
-        name: "lastsave",
-        arity: 1,
-        flags: LOADING | STALE | FAST | ADMIN_CAT,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Get the UNIX time stamp of the last successful save to disk",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "",
-        handler: lastsave,
-        subcommands: &[],
-    },
-    Command {
-        name: "info",
-        arity: -1,
-        flags: LOADING | STALE | DANGEROUS,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Get information and statistics about the server",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "?section...",
-        handler: info,
-        subcommands: &[],
-    },
-    Command {
-        name: "debug",
-        arity: -2,
-        flags: ADMIN | NOSCRIPT | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "A container for debugging commands",
-        since: "1.0.0",
-        complexity: "Depends on subcommand.",
-        args: "",
-        handler: debug,
-        subcommands: &[],
-    },
-    Command {
-        name: "config",
-        arity: -2,
-        flags: 0,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "A container for server configuration commands",
-        since: "2.0.0",
-        complexity: "Depends on subcommand.",
-        args: "",
-        handler: config_container,
-        subcommands: CONFIG_SUBCOMMANDS,
-    },
+    Command::new("clear", -1, flushdb)
+        .group(Group::Server)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&[REQUEST_ALL_SHARDS, RESPONSE_ALL_SUCCEEDED])
+        .summary("Remove all keys from the current database (legacy alias of FLUSHDB)")
+        .since("1.0.0")
+        .complexity("O(N) where N is the number of keys in the selected database")
+        .args("?async(ASYNC@4.0.0|SYNC@6.2.0)"),
+    Command::new("time", 1, time)
+        .group(Group::Server)
+        .flags(LOADING | STALE | FAST)
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Return the current server time")
+        .since("2.6.0")
+        .complexity("O(1)"),
+    Command::new("lastsave", 1, lastsave)
+        .group(Group::Server)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::ADMIN | acl::DANGEROUS)
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get the UNIX time stamp of the last successful save to disk")
+        .since("1.0.0")
+        .complexity("O(1)"),
+    Command::new("info", -1, info)
+        .group(Group::Server)
+        .flags(LOADING | STALE)
+        .acl(acl::DANGEROUS)
+        .tips(&[
+            NONDETERMINISTIC_OUTPUT,
+            REQUEST_ALL_SHARDS,
+            RESPONSE_SPECIAL,
+        ])
+        .summary("Get information and statistics about the server")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .history(&[(
+            "7.0.0",
+            "Added support for taking multiple section arguments.",
+        )])
+        .args("?section..."),
+    Command::new("debug", -2, debug)
+        .group(Group::Server)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .summary("A container for debugging commands")
+        .since("1.0.0")
+        .complexity("Depends on subcommand.")
+        .doc_flags(doc_flags::SYSCMD),
+    Command::new("config", -2, config_container)
+        .group(Group::Server)
+        .summary("A container for server configuration commands")
+        .since("2.0.0")
+        .complexity("Depends on subcommand.")
+        .subcommands(CONFIG_SUBCOMMANDS),
 ];
 
 /// Writes Redis's `addReplyHelp` layout: the header line, the given lines, then HELP.

@@ -15,7 +15,7 @@
 //! [`MAX_REPEATED_PICKS`]; Redis 7.0 would build the reply until it ran out of memory.
 
 use super::parse_scan_cursor as parse_cursor;
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, tips::*, Command, GetKeys, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::store::set::{Member, Set};
@@ -27,232 +27,200 @@ use crate::util::num::parse_i64;
 pub const MAX_REPEATED_PICKS: u64 = 1 << 26;
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "sadd",
-        arity: -3,
-        flags: WRITE | DENYOOM | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Add one or more members to a set",
-        since: "1.0.0",
-        complexity: "O(1) for each element added, so O(N) to add N elements when the command is \
+    Command::new("sadd", -3, sadd)
+        .group(Group::Set)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Add one or more members to a set")
+        .since("1.0.0")
+        .complexity(
+            "O(1) for each element added, so O(N) to add N elements when the command is \
                      called with multiple arguments.",
-        args: "key:key member...",
-        handler: sadd,
-        subcommands: &[],
-    },
-    Command {
-        name: "srem",
-        arity: -3,
-        flags: WRITE | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Remove one or more members from a set",
-        since: "1.0.0",
-        complexity: "O(N) where N is the number of members to be removed.",
-        args: "key:key member...",
-        handler: srem,
-        subcommands: &[],
-    },
-    Command {
-        name: "smembers",
-        arity: 2,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Get all the members in a set",
-        since: "1.0.0",
-        complexity: "O(N) where N is the set cardinality.",
-        args: "key:key",
-        handler: smembers,
-        subcommands: &[],
-    },
-    Command {
-        name: "sismember",
-        arity: 3,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Determine if a given value is a member of a set",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "key:key member",
-        handler: sismember,
-        subcommands: &[],
-    },
-    Command {
-        name: "smismember",
-        arity: -3,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Returns the membership associated with the given elements for a set",
-        since: "6.2.0",
-        complexity: "O(N) where N is the number of elements being checked for membership",
-        args: "key:key member...",
-        handler: smismember,
-        subcommands: &[],
-    },
-    Command {
-        name: "scard",
-        arity: 2,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Get the number of members in a set",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "key:key",
-        handler: scard,
-        subcommands: &[],
-    },
-    Command {
-        name: "spop",
-        arity: -2,
-        flags: WRITE | FAST,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Remove and return one or multiple random members from a set",
-        since: "1.0.0",
-        complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the \
+        )
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
+        .args("key:key member..."),
+    Command::new("srem", -3, srem)
+        .group(Group::Set)
+        .flags(WRITE | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Remove one or more members from a set")
+        .since("1.0.0")
+        .complexity("O(N) where N is the number of members to be removed.")
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
+        .args("key:key member..."),
+    Command::new("smembers", 2, smembers)
+        .group(Group::Set)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Get all the members in a set")
+        .since("1.0.0")
+        .complexity("O(N) where N is the set cardinality.")
+        .args("key:key"),
+    Command::new("sismember", 3, sismember)
+        .group(Group::Set)
+        .flags(READONLY | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Determine if a given value is a member of a set")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key member"),
+    Command::new("smismember", -3, smismember)
+        .group(Group::Set)
+        .flags(READONLY | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Returns the membership associated with the given elements for a set")
+        .since("6.2.0")
+        .complexity("O(N) where N is the number of elements being checked for membership")
+        .args("key:key member..."),
+    Command::new("scard", 2, scard)
+        .group(Group::Set)
+        .flags(READONLY | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Get the number of members in a set")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("spop", -2, spop)
+        .group(Group::Set)
+        .flags(WRITE | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | DELETE)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Remove and return one or multiple random members from a set")
+        .since("1.0.0")
+        .complexity(
+            "Without the count argument O(1), otherwise O(N) where N is the value of the \
                      passed count.",
-        args: "key:key ?count:integer@3.2.0",
-        handler: spop,
-        subcommands: &[],
-    },
-    Command {
-        name: "srandmember",
-        arity: -2,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Get one or multiple random members from a set",
-        since: "1.0.0",
-        complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute \
+        )
+        .history(&[("3.2.0", "Added the `count` argument.")])
+        .args("key:key ?count:integer@3.2.0"),
+    Command::new("srandmember", -2, srandmember)
+        .group(Group::Set)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get one or multiple random members from a set")
+        .since("1.0.0")
+        .complexity(
+            "Without the count argument O(1), otherwise O(N) where N is the absolute \
                      value of the passed count.",
-        args: "key:key ?count:integer@2.6.0",
-        handler: srandmember,
-        subcommands: &[],
-    },
-    Command {
-        name: "sinter",
-        arity: -2,
-        flags: READONLY,
-        keys: KeySpec::ALL,
-        group: Group::Set,
-        summary: "Intersect multiple sets",
-        since: "1.0.0",
-        complexity: INTER_COMPLEXITY,
-        args: "key:key...",
-        handler: sinter,
-        subcommands: &[],
-    },
-    Command {
-        name: "sintercard",
-        arity: -3,
-        flags: READONLY | MOVABLE_KEYS,
-        keys: KeySpec::NONE,
-        group: Group::Set,
-        summary: "Intersect multiple sets and return the cardinality of the result",
-        since: "7.0.0",
-        complexity: INTER_COMPLEXITY,
-        args: "numkeys:integer key:key... ?LIMIT=limit:integer",
-        handler: sintercard,
-        subcommands: &[],
-    },
-    Command {
-        name: "sunion",
-        arity: -2,
-        flags: READONLY,
-        keys: KeySpec::ALL,
-        group: Group::Set,
-        summary: "Add multiple sets",
-        since: "1.0.0",
-        complexity: UNION_COMPLEXITY,
-        args: "key:key...",
-        handler: sunion,
-        subcommands: &[],
-    },
-    Command {
-        name: "sdiff",
-        arity: -2,
-        flags: READONLY,
-        keys: KeySpec::ALL,
-        group: Group::Set,
-        summary: "Subtract multiple sets",
-        since: "1.0.0",
-        complexity: UNION_COMPLEXITY,
-        args: "key:key...",
-        handler: sdiff,
-        subcommands: &[],
-    },
-    Command {
-        name: "sinterstore",
-        arity: -3,
-        flags: WRITE | DENYOOM,
-        keys: KeySpec::ALL,
-        group: Group::Set,
-        summary: "Intersect multiple sets and store the resulting set in a key",
-        since: "1.0.0",
-        complexity: INTER_COMPLEXITY,
-        args: "destination:key key:key...",
-        handler: sinterstore,
-        subcommands: &[],
-    },
-    Command {
-        name: "sunionstore",
-        arity: -3,
-        flags: WRITE | DENYOOM,
-        keys: KeySpec::ALL,
-        group: Group::Set,
-        summary: "Add multiple sets and store the resulting set in a key",
-        since: "1.0.0",
-        complexity: UNION_COMPLEXITY,
-        args: "destination:key key:key...",
-        handler: sunionstore,
-        subcommands: &[],
-    },
-    Command {
-        name: "sdiffstore",
-        arity: -3,
-        flags: WRITE | DENYOOM,
-        keys: KeySpec::ALL,
-        group: Group::Set,
-        summary: "Subtract multiple sets and store the resulting set in a key",
-        since: "1.0.0",
-        complexity: UNION_COMPLEXITY,
-        args: "destination:key key:key...",
-        handler: sdiffstore,
-        subcommands: &[],
-    },
-    Command {
-        name: "smove",
-        arity: 4,
-        flags: WRITE | FAST,
-        keys: KeySpec::new(1, 2, 1),
-        group: Group::Set,
-        summary: "Move a member from one set to another",
-        since: "1.0.0",
-        complexity: "O(1)",
-        args: "source:key destination:key member",
-        handler: smove,
-        subcommands: &[],
-    },
-    Command {
-        name: "sscan",
-        arity: -3,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::Set,
-        summary: "Incrementally iterate Set elements",
-        since: "2.8.0",
-        complexity: "O(1) for every call. O(N) for a complete iteration, including enough \
+        )
+        .history(&[("2.6.0", "Added the optional `count` argument.")])
+        .args("key:key ?count:integer@2.6.0"),
+    Command::new("sinter", -2, sinter)
+        .group(Group::Set)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Intersect multiple sets")
+        .since("1.0.0")
+        .complexity(INTER_COMPLEXITY)
+        .args("key:key..."),
+    Command::new("sintercard", -3, sintercard)
+        .group(Group::Set)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).keynum(0, 1, 1).flags(RO | ACCESS)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 1,
+            first: 2,
+        })
+        .summary("Intersect multiple sets and return the cardinality of the result")
+        .since("7.0.0")
+        .complexity(INTER_COMPLEXITY)
+        .args("numkeys:integer key:key... ?LIMIT=limit:integer"),
+    Command::new("sunion", -2, sunion)
+        .group(Group::Set)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Add multiple sets")
+        .since("1.0.0")
+        .complexity(UNION_COMPLEXITY)
+        .args("key:key..."),
+    Command::new("sdiff", -2, sdiff)
+        .group(Group::Set)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT_ORDER])
+        .summary("Subtract multiple sets")
+        .since("1.0.0")
+        .complexity(UNION_COMPLEXITY)
+        .args("key:key..."),
+    Command::new("sinterstore", -3, sinterstore)
+        .group(Group::Set)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::at(1).flags(RW | UPDATE),
+            KeySpec::at(2).range(-1, 1, 0).flags(RO | ACCESS),
+        ])
+        .summary("Intersect multiple sets and store the resulting set in a key")
+        .since("1.0.0")
+        .complexity(INTER_COMPLEXITY)
+        .args("destination:key key:key..."),
+    Command::new("sunionstore", -3, sunionstore)
+        .group(Group::Set)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::at(1).flags(OW | UPDATE),
+            KeySpec::at(2).range(-1, 1, 0).flags(RO | ACCESS),
+        ])
+        .summary("Add multiple sets and store the resulting set in a key")
+        .since("1.0.0")
+        .complexity(UNION_COMPLEXITY)
+        .args("destination:key key:key..."),
+    Command::new("sdiffstore", -3, sdiffstore)
+        .group(Group::Set)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::at(1).flags(OW | UPDATE),
+            KeySpec::at(2).range(-1, 1, 0).flags(RO | ACCESS),
+        ])
+        .summary("Subtract multiple sets and store the resulting set in a key")
+        .since("1.0.0")
+        .complexity(UNION_COMPLEXITY)
+        .args("destination:key key:key..."),
+    Command::new("smove", 4, smove)
+        .group(Group::Set)
+        .flags(WRITE | FAST)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | DELETE),
+            KeySpec::at(2).flags(RW | INSERT),
+        ])
+        .summary("Move a member from one set to another")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("source:key destination:key member"),
+    Command::new("sscan", -3, sscan)
+        .group(Group::Set)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Incrementally iterate Set elements")
+        .since("2.8.0")
+        .complexity(
+            "O(1) for every call. O(N) for a complete iteration, including enough \
                      command calls for the cursor to return back to 0. N is the number of \
                      elements inside the collection..",
-        args: "key:key cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer",
-        handler: sscan,
-        subcommands: &[],
-    },
+        )
+        .args("key:key cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer"),
 ];
 
 const INTER_COMPLEXITY: &str = "O(N*M) worst case where N is the cardinality of the smallest \

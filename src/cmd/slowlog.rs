@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use super::server::{reply_help, subcommand_syntax_error};
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{flags::*, policy::REDACT_ARGS, registry, tips::*, Command, CommandId, Group};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::state::Server;
@@ -18,74 +18,47 @@ use crate::server::state::Server;
 const MAX_ARGS: usize = 32;
 const MAX_ARG_BYTES: usize = 128;
 
-pub static COMMANDS: &[Command] = &[Command {
-    name: "slowlog",
-    arity: -2,
-    flags: 0,
-    keys: KeySpec::NONE,
-    group: Group::Server,
-    summary: "A container for slow log commands",
-    since: "2.2.12",
-    complexity: "Depends on subcommand.",
-    args: "",
-    handler: container,
-    subcommands: SUBCOMMANDS,
-}];
+pub static COMMANDS: &[Command] = &[Command::new("slowlog", -2, container)
+    .group(Group::Server)
+    .summary("A container for slow log commands")
+    .since("2.2.12")
+    .complexity("Depends on subcommand.")
+    .subcommands(SUBCOMMANDS)];
 
 /// In the order Redis 7.0 lists them in COMMAND INFO / DOCS.
 static SUBCOMMANDS: &[Command] = &[
-    Command {
-        name: "help",
-        arity: 2,
-        flags: LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Show helpful text about the different subcommands",
-        since: "6.2.0",
-        complexity: "O(1)",
-        args: "",
-        handler: help,
-        subcommands: &[],
-    },
-    Command {
-        name: "reset",
-        arity: 2,
-        flags: ADMIN | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Clear all entries from the slow log",
-        since: "2.2.12",
-        complexity: "O(N) where N is the number of entries in the slowlog",
-        args: "",
-        handler: reset,
-        subcommands: &[],
-    },
-    Command {
-        name: "len",
-        arity: 2,
-        flags: ADMIN | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Get the slow log's length",
-        since: "2.2.12",
-        complexity: "O(1)",
-        args: "",
-        handler: len,
-        subcommands: &[],
-    },
-    Command {
-        name: "get",
-        arity: -2,
-        flags: ADMIN | LOADING | STALE,
-        keys: KeySpec::NONE,
-        group: Group::Server,
-        summary: "Get the slow log's entries",
-        since: "2.2.12",
-        complexity: "O(N) where N is the number of entries returned",
-        args: "?count:integer",
-        handler: get,
-        subcommands: &[],
-    },
+    Command::new("help", 2, help)
+        .group(Group::Server)
+        .flags(LOADING | STALE)
+        .summary("Show helpful text about the different subcommands")
+        .since("6.2.0")
+        .complexity("O(1)"),
+    Command::new("reset", 2, reset)
+        .group(Group::Server)
+        .flags(ADMIN | LOADING | STALE)
+        .tips(&[REQUEST_ALL_NODES, RESPONSE_ALL_SUCCEEDED])
+        .summary("Clear all entries from the slow log")
+        .since("2.2.12")
+        .complexity("O(N) where N is the number of entries in the slowlog"),
+    Command::new("len", 2, len)
+        .group(Group::Server)
+        .flags(ADMIN | LOADING | STALE)
+        .tips(&[REQUEST_ALL_NODES, RESPONSE_AGG_SUM, NONDETERMINISTIC_OUTPUT])
+        .summary("Get the slow log's length")
+        .since("2.2.12")
+        .complexity("O(1)"),
+    Command::new("get", -2, get)
+        .group(Group::Server)
+        .flags(ADMIN | LOADING | STALE)
+        .tips(&[REQUEST_ALL_NODES, NONDETERMINISTIC_OUTPUT])
+        .summary("Get the slow log's entries")
+        .since("2.2.12")
+        .complexity("O(N) where N is the number of entries returned")
+        .history(&[(
+            "4.0.0",
+            "Added client IP address, port and name to the reply.",
+        )])
+        .args("?count:integer"),
 ];
 
 const HELP: &[&str] = &[
@@ -119,7 +92,7 @@ pub struct Slowlog {
 }
 
 /// Offers a finished command to the log.
-pub fn record(srv: &mut Server, client_key: usize, full_name: &str, args: &Args, micros: u64) {
+pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, micros: u64) {
     let threshold = srv.config.slowlog_log_slower_than;
     let max_len = srv.config.slowlog_max_len;
     if threshold < 0 || max_len == 0 || (micros as i128) < i128::from(threshold) {
@@ -128,7 +101,7 @@ pub fn record(srv: &mut Server, client_key: usize, full_name: &str, args: &Args,
     let Some(client) = srv.clients.get(client_key) else {
         return;
     };
-    let redact = full_name == "auth";
+    let redact = registry().command(id).has_policy(REDACT_ARGS);
     let kept = args.len().min(MAX_ARGS);
     let mut logged = Vec::with_capacity(kept);
     for (i, arg) in args.iter().take(kept).enumerate() {

@@ -10,7 +10,7 @@
 
 use std::cmp::Ordering;
 
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, Command, GetKeys, Group, KeySpec};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::list::{End, List};
@@ -28,32 +28,33 @@ const SORT_COMPLEXITY: &str = "O(N+M*log(M)) where N is the number of elements i
                                elements are not sorted, complexity is O(N).";
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "sort",
-        arity: -2,
-        flags: WRITE | DENYOOM | MOVABLE_KEYS | COLLECTION_CATEGORIES | DANGEROUS,
-        keys: KeySpec::ONE,
-        group: Group::Generic,
-        summary: "Sort the elements in a list, set or sorted set",
-        since: "1.0.0",
-        complexity: SORT_COMPLEXITY,
-        args: SORT_ARGS,
-        handler: sort,
-        subcommands: &[],
-    },
-    Command {
-        name: "sort_ro",
-        arity: -2,
-        flags: READONLY | MOVABLE_KEYS | COLLECTION_CATEGORIES,
-        keys: KeySpec::ONE,
-        group: Group::Generic,
-        summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-        since: "7.0.0",
-        complexity: SORT_COMPLEXITY,
-        args: SORT_RO_ARGS,
-        handler: sort_ro,
-        subcommands: &[],
-    },
+    Command::new("sort", -2, sort)
+        .group(Group::Generic)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
+        .keys(&[
+            KeySpec::at(1).flags(RO | ACCESS),
+            KeySpec::unknown().flags(RO | ACCESS).notes("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"),
+            KeySpec::unknown().flags(OW | UPDATE).notes("For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"),
+        ])
+        .getkeys(GetKeys::Sort)
+        .summary("Sort the elements in a list, set or sorted set")
+        .since("1.0.0")
+        .complexity(SORT_COMPLEXITY)
+        .args(SORT_ARGS),
+    Command::new("sort_ro", -2, sort_ro)
+        .group(Group::Generic)
+        .flags(READONLY)
+        .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
+        .keys(&[
+            KeySpec::at(1).flags(RO | ACCESS),
+            KeySpec::unknown().flags(RO | ACCESS).notes("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"),
+        ])
+        .getkeys(GetKeys::SortRo)
+        .summary("Sort the elements in a list, set or sorted set. Read-only variant of SORT.")
+        .since("7.0.0")
+        .complexity(SORT_COMPLEXITY)
+        .args(SORT_RO_ARGS),
 ];
 
 fn sort(ctx: &mut Ctx, args: &Args) -> CmdResult {

@@ -4,7 +4,7 @@
 //! The SET family goes through [`set_generic`] and the integer counters through
 //! [`incr_decr_generic`], as Redis's `setGenericCommand` / `incrDecrCommand` do.
 
-use super::table::{flags::*, Command, Group, Handler, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, tips::*, Command, GetKeys, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::{SmallBytes, Value};
@@ -16,284 +16,223 @@ const RANGE_COMPLEXITY: &str = "O(N) where N is the length of the returned strin
 complexity is ultimately determined by the returned length, but because creating a substring \
 from an existing string is very cheap, it can be considered O(1) for small strings.";
 
-/// A string command entry (all commands here belong to the string group).
-#[allow(clippy::too_many_arguments)]
-const fn cmd(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: KeySpec,
-    summary: &'static str,
-    since: &'static str,
-    complexity: &'static str,
-    args: &'static str,
-    handler: Handler,
-) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        keys,
-        group: Group::String,
-        summary,
-        since,
-        complexity,
-        args,
-        handler,
-        subcommands: &[],
-    }
-}
-
 pub static COMMANDS: &[Command] = &[
-    cmd(
-        "get",
-        2,
-        READONLY | FAST,
-        KeySpec::ONE,
-        "Get the value of a key",
-        "1.0.0",
-        "O(1)",
-        "key:key",
-        get,
-    ),
-    cmd(
-        "set",
-        -3,
-        WRITE | DENYOOM,
-        KeySpec::ONE,
-        "Set the string value of a key",
-        "1.0.0",
-        "O(1)",
-        "key:key value ?condition@2.6.12(NX|XX) ?GET@6.2.0 ?expiration(EX=seconds:integer@2.6.12|\
+    Command::new("get", 2, get)
+        .group(Group::String)
+        .flags(READONLY | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get the value of a key")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("set", -3, set)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | UPDATE | VARIABLE_FLAGS).notes("RW and ACCESS due to the optional `GET` argument"),
+        ])
+        .getkeys(GetKeys::Set)
+        .summary("Set the string value of a key")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .history(&[("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."), ("6.0.0", "Added the `KEEPTTL` option."), ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."), ("7.0.0", "Allowed the `NX` and `GET` options to be used together.")])
+        .args("key:key value ?condition@2.6.12(NX|XX) ?GET@6.2.0 ?expiration(EX=seconds:integer@2.6.12|\
             PX=milliseconds:integer@2.6.12|EXAT=unix-time-seconds:unix-time@6.2.0|\
-            PXAT=unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0)",
-        set,
-    ),
-    cmd(
-        "setnx",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Set the value of a key, only if the key does not exist",
-        "1.0.0",
-        "O(1)",
-        "key:key value",
-        setnx,
-    ),
-    cmd(
-        "setex",
-        4,
-        WRITE | DENYOOM,
-        KeySpec::ONE,
-        "Set the value and expiration of a key",
-        "2.0.0",
-        "O(1)",
-        "key:key seconds:integer value",
-        setex,
-    ),
-    cmd(
-        "psetex",
-        4,
-        WRITE | DENYOOM,
-        KeySpec::ONE,
-        "Set the value and expiration in milliseconds of a key",
-        "2.6.0",
-        "O(1)",
-        "key:key milliseconds:integer value",
-        psetex,
-    ),
-    cmd(
-        "getset",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Set the string value of a key and return its old value",
-        "1.0.0",
-        "O(1)",
-        "key:key value",
-        getset,
-    ),
-    cmd(
-        "getdel",
-        2,
-        WRITE | FAST,
-        KeySpec::ONE,
-        "Get the value of a key and delete the key",
-        "6.2.0",
-        "O(1)",
-        "key:key",
-        getdel,
-    ),
-    cmd(
-        "getex",
-        -2,
-        WRITE | FAST,
-        KeySpec::ONE,
-        "Get the value of a key and optionally set its expiration",
-        "6.2.0",
-        "O(1)",
-        "key:key ?expiration(EX=seconds:integer|PX=milliseconds:integer|\
-            EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|PERSIST)",
-        getex,
-    ),
-    cmd(
-        "mset",
-        -3,
-        WRITE | DENYOOM,
-        KeySpec::new(1, -1, 2),
-        "Set multiple keys to multiple values",
-        "1.0.1",
-        "O(N) where N is the number of keys to set.",
-        "key_value...{key:key value}",
-        mset,
-    ),
-    cmd(
-        "msetnx",
-        -3,
-        WRITE | DENYOOM,
-        KeySpec::new(1, -1, 2),
-        "Set multiple keys to multiple values, only if none of the keys exist",
-        "1.0.1",
-        "O(N) where N is the number of keys to set.",
-        "key_value...{key:key value}",
-        msetnx,
-    ),
-    cmd(
-        "mget",
-        -2,
-        READONLY | FAST,
-        KeySpec::ALL,
-        "Get the values of all the given keys",
-        "1.0.0",
-        "O(N) where N is the number of keys to retrieve.",
-        "key:key...",
-        mget,
-    ),
-    cmd(
-        "append",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Append a value to a key",
-        "2.0.0",
-        "O(1). The amortized time complexity is O(1) assuming the appended value is small and \
+            PXAT=unix-time-milliseconds:unix-time@6.2.0|KEEPTTL@6.0.0)"),
+    Command::new("setnx", 3, setnx)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(OW | INSERT)])
+        .summary("Set the value of a key, only if the key does not exist")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key value"),
+    Command::new("setex", 4, setex)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(OW | UPDATE)])
+        .summary("Set the value and expiration of a key")
+        .since("2.0.0")
+        .complexity("O(1)")
+        .args("key:key seconds:integer value"),
+    Command::new("psetex", 4, psetex)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(OW | UPDATE)])
+        .summary("Set the value and expiration in milliseconds of a key")
+        .since("2.6.0")
+        .complexity("O(1)")
+        .args("key:key milliseconds:integer value"),
+    Command::new("getset", 3, getset)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Set the string value of a key and return its old value")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .deprecated("6.2.0", "`SET` with the `!GET` argument")
+        .args("key:key value"),
+    Command::new("getdel", 2, getdel)
+        .group(Group::String)
+        .flags(WRITE | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | DELETE)])
+        .summary("Get the value of a key and delete the key")
+        .since("6.2.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("getex", -2, getex)
+        .group(Group::String)
+        .flags(WRITE | FAST)
+        .acl(acl::STRING)
+        .keys(&[
+            KeySpec::at(1).flags(RW | ACCESS | UPDATE).notes("RW and UPDATE because it changes the TTL"),
+        ])
+        .summary("Get the value of a key and optionally set its expiration")
+        .since("6.2.0")
+        .complexity("O(1)")
+        .args("key:key ?expiration(EX=seconds:integer|PX=milliseconds:integer|\
+            EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|PERSIST)"),
+    Command::new("mset", -3, mset)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).range(-1, 2, 0).flags(OW | UPDATE)])
+        .tips(&[REQUEST_MULTI_SHARD, RESPONSE_ALL_SUCCEEDED])
+        .summary("Set multiple keys to multiple values")
+        .since("1.0.1")
+        .complexity("O(N) where N is the number of keys to set.")
+        .args("key_value...{key:key value}"),
+    Command::new("msetnx", -3, msetnx)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).range(-1, 2, 0).flags(OW | INSERT)])
+        .tips(&[REQUEST_MULTI_SHARD, RESPONSE_AGG_MIN])
+        .summary("Set multiple keys to multiple values, only if none of the keys exist")
+        .since("1.0.1")
+        .complexity("O(N) where N is the number of keys to set.")
+        .args("key_value...{key:key value}"),
+    Command::new("mget", -2, mget)
+        .group(Group::String)
+        .flags(READONLY | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(RO | ACCESS)])
+        .tips(&[REQUEST_MULTI_SHARD])
+        .summary("Get the values of all the given keys")
+        .since("1.0.0")
+        .complexity("O(N) where N is the number of keys to retrieve.")
+        .args("key:key..."),
+    Command::new("append", 3, append)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | INSERT)])
+        .summary("Append a value to a key")
+        .since("2.0.0")
+        .complexity("O(1). The amortized time complexity is O(1) assuming the appended value is small and \
 the already present value is of any size, since the dynamic string library used by Redis will \
-double the free space available on every reallocation.",
-        "key:key value",
-        append,
-    ),
-    cmd(
-        "strlen",
-        2,
-        READONLY | FAST,
-        KeySpec::ONE,
-        "Get the length of the value stored in a key",
-        "2.2.0",
-        "O(1)",
-        "key:key",
-        strlen,
-    ),
-    cmd(
-        "incr",
-        2,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Increment the integer value of a key by one",
-        "1.0.0",
-        "O(1)",
-        "key:key",
-        incr,
-    ),
-    cmd(
-        "decr",
-        2,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Decrement the integer value of a key by one",
-        "1.0.0",
-        "O(1)",
-        "key:key",
-        decr,
-    ),
-    cmd(
-        "incrby",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Increment the integer value of a key by the given amount",
-        "1.0.0",
-        "O(1)",
-        "key:key increment:integer",
-        incrby,
-    ),
-    cmd(
-        "decrby",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Decrement the integer value of a key by the given number",
-        "1.0.0",
-        "O(1)",
-        "key:key decrement:integer",
-        decrby,
-    ),
-    cmd(
-        "incrbyfloat",
-        3,
-        WRITE | DENYOOM | FAST,
-        KeySpec::ONE,
-        "Increment the float value of a key by the given amount",
-        "2.6.0",
-        "O(1)",
-        "key:key increment:double",
-        incrbyfloat,
-    ),
-    cmd(
-        "getrange",
-        4,
-        READONLY,
-        KeySpec::ONE,
-        "Get a substring of the string stored at a key",
-        "2.4.0",
-        RANGE_COMPLEXITY,
-        "key:key start:integer end:integer",
-        getrange,
-    ),
-    cmd(
-        "substr",
-        4,
-        READONLY,
-        KeySpec::ONE,
-        "Get a substring of the string stored at a key",
-        "1.0.0",
-        RANGE_COMPLEXITY,
-        "key:key start:integer end:integer",
-        getrange,
-    ),
-    cmd(
-        "setrange",
-        4,
-        WRITE | DENYOOM,
-        KeySpec::ONE,
-        "Overwrite part of a string at key starting at the specified offset",
-        "2.2.0",
-        "O(1), not counting the time taken to copy the new string in place. Usually, this \
+double the free space available on every reallocation.")
+        .args("key:key value"),
+    Command::new("strlen", 2, strlen)
+        .group(Group::String)
+        .flags(READONLY | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Get the length of the value stored in a key")
+        .since("2.2.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("incr", 2, incr)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Increment the integer value of a key by one")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("decr", 2, decr)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Decrement the integer value of a key by one")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("incrby", 3, incrby)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Increment the integer value of a key by the given amount")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key increment:integer"),
+    Command::new("decrby", 3, decrby)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Decrement the integer value of a key by the given number")
+        .since("1.0.0")
+        .complexity("O(1)")
+        .args("key:key decrement:integer"),
+    Command::new("incrbyfloat", 3, incrbyfloat)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Increment the float value of a key by the given amount")
+        .since("2.6.0")
+        .complexity("O(1)")
+        .args("key:key increment:double"),
+    Command::new("getrange", 4, getrange)
+        .group(Group::String)
+        .flags(READONLY)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get a substring of the string stored at a key")
+        .since("2.4.0")
+        .complexity(RANGE_COMPLEXITY)
+        .args("key:key start:integer end:integer"),
+    Command::new("substr", 4, getrange)
+        .group(Group::String)
+        .flags(READONLY)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get a substring of the string stored at a key")
+        .since("1.0.0")
+        .complexity(RANGE_COMPLEXITY)
+        .deprecated("2.0.0", "`GETRANGE`")
+        .args("key:key start:integer end:integer"),
+    Command::new("setrange", 4, setrange)
+        .group(Group::String)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Overwrite part of a string at key starting at the specified offset")
+        .since("2.2.0")
+        .complexity("O(1), not counting the time taken to copy the new string in place. Usually, this \
 string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M \
-being the length of the value argument.",
-        "key:key offset:integer value",
-        setrange,
-    ),
-    cmd(
-        "lcs",
-        -3,
-        READONLY,
-        KeySpec::new(1, 2, 1),
-        "Find longest common substring",
-        "7.0.0",
-        "O(N*M) where N and M are the lengths of s1 and s2, respectively",
-        "key1:key key2:key0 ?LEN ?IDX ?MINMATCHLEN=len:integer ?WITHMATCHLEN",
-        lcs_command,
-    ),
+being the length of the value argument.")
+        .args("key:key offset:integer value"),
+    Command::new("lcs", -3, lcs_command)
+        .group(Group::String)
+        .flags(READONLY)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::at(1).range(1, 1, 0).flags(RO | ACCESS)])
+        .summary("Find longest common substring")
+        .since("7.0.0")
+        .complexity("O(N*M) where N and M are the lengths of s1 and s2, respectively")
+        .args("key1:key key2:key0 ?LEN ?IDX ?MINMATCHLEN=len:integer ?WITHMATCHLEN"),
 ];
 
 // ---------------------------------------------------------------------------

@@ -35,21 +35,9 @@ pub mod flags {
     pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
     pub const NO_ASYNC_LOADING: u32 = 1 << 15;
     pub const NO_MULTI: u32 = 1 << 16;
+    /// Never declared: derived from the key specs ([`super::Command::movable_keys`]).
     pub const MOVABLE_KEYS: u32 = 1 << 17;
     pub const ALLOW_BUSY: u32 = 1 << 18;
-    /// ferrodis-only: the ACL category `@dangerous` applies although the command is not admin.
-    pub const DANGEROUS: u32 = 1 << 19;
-    /// ferrodis-only: the ACL category `@keyspace` applies although the group is not generic
-    /// (SWAPDB, group `server`).
-    pub const KEYSPACE: u32 = 1 << 20;
-    /// ferrodis-only: the ACL category `@connection` applies although the group is not
-    /// connection (COMMAND and its subcommands, group `server`).
-    pub const CONNECTION: u32 = 1 << 21;
-    /// ferrodis-only: the ACL category `@admin` (and so `@dangerous`) applies although the
-    /// command has no `admin` flag (LASTSAVE).
-    pub const ADMIN_CAT: u32 = 1 << 22;
-    /// ferrodis-only: the ACL categories `@set @sortedset @list` replace the group's (SORT).
-    pub const COLLECTION_CATEGORIES: u32 = 1 << 23;
 
     /// (flag, COMMAND INFO name) in the order Redis prints them.
     pub const NAMES: &[(u32, &str)] = &[
@@ -73,6 +61,163 @@ pub mod flags {
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
     ];
+}
+
+/// ACL categories (Redis 7.0's `ACL CAT`), one bit each, in the order Redis lists them.
+///
+/// A table entry declares only the categories its Redis JSON file declares; the ones Redis
+/// derives from the flags (`@write`, `@read`, `@admin`/`@dangerous`, `@pubsub`, `@fast`,
+/// `@blocking`, else `@slow`) are added by [`Command::acl_categories`].
+pub mod acl {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const READ: u32 = 1 << 1;
+    pub const WRITE: u32 = 1 << 2;
+    pub const SET: u32 = 1 << 3;
+    pub const SORTEDSET: u32 = 1 << 4;
+    pub const LIST: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const STRING: u32 = 1 << 7;
+    pub const BITMAP: u32 = 1 << 8;
+    pub const HYPERLOGLOG: u32 = 1 << 9;
+    pub const GEO: u32 = 1 << 10;
+    pub const STREAM: u32 = 1 << 11;
+    pub const PUBSUB: u32 = 1 << 12;
+    pub const ADMIN: u32 = 1 << 13;
+    pub const FAST: u32 = 1 << 14;
+    pub const SLOW: u32 = 1 << 15;
+    pub const BLOCKING: u32 = 1 << 16;
+    pub const DANGEROUS: u32 = 1 << 17;
+    pub const CONNECTION: u32 = 1 << 18;
+    pub const TRANSACTION: u32 = 1 << 19;
+    pub const SCRIPTING: u32 = 1 << 20;
+
+    /// (category, name without `@`), in bit order, which is Redis's listing order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (KEYSPACE, "keyspace"),
+        (READ, "read"),
+        (WRITE, "write"),
+        (SET, "set"),
+        (SORTEDSET, "sortedset"),
+        (LIST, "list"),
+        (HASH, "hash"),
+        (STRING, "string"),
+        (BITMAP, "bitmap"),
+        (HYPERLOGLOG, "hyperloglog"),
+        (GEO, "geo"),
+        (STREAM, "stream"),
+        (PUBSUB, "pubsub"),
+        (ADMIN, "admin"),
+        (FAST, "fast"),
+        (SLOW, "slow"),
+        (BLOCKING, "blocking"),
+        (DANGEROUS, "dangerous"),
+        (CONNECTION, "connection"),
+        (TRANSACTION, "transaction"),
+        (SCRIPTING, "scripting"),
+    ];
+
+    /// The category called `name` (case-insensitive, without `@`).
+    pub fn by_name(name: &[u8]) -> Option<u32> {
+        NAMES
+            .iter()
+            .find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(name))
+            .map(|(bit, _)| *bit)
+    }
+}
+
+/// Key-spec flags (Redis 7.0's `CMD_KEY_*`): how a command uses the keys a spec finds.
+pub mod key_flags {
+    /// Read-only: reads the value, never modifies it.
+    pub const RO: u32 = 1 << 0;
+    /// Read-write: modifies the value, reading or deleting it.
+    pub const RW: u32 = 1 << 1;
+    /// Overwrite: replaces the value without reading it.
+    pub const OW: u32 = 1 << 2;
+    /// Remove: deletes the key.
+    pub const RM: u32 = 1 << 3;
+    /// Returns, copies or uses the user data.
+    pub const ACCESS: u32 = 1 << 4;
+    /// Updates data of an existing value.
+    pub const UPDATE: u32 = 1 << 5;
+    /// Adds data to the value without touching what is there.
+    pub const INSERT: u32 = 1 << 6;
+    /// Removes data from the value.
+    pub const DELETE: u32 = 1 << 7;
+    /// Not a key (a channel, a script's name), though found like one.
+    pub const NOT_KEY: u32 = 1 << 8;
+    /// The spec may miss keys: use GETKEYS to find them all.
+    pub const INCOMPLETE: u32 = 1 << 9;
+    /// The flags depend on other arguments (SET … GET): GETKEYSANDFLAGS tells.
+    pub const VARIABLE_FLAGS: u32 = 1 << 10;
+
+    /// (flag, name) in the order Redis prints them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (RO, "RO"),
+        (RW, "RW"),
+        (OW, "OW"),
+        (RM, "RM"),
+        (ACCESS, "access"),
+        (UPDATE, "update"),
+        (INSERT, "insert"),
+        (DELETE, "delete"),
+        (NOT_KEY, "not_key"),
+        (INCOMPLETE, "incomplete"),
+        (VARIABLE_FLAGS, "variable_flags"),
+    ];
+}
+
+/// Command tips (Redis 7.0's `command_tips`), as COMMAND INFO spells them.
+pub mod tips {
+    pub const NONDETERMINISTIC_OUTPUT: &str = "nondeterministic_output";
+    pub const NONDETERMINISTIC_OUTPUT_ORDER: &str = "nondeterministic_output_order";
+    pub const REQUEST_ALL_NODES: &str = "request_policy:all_nodes";
+    pub const REQUEST_ALL_SHARDS: &str = "request_policy:all_shards";
+    pub const REQUEST_MULTI_SHARD: &str = "request_policy:multi_shard";
+    pub const REQUEST_SPECIAL: &str = "request_policy:special";
+    pub const RESPONSE_ONE_SUCCEEDED: &str = "response_policy:one_succeeded";
+    pub const RESPONSE_ALL_SUCCEEDED: &str = "response_policy:all_succeeded";
+    pub const RESPONSE_AGG_LOGICAL_AND: &str = "response_policy:agg_logical_and";
+    pub const RESPONSE_AGG_LOGICAL_OR: &str = "response_policy:agg_logical_or";
+    pub const RESPONSE_AGG_MIN: &str = "response_policy:agg_min";
+    pub const RESPONSE_AGG_MAX: &str = "response_policy:agg_max";
+    pub const RESPONSE_AGG_SUM: &str = "response_policy:agg_sum";
+    pub const RESPONSE_SPECIAL: &str = "response_policy:special";
+}
+
+/// COMMAND DOCS `doc_flags`.
+pub mod doc_flags {
+    /// Deprecated: COMMAND DOCS names the version and the replacement.
+    pub const DEPRECATED: u32 = 1 << 0;
+    /// A system command, not meant for applications (DEBUG).
+    pub const SYSCMD: u32 = 1 << 1;
+
+    /// (flag, name) in the order Redis prints them.
+    pub const NAMES: &[(u32, &str)] = &[(DEPRECATED, "deprecated"), (SYSCMD, "syscmd")];
+}
+
+/// Dispatch policy that Redis decides by comparing a command's function (`c->cmd->proc ==
+/// execCommand`); ferrodis declares it in the table instead. Never reported by COMMAND.
+pub mod policy {
+    /// Runs at once inside MULTI instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT,
+    /// RESET).
+    pub const NOT_QUEUED: u32 = 1 << 0;
+    /// Not refused by the maxmemory check inside MULTI (EXEC, DISCARD, QUIT, RESET).
+    pub const OOM_OK_IN_MULTI: u32 = 1 << 1;
+    /// Allowed in a RESP2 connection that is subscribed (the (P|S)(UN)SUBSCRIBE family, PING,
+    /// QUIT, RESET).
+    pub const SUBSCRIBED_OK: u32 = 1 << 2;
+    /// Refused, as writes are, while snapshots fail (`stop-writes-on-bgsave-error`): PING, so
+    /// that monitoring notices the failing disk.
+    pub const MISCONF_REFUSED: u32 = 1 << 3;
+    /// EXEC: a refusal discards the transaction with the reason (EXECABORT), and the checks
+    /// that read a command's flags read the queued commands' flags instead.
+    pub const EXEC: u32 = 1 << 4;
+    /// ferrodis's legacy bare spelling is accepted besides the Redis arity (`KEYS` alone means
+    /// `KEYS *`).
+    pub const BARE_OK: u32 = 1 << 5;
+    /// The arguments are secrets: SLOWLOG shows them as `(redacted)` (AUTH; Redis's
+    /// `redactClientCommandArgument`).
+    pub const REDACT_ARGS: u32 = 1 << 6;
 }
 
 /// Command groups, as COMMAND DOCS reports them.
@@ -107,65 +252,190 @@ impl Group {
             Group::Bitmap => "bitmap",
         }
     }
+}
 
-    /// The ACL category every command of the group belongs to.
-    pub fn acl_category(self) -> Option<&'static str> {
-        match self {
-            Group::Generic => Some("keyspace"),
-            Group::String => Some("string"),
-            Group::List => Some("list"),
-            Group::Hash => Some("hash"),
-            Group::Set => Some("set"),
-            Group::SortedSet => Some("sortedset"),
-            Group::Connection => Some("connection"),
-            Group::Bitmap => Some("bitmap"),
-            Group::Server | Group::Transactions | Group::Pubsub => None,
+/// Where a key spec starts looking (Redis 7.0's `begin_search`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeginSearch {
+    /// The keys cannot be found from the arguments alone (SORT's BY and GET patterns).
+    Unknown,
+    /// At this argument index.
+    Index(i32),
+    /// After the first argument equal to `keyword`, searching from `startfrom` (negative:
+    /// from the end, backwards).
+    Keyword {
+        keyword: &'static str,
+        startfrom: i32,
+    },
+}
+
+/// How a key spec finds its keys from where the search began (Redis 7.0's `find_keys`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindKeys {
+    Unknown,
+    /// Keys up to `lastkey` (relative to the start; negative counts from the end), every
+    /// `keystep` arguments; a non-zero `limit` with lastkey -1 stops at 1/limit of the rest.
+    Range {
+        lastkey: i32,
+        keystep: i32,
+        limit: i32,
+    },
+    /// The argument at `keynumidx` (relative to the start) says how many keys follow,
+    /// starting at `firstkey` (relative to the start), every `keystep` arguments.
+    Keynum {
+        keynumidx: i32,
+        firstkey: i32,
+        keystep: i32,
+    },
+}
+
+/// One key specification: which arguments are keys, and how the command uses them.
+///
+/// Written as a const builder in the table: `KeySpec::at(1).flags(RO | ACCESS)` is one key at
+/// index 1; `.range(-1, 1, 0)`, `.keynum(0, 1, 1)`, [`KeySpec::keyword`] and
+/// [`KeySpec::unknown`] describe the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeySpec {
+    /// [`key_flags`] bits.
+    pub flags: u32,
+    pub begin: BeginSearch,
+    pub find: FindKeys,
+    /// Redis's `notes`; `""` when none.
+    pub notes: &'static str,
+}
+
+impl KeySpec {
+    /// One key at argument `index` (a range of one; see [`KeySpec::range`]).
+    pub const fn at(index: i32) -> KeySpec {
+        KeySpec {
+            flags: 0,
+            begin: BeginSearch::Index(index),
+            find: FindKeys::Range {
+                lastkey: 0,
+                keystep: 1,
+                limit: 0,
+            },
+            notes: "",
+        }
+    }
+
+    /// Keys found after `keyword` (see [`BeginSearch::Keyword`]), one unless changed.
+    pub const fn keyword(keyword: &'static str, startfrom: i32) -> KeySpec {
+        KeySpec {
+            begin: BeginSearch::Keyword { keyword, startfrom },
+            ..KeySpec::at(0)
+        }
+    }
+
+    /// Keys that cannot be found from the arguments.
+    pub const fn unknown() -> KeySpec {
+        KeySpec {
+            flags: 0,
+            begin: BeginSearch::Unknown,
+            find: FindKeys::Unknown,
+            notes: "",
+        }
+    }
+
+    pub const fn range(mut self, lastkey: i32, keystep: i32, limit: i32) -> KeySpec {
+        self.find = FindKeys::Range {
+            lastkey,
+            keystep,
+            limit,
+        };
+        self
+    }
+
+    pub const fn keynum(mut self, keynumidx: i32, firstkey: i32, keystep: i32) -> KeySpec {
+        self.find = FindKeys::Keynum {
+            keynumidx,
+            firstkey,
+            keystep,
+        };
+        self
+    }
+
+    pub const fn flags(mut self, flags: u32) -> KeySpec {
+        self.flags = flags;
+        self
+    }
+
+    pub const fn notes(mut self, notes: &'static str) -> KeySpec {
+        self.notes = notes;
+        self
+    }
+
+    /// A plain `(index, range)` spec: the only kind the legacy (first, last, step) can
+    /// describe.
+    fn plain_range(&self) -> Option<(i32, i32, i32)> {
+        match (self.begin, self.find) {
+            (
+                BeginSearch::Index(pos),
+                FindKeys::Range {
+                    lastkey, keystep, ..
+                },
+            ) => Some((pos, lastkey, keystep)),
+            _ => None,
         }
     }
 }
 
-/// Which arguments are keys: Redis's (first, last, step); last < 0 counts from the end.
+/// Redis's native `getkeys_proc`: how COMMAND GETKEYS finds the keys when the key specs
+/// cannot (an unknown or incomplete spec, variable flags, a bad numkeys).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KeySpec {
-    pub first: i32,
-    pub last: i32,
-    pub step: i32,
+pub enum GetKeys {
+    /// No procedure: the key specs say it all.
+    Specs,
+    /// Redis's `genericGetKeys`: a key count at `count`, then that many keys from `first`;
+    /// a destination at `store` unless 0 (listed last).
+    NumKeys { store: u8, count: u8, first: u8 },
+    /// SORT: the sorted key and the last STORE destination.
+    Sort,
+    /// SORT_RO: the sorted key.
+    SortRo,
+    /// SET: the key, its flags depending on GET.
+    Set,
 }
 
-impl KeySpec {
-    pub const NONE: KeySpec = KeySpec {
-        first: 0,
-        last: 0,
-        step: 0,
-    };
-    pub const ONE: KeySpec = KeySpec {
-        first: 1,
-        last: 1,
-        step: 1,
-    };
-    pub const ALL: KeySpec = KeySpec {
-        first: 1,
-        last: -1,
-        step: 1,
-    };
-    pub const fn new(first: i32, last: i32, step: i32) -> KeySpec {
-        KeySpec { first, last, step }
-    }
-}
-
-/// One command (or subcommand).
+/// One command (or subcommand), declared in the family files with the const builder:
+///
+/// ```text
+/// Command::new("get", 2, get)
+///     .group(Group::String)
+///     .flags(READONLY | FAST)
+///     .acl(acl::STRING)
+///     .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+///     .summary("Get the value of a key")
+///     .since("1.0.0")
+///     .complexity("O(1)")
+///     .args("key:key"),
+/// ```
 #[derive(Debug)]
 pub struct Command {
     /// Lower-case name; subcommands hold only their own part (`list` for CLIENT LIST).
     pub name: &'static str,
     /// Redis's convention: N means exactly N arguments including the name, -N at least N.
     pub arity: i32,
+    /// [`flags`] bits as declared (MOVABLE_KEYS is derived, never declared).
     pub flags: u32,
-    pub keys: KeySpec,
+    /// [`policy`] bits.
+    pub policy: u32,
+    /// The declared [`acl`] categories (the ones Redis derives from the flags are added).
+    pub acl: u32,
+    pub key_specs: &'static [KeySpec],
+    pub getkeys: GetKeys,
+    /// [`tips`], in Redis's order.
+    pub tips: &'static [&'static str],
     pub group: Group,
     pub summary: &'static str,
     pub since: &'static str,
     pub complexity: &'static str,
+    /// [`doc_flags`] bits.
+    pub doc_flags: u32,
+    /// For a deprecated command: the version that deprecated it and what replaces it.
+    pub deprecated: Option<(&'static str, &'static str)>,
+    /// COMMAND DOCS `history`: (version, change), oldest first.
+    pub history: &'static [(&'static str, &'static str)],
     /// The arguments in the notation of [`argspec`] (COMMAND DOCS `arguments`, redis-cli
     /// hints); `""` when the command takes none.
     pub args: &'static str,
@@ -174,73 +444,220 @@ pub struct Command {
 }
 
 impl Command {
+    /// A command with no flags, keys, categories, tips, docs or subcommands yet.
+    pub const fn new(name: &'static str, arity: i32, handler: Handler) -> Command {
+        Command {
+            name,
+            arity,
+            flags: 0,
+            policy: 0,
+            acl: 0,
+            key_specs: &[],
+            getkeys: GetKeys::Specs,
+            tips: &[],
+            group: Group::Generic,
+            summary: "",
+            since: "",
+            complexity: "",
+            doc_flags: 0,
+            deprecated: None,
+            history: &[],
+            args: "",
+            handler,
+            subcommands: &[],
+        }
+    }
+
+    pub const fn group(mut self, group: Group) -> Command {
+        self.group = group;
+        self
+    }
+
+    pub const fn flags(mut self, flags: u32) -> Command {
+        self.flags = flags;
+        self
+    }
+
+    pub const fn policy(mut self, policy: u32) -> Command {
+        self.policy = policy;
+        self
+    }
+
+    pub const fn acl(mut self, categories: u32) -> Command {
+        self.acl = categories;
+        self
+    }
+
+    pub const fn keys(mut self, specs: &'static [KeySpec]) -> Command {
+        self.key_specs = specs;
+        self
+    }
+
+    pub const fn getkeys(mut self, getkeys: GetKeys) -> Command {
+        self.getkeys = getkeys;
+        self
+    }
+
+    pub const fn tips(mut self, tips: &'static [&'static str]) -> Command {
+        self.tips = tips;
+        self
+    }
+
+    pub const fn summary(mut self, summary: &'static str) -> Command {
+        self.summary = summary;
+        self
+    }
+
+    pub const fn since(mut self, since: &'static str) -> Command {
+        self.since = since;
+        self
+    }
+
+    pub const fn complexity(mut self, complexity: &'static str) -> Command {
+        self.complexity = complexity;
+        self
+    }
+
+    /// Marks the command deprecated since `since`, replaced by `replaced_by` (COMMAND DOCS).
+    pub const fn deprecated(mut self, since: &'static str, replaced_by: &'static str) -> Command {
+        self.doc_flags |= doc_flags::DEPRECATED;
+        self.deprecated = Some((since, replaced_by));
+        self
+    }
+
+    pub const fn doc_flags(mut self, flags: u32) -> Command {
+        self.doc_flags |= flags;
+        self
+    }
+
+    pub const fn history(mut self, history: &'static [(&'static str, &'static str)]) -> Command {
+        self.history = history;
+        self
+    }
+
+    pub const fn args(mut self, args: &'static str) -> Command {
+        self.args = args;
+        self
+    }
+
+    pub const fn subcommands(mut self, subcommands: &'static [Command]) -> Command {
+        self.subcommands = subcommands;
+        self
+    }
+
     pub fn has(&self, flag: u32) -> bool {
         self.flags & flag != 0
     }
 
-    /// ACL categories, derived from the group and flags as Redis derives them.
-    pub fn acl_categories(&self) -> Vec<&'static str> {
-        use flags::*;
-        if !self.subcommands.is_empty() && self.flags == 0 {
-            // A bare container (OBJECT, CLIENT, CONFIG) has no category of its own in Redis.
-            return vec!["slow"];
-        }
-        let mut cats = Vec::new();
-        if self.has(WRITE) {
-            cats.push("write");
-        }
-        if self.has(READONLY) {
-            cats.push("read");
-        }
-        if self.has(COLLECTION_CATEGORIES) {
-            cats.extend(["set", "sortedset", "list"]);
-        } else if let Some(c) = self.group.acl_category() {
-            cats.push(c);
-        } else if self.has(KEYSPACE) {
-            cats.push("keyspace");
-        } else if self.has(CONNECTION) {
-            cats.push("connection");
-        }
-        if self.has(ADMIN) || self.has(ADMIN_CAT) {
-            cats.push("admin");
-        }
-        if self.has(ADMIN) || self.has(ADMIN_CAT) || self.has(DANGEROUS) {
-            cats.push("dangerous");
-        }
-        if self.has(PUBSUB) {
-            cats.push("pubsub");
-        }
-        if self.has(FAST) {
-            cats.push("fast");
+    pub fn has_policy(&self, bit: u32) -> bool {
+        self.policy & bit != 0
+    }
+
+    /// The flags COMMAND INFO reports: the declared ones, plus `movablekeys` when derived.
+    pub fn info_flags(&self) -> u32 {
+        if self.movable_keys() {
+            self.flags | flags::MOVABLE_KEYS
         } else {
-            cats.push("slow");
+            self.flags
         }
-        if self.has(BLOCKING) {
-            cats.push("blocking");
+    }
+
+    /// All ACL categories: the declared ones plus those Redis's `setImplicitACLCategories`
+    /// derives from the flags.
+    pub fn acl_categories(&self) -> u32 {
+        let mut cats = self.acl;
+        for (flag, cat) in [
+            (flags::WRITE, acl::WRITE),
+            (flags::ADMIN, acl::ADMIN | acl::DANGEROUS),
+            (flags::PUBSUB, acl::PUBSUB),
+            (flags::FAST, acl::FAST),
+            (flags::BLOCKING, acl::BLOCKING),
+        ] {
+            if self.has(flag) {
+                cats |= cat;
+            }
         }
-        if self.group == Group::Transactions {
-            // Redis lists this category after the speed one.
-            cats.push("transaction");
+        // Scripting commands are not @read, although read-only.
+        if self.has(flags::READONLY) && cats & acl::SCRIPTING == 0 {
+            cats |= acl::READ;
+        }
+        if cats & acl::FAST == 0 {
+            cats |= acl::SLOW;
         }
         cats
     }
 
-    /// Whether the (first, last, step) spec holds keys for an `argc`-argument call.
-    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
-        let k = self.keys;
-        if k.first <= 0 || k.step <= 0 {
-            return Vec::new();
+    /// Redis's legacy (first, last, step) range, derived from the key specs as Redis's
+    /// `populateCommandLegacyRangeSpec` does: the plain consecutive `(index, range)` specs of
+    /// step 1 merged into one; (0, 0, 0) when there are none. `last` is absolute (negative
+    /// counts from the end), as COMMAND INFO reports it.
+    pub fn legacy_range(&self) -> (i32, i32, i32) {
+        if let [only] = self.key_specs {
+            return match only.plain_range() {
+                Some((pos, last, step)) => (pos, if last >= 0 { pos + last } else { last }, step),
+                None => (0, 0, 0),
+            };
         }
-        let last = if k.last < 0 {
-            argc as i64 + k.last as i64
+        let (mut first, mut last, mut prev_last) = (i32::MAX, 0i32, 0i32);
+        for spec in self.key_specs {
+            let Some((pos, lastkey, step)) = spec.plain_range() else {
+                continue;
+            };
+            if step != 1 || (prev_last != 0 && prev_last != pos - 1) {
+                continue;
+            }
+            first = first.min(pos);
+            let abs = if lastkey >= 0 { lastkey + pos } else { lastkey };
+            // Redis compares as unsigned, so a negative (from the end) last key wins.
+            last = if (abs as u32) > (last as u32) {
+                abs
+            } else {
+                last
+            };
+            prev_last = last;
+        }
+        if first == i32::MAX {
+            (0, 0, 0)
         } else {
-            k.last as i64
-        };
-        (k.first as i64..=last)
-            .step_by(k.step as usize)
-            .filter(|&i| i > 0 && (i as usize) < argc)
-            .map(|i| i as usize)
-            .collect()
+            (first, last, 1)
+        }
+    }
+
+    /// Whether the keys cannot all be found from the legacy range (Redis's `movablekeys`):
+    /// a spec that is not a plain step-1 consecutive index range, or an incomplete one.
+    pub fn movable_keys(&self) -> bool {
+        if let [only] = self.key_specs {
+            return only.plain_range().is_none() || only.flags & key_flags::INCOMPLETE != 0;
+        }
+        let mut prev_last = 0i32;
+        for spec in self.key_specs {
+            let Some((pos, lastkey, step)) = spec.plain_range() else {
+                return true;
+            };
+            if step != 1 || (prev_last != 0 && prev_last != pos - 1) {
+                return true;
+            }
+            if spec.flags & key_flags::INCOMPLETE != 0 {
+                return true;
+            }
+            let abs = if lastkey >= 0 { lastkey + pos } else { lastkey };
+            prev_last = if (abs as u32) > (prev_last as u32) {
+                abs
+            } else {
+                prev_last
+            };
+        }
+        false
+    }
+
+    /// Whether COMMAND GETKEYS can find keys for the command (Redis's `doesCommandHaveKeys`):
+    /// a getkeys procedure, or a key spec that names real keys.
+    pub fn has_keys(&self) -> bool {
+        self.getkeys != GetKeys::Specs
+            || self
+                .key_specs
+                .iter()
+                .any(|s| s.flags & key_flags::NOT_KEY == 0)
     }
 }
 
@@ -425,8 +842,6 @@ mod tests {
 
     /// Commands whose arity does not follow from their documented arguments.
     const ARITY_NOT_FROM_ARGS: &[&str] = &[
-        // ferrodis: a bare KEYS is the legacy spelling of KEYS * (see its entry).
-        "keys",
         // Redis 7.0 documents no arguments for these, yet QUIT ignores any, DEBUG needs a
         // subcommand and GETKEYS needs a command.
         "quit",
@@ -438,8 +853,22 @@ mod tests {
         "client|kill",
     ];
 
+    /// How many `key` arguments each key spec has in the documented arguments.
+    fn key_args_per_spec(args: &[Arg], counts: &mut Vec<usize>) {
+        for arg in args {
+            if let argspec::Kind::Key(i) | argspec::Kind::PatternKey(i) = arg.kind {
+                let i = i as usize;
+                if counts.len() <= i {
+                    counts.resize(i + 1, 0);
+                }
+                counts[i] += 1;
+            }
+            key_args_per_spec(arg.children(), counts);
+        }
+    }
+
     #[test]
-    fn arg_specs_agree_with_arity_and_key_positions() {
+    fn arg_specs_agree_with_arity_and_key_specs() {
         let reg = registry();
         let mut wrong = Vec::new();
         for (id, (full, cmd)) in reg.all.iter().enumerate() {
@@ -456,17 +885,97 @@ mod tests {
             if arity != cmd.arity && !ARITY_NOT_FROM_ARGS.contains(&full.as_str()) {
                 wrong.push(format!("{full}: arity {} but args say {arity}", cmd.arity));
             }
-            fn has_key(args: &[Arg]) -> bool {
-                args.iter()
-                    .any(|a| matches!(a.kind, argspec::Kind::Key(_)) || has_key(a.children()))
-            }
-            // Commands with a numkeys argument find their keys at run time (movablekeys).
-            let keys = cmd.keys.first > 0 || cmd.has(flags::MOVABLE_KEYS);
-            if has_key(args) != keys {
-                wrong.push(format!("{full}: key args disagree with {:?}", cmd.keys));
+            // Every key spec is referred to by at least one documented argument, and every
+            // key argument refers to a spec that exists.
+            let mut counts = Vec::new();
+            key_args_per_spec(args, &mut counts);
+            if counts.len() != cmd.key_specs.len() || counts.contains(&0) {
+                wrong.push(format!(
+                    "{full}: {} key specs but the arguments refer to {counts:?}",
+                    cmd.key_specs.len()
+                ));
             }
         }
         assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn legacy_range_and_movablekeys_follow_the_key_specs() {
+        use key_flags::*;
+        let cmd = |specs: &'static [KeySpec]| Command::new("x", -2, |_, _| Ok(())).keys(specs);
+        // One plain range is reported as it is (MSET: step 2, last from the end).
+        let mset = cmd({
+            const S: &[KeySpec] = &[KeySpec::at(1).range(-1, 2, 0).flags(OW | UPDATE)];
+            S
+        });
+        assert_eq!(
+            (mset.legacy_range(), mset.movable_keys()),
+            ((1, -1, 2), false)
+        );
+        // Consecutive single keys merge (RENAME, LMOVE).
+        let rename = cmd({
+            const S: &[KeySpec] = &[KeySpec::at(1).flags(RW), KeySpec::at(2).flags(OW)];
+            S
+        });
+        assert_eq!(
+            (rename.legacy_range(), rename.movable_keys()),
+            ((1, 2, 1), false)
+        );
+        // A keynum spec is movable and is left out of the range (ZUNIONSTORE).
+        let zus = cmd({
+            const S: &[KeySpec] = &[
+                KeySpec::at(1).flags(OW),
+                KeySpec::at(2).keynum(0, 1, 1).flags(RO),
+            ];
+            S
+        });
+        assert_eq!((zus.legacy_range(), zus.movable_keys()), ((1, 1, 1), true));
+        let lmpop = cmd({
+            const S: &[KeySpec] = &[KeySpec::at(1).keynum(0, 1, 1).flags(RW)];
+            S
+        });
+        assert_eq!(
+            (lmpop.legacy_range(), lmpop.movable_keys()),
+            ((0, 0, 0), true)
+        );
+        // An incomplete single range still gives the range, but keys move.
+        let inc = cmd({
+            const S: &[KeySpec] = &[KeySpec::at(1).flags(RO | INCOMPLETE)];
+            S
+        });
+        assert_eq!((inc.legacy_range(), inc.movable_keys()), ((1, 1, 1), true));
+        // Non-consecutive ranges: the first one, movable.
+        let gap = cmd({
+            const S: &[KeySpec] = &[KeySpec::at(1).flags(RO), KeySpec::at(3).flags(RO)];
+            S
+        });
+        assert_eq!((gap.legacy_range(), gap.movable_keys()), ((1, 1, 1), true));
+        let none = cmd({
+            const S: &[KeySpec] = &[];
+            S
+        });
+        assert_eq!(
+            (none.legacy_range(), none.movable_keys()),
+            ((0, 0, 0), false)
+        );
+    }
+
+    #[test]
+    fn implicit_acl_categories_come_from_the_flags() {
+        let c = Command::new("x", 1, |_, _| Ok(()))
+            .flags(flags::WRITE | flags::ADMIN)
+            .acl(acl::KEYSPACE);
+        assert_eq!(
+            c.acl_categories(),
+            acl::KEYSPACE | acl::WRITE | acl::ADMIN | acl::DANGEROUS | acl::SLOW
+        );
+        let r = Command::new("y", 1, |_, _| Ok(()))
+            .flags(flags::READONLY | flags::FAST | flags::BLOCKING)
+            .acl(acl::LIST);
+        assert_eq!(
+            r.acl_categories(),
+            acl::READ | acl::LIST | acl::FAST | acl::BLOCKING
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! ZMPOP/BZMPOP are nested in both; ZSCAN stays an array of bulk strings.
 
 use super::parse_scan_cursor as parse_cursor;
-use super::table::{flags::*, Command, Group, KeySpec};
+use super::table::{acl, flags::*, key_flags::*, tips::*, Command, GetKeys, Group, KeySpec};
 use super::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::server::blocking::{self, Served};
@@ -24,471 +24,399 @@ use crate::util::glob::glob_match;
 use crate::util::num::{parse_f64, parse_f64_range_bound};
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "zadd",
-        arity: -4,
-        flags: WRITE | DENYOOM | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Add one or more members to a sorted set, or update its score if it already exists",
-        since: "1.2.0",
-        complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
-        args: "key:key ?condition@3.0.2(NX|XX) ?comparison@6.2.0(GT|LT) \
+    Command::new("zadd", -4, zadd)
+        .group(Group::SortedSet)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | UPDATE)])
+        .summary("Add one or more members to a sorted set, or update its score if it already exists")
+        .since("1.2.0")
+        .complexity("O(log(N)) for each item added, where N is the number of elements in the sorted set.")
+        .history(&[("2.4.0", "Accepts multiple elements."), ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."), ("6.2.0", "Added the `GT` and `LT` options.")])
+        .args("key:key ?condition@3.0.2(NX|XX) ?comparison@6.2.0(GT|LT) \
             ?CH=change:pure-token@3.0.2 ?INCR=increment:pure-token@3.0.2 \
-            score_member...{score:double member}",
-        handler: zadd,
-        subcommands: &[],
-    },
-    Command {
-        name: "zincrby",
-        arity: 4,
-        flags: WRITE | DENYOOM | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Increment the score of a member in a sorted set",
-        since: "1.2.0",
-        complexity: "O(log(N)) where N is the number of elements in the sorted set.",
-        args: "key:key increment:integer member",
-        handler: zincrby,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrem",
-        arity: -3,
-        flags: WRITE | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Remove one or more members from a sorted set",
-        since: "1.2.0",
-        complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
-        args: "key:key member...",
-        handler: zrem,
-        subcommands: &[],
-    },
-    Command {
-        name: "zscore",
-        arity: 3,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Get the score associated with the given member in a sorted set",
-        since: "1.2.0",
-        complexity: "O(1)",
-        args: "key:key member",
-        handler: zscore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zmscore",
-        arity: -3,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Get the score associated with the given members in a sorted set",
-        since: "6.2.0",
-        complexity: "O(N) where N is the number of members being requested.",
-        args: "key:key member...",
-        handler: zmscore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zcard",
-        arity: 2,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Get the number of members in a sorted set",
-        since: "1.2.0",
-        complexity: "O(1)",
-        args: "key:key",
-        handler: zcard,
-        subcommands: &[],
-    },
-    Command {
-        name: "zcount",
-        arity: 4,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Count the members in a sorted set with scores within the given values",
-        since: "2.0.0",
-        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
-        args: "key:key min:double max:double",
-        handler: zcount,
-        subcommands: &[],
-    },
-    Command {
-        name: "zlexcount",
-        arity: 4,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Count the number of members in a sorted set between a given lexicographical range",
-        since: "2.8.9",
-        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
-        args: "key:key min max",
-        handler: zlexcount,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrange",
-        arity: -4,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Return a range of members in a sorted set",
-        since: "1.2.0",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
-        args: "key:key start stop ?sortby@6.2.0(BYSCORE|BYLEX) ?REV@6.2.0 \
-            ?LIMIT=offset_count@6.2.0{offset:integer count:integer} ?WITHSCORES",
-        handler: zrange,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrangestore",
-        arity: -5,
-        flags: WRITE | DENYOOM,
-        keys: KeySpec::new(1, 2, 1),
-        group: Group::SortedSet,
-        summary: "Store a range of members from sorted set into another key",
-        since: "6.2.0",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
-        args: "dst:key src:key min max ?sortby(BYSCORE|BYLEX) ?REV \
-            ?LIMIT=offset_count{offset:integer count:integer}",
-        handler: zrangestore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrangebyscore",
-        arity: -4,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Return a range of members in a sorted set, by score",
-        since: "1.0.5",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
-        args: "key:key min:double max:double ?WITHSCORES@2.0.0 ?LIMIT=offset_count{offset:integer \
-            count:integer}",
-        handler: zrangebyscore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrevrangebyscore",
-        arity: -4,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low",
-        since: "2.2.0",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
-        args: "key:key max:double min:double ?WITHSCORES ?LIMIT=offset_count{offset:integer \
-            count:integer}",
-        handler: zrevrangebyscore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrangebylex",
-        arity: -4,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Return a range of members in a sorted set, by lexicographical range",
-        since: "2.8.9",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
-        args: "key:key min max ?LIMIT=offset_count{offset:integer count:integer}",
-        handler: zrangebylex,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrevrangebylex",
-        arity: -4,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
-        since: "2.8.9",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
-        args: "key:key max min ?LIMIT=offset_count{offset:integer count:integer}",
-        handler: zrevrangebylex,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrevrange",
-        arity: -4,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low",
-        since: "1.2.0",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
-        args: "key:key start:integer stop:integer ?WITHSCORES",
-        handler: zrevrange,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrank",
-        arity: 3,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Determine the index of a member in a sorted set",
-        since: "2.0.0",
-        complexity: "O(log(N))",
-        args: "key:key member",
-        handler: zrank,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrevrank",
-        arity: 3,
-        flags: READONLY | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Determine the index of a member in a sorted set, with scores ordered from high to low",
-        since: "2.0.0",
-        complexity: "O(log(N))",
-        args: "key:key member",
-        handler: zrevrank,
-        subcommands: &[],
-    },
-    Command {
-        name: "zremrangebyrank",
-        arity: 4,
-        flags: WRITE,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Remove all members in a sorted set within the given indexes",
-        since: "2.0.0",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
-        args: "key:key start:integer stop:integer",
-        handler: zremrangebyrank,
-        subcommands: &[],
-    },
-    Command {
-        name: "zremrangebyscore",
-        arity: 4,
-        flags: WRITE,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Remove all members in a sorted set within the given scores",
-        since: "1.2.0",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
-        args: "key:key min:double max:double",
-        handler: zremrangebyscore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zremrangebylex",
-        arity: 4,
-        flags: WRITE,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Remove all members in a sorted set between the given lexicographical range",
-        since: "2.8.9",
-        complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
-        args: "key:key min max",
-        handler: zremrangebylex,
-        subcommands: &[],
-    },
-    Command {
-        name: "zpopmin",
-        arity: -2,
-        flags: WRITE | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Remove and return members with the lowest scores in a sorted set",
-        since: "5.0.0",
-        complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
-        args: "key:key ?count:integer",
-        handler: zpopmin,
-        subcommands: &[],
-    },
-    Command {
-        name: "zpopmax",
-        arity: -2,
-        flags: WRITE | FAST,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Remove and return members with the highest scores in a sorted set",
-        since: "5.0.0",
-        complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
-        args: "key:key ?count:integer",
-        handler: zpopmax,
-        subcommands: &[],
-    },
-    Command {
-        name: "zmpop",
-        arity: -4,
-        flags: WRITE | MOVABLE_KEYS,
-        keys: KeySpec::NONE,
-        group: Group::SortedSet,
-        summary: "Remove and return members with scores in a sorted set",
-        since: "7.0.0",
-        complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
-        args: "numkeys:integer key:key... where(MIN|MAX) ?COUNT=count:integer",
-        handler: zmpop,
-        subcommands: &[],
-    },
-    Command {
-        name: "zrandmember",
-        arity: -2,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Get one or multiple random elements from a sorted set",
-        since: "6.2.0",
-        complexity: "O(N) where N is the number of elements returned",
-        args: "key:key ?options{count:integer ?WITHSCORES}",
-        handler: zrandmember,
-        subcommands: &[],
-    },
-    Command {
-        name: "zunion",
-        arity: -3,
-        flags: READONLY | MOVABLE_KEYS,
-        keys: KeySpec::NONE,
-        group: Group::SortedSet,
-        summary: "Add multiple sorted sets",
-        since: "6.2.0",
-        complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
-        args: "numkeys:integer key:key... ?WEIGHTS=weight:integer... ?AGGREGATE=aggregate(SUM|MIN|\
-            MAX) ?WITHSCORES",
-        handler: zunion,
-        subcommands: &[],
-    },
-    Command {
-        name: "zinter",
-        arity: -3,
-        flags: READONLY | MOVABLE_KEYS,
-        keys: KeySpec::NONE,
-        group: Group::SortedSet,
-        summary: "Intersect multiple sorted sets",
-        since: "6.2.0",
-        complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-        args: "numkeys:integer key:key... ?WEIGHTS=weight:integer... ?AGGREGATE=aggregate(SUM|MIN|\
-            MAX) ?WITHSCORES",
-        handler: zinter,
-        subcommands: &[],
-    },
-    Command {
-        name: "zdiff",
-        arity: -3,
-        flags: READONLY | MOVABLE_KEYS,
-        keys: KeySpec::NONE,
-        group: Group::SortedSet,
-        summary: "Subtract multiple sorted sets",
-        since: "6.2.0",
-        complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
-        args: "numkeys:integer key:key... ?WITHSCORES",
-        handler: zdiff,
-        subcommands: &[],
-    },
-    Command {
-        name: "zunionstore",
-        arity: -4,
-        flags: WRITE | DENYOOM | MOVABLE_KEYS,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
-        since: "2.0.0",
-        complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
-        args: "destination:key numkeys:integer key:key... ?WEIGHTS=weight:integer... \
-            ?AGGREGATE=aggregate(SUM|MIN|MAX)",
-        handler: zunionstore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zinterstore",
-        arity: -4,
-        flags: WRITE | DENYOOM | MOVABLE_KEYS,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
-        since: "2.0.0",
-        complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-        args: "destination:key numkeys:integer key:key... ?WEIGHTS=weight:integer... \
-            ?AGGREGATE=aggregate(SUM|MIN|MAX)",
-        handler: zinterstore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zdiffstore",
-        arity: -4,
-        flags: WRITE | DENYOOM | MOVABLE_KEYS,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
-        since: "6.2.0",
-        complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
-        args: "destination:key numkeys:integer key:key...",
-        handler: zdiffstore,
-        subcommands: &[],
-    },
-    Command {
-        name: "zintercard",
-        arity: -3,
-        flags: READONLY | MOVABLE_KEYS,
-        keys: KeySpec::NONE,
-        group: Group::SortedSet,
-        summary: "Intersect multiple sorted sets and return the cardinality of the result",
-        since: "7.0.0",
-        complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
-        args: "numkeys:integer key:key... ?LIMIT=limit:integer",
-        handler: zintercard,
-        subcommands: &[],
-    },
-    Command {
-        name: "zscan",
-        arity: -3,
-        flags: READONLY,
-        keys: KeySpec::ONE,
-        group: Group::SortedSet,
-        summary: "Incrementally iterate sorted sets elements and associated scores",
-        since: "2.8.0",
-        complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
-        args: "key:key cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer",
-        handler: zscan,
-        subcommands: &[],
-    },
-    Command {
-        name: "bzpopmin",
-        arity: -3,
-        flags: WRITE | NOSCRIPT | BLOCKING | FAST,
-        keys: KeySpec::new(1, -2, 1),
-        group: Group::SortedSet,
-        summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
-        since: "5.0.0",
-        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
-        args: "key:key... timeout:double",
-        handler: bzpopmin,
-        subcommands: &[],
-    },
-    Command {
-        name: "bzpopmax",
-        arity: -3,
-        flags: WRITE | NOSCRIPT | BLOCKING | FAST,
-        keys: KeySpec::new(1, -2, 1),
-        group: Group::SortedSet,
-        summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
-        since: "5.0.0",
-        complexity: "O(log(N)) with N being the number of elements in the sorted set.",
-        args: "key:key... timeout:double",
-        handler: bzpopmax,
-        subcommands: &[],
-    },
-    Command {
-        name: "bzmpop",
-        arity: -5,
-        flags: WRITE | BLOCKING | MOVABLE_KEYS,
-        keys: KeySpec::NONE,
-        group: Group::SortedSet,
-        summary: "Remove and return members with scores in a sorted set or block until one is available",
-        since: "7.0.0",
-        complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
-        args: "timeout:double numkeys:integer key:key... where(MIN|MAX) ?COUNT=count:integer",
-        handler: bzmpop,
-        subcommands: &[],
-    },
+            score_member...{score:double member}"),
+    Command::new("zincrby", 4, zincrby)
+        .group(Group::SortedSet)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | UPDATE)])
+        .summary("Increment the score of a member in a sorted set")
+        .since("1.2.0")
+        .complexity("O(log(N)) where N is the number of elements in the sorted set.")
+        .args("key:key increment:integer member"),
+    Command::new("zrem", -3, zrem)
+        .group(Group::SortedSet)
+        .flags(WRITE | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Remove one or more members from a sorted set")
+        .since("1.2.0")
+        .complexity("O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.")
+        .history(&[("2.4.0", "Accepts multiple elements.")])
+        .args("key:key member..."),
+    Command::new("zscore", 3, zscore)
+        .group(Group::SortedSet)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get the score associated with the given member in a sorted set")
+        .since("1.2.0")
+        .complexity("O(1)")
+        .args("key:key member"),
+    Command::new("zmscore", -3, zmscore)
+        .group(Group::SortedSet)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Get the score associated with the given members in a sorted set")
+        .since("6.2.0")
+        .complexity("O(N) where N is the number of members being requested.")
+        .args("key:key member..."),
+    Command::new("zcard", 2, zcard)
+        .group(Group::SortedSet)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO)])
+        .summary("Get the number of members in a sorted set")
+        .since("1.2.0")
+        .complexity("O(1)")
+        .args("key:key"),
+    Command::new("zcount", 4, zcount)
+        .group(Group::SortedSet)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Count the members in a sorted set with scores within the given values")
+        .since("2.0.0")
+        .complexity("O(log(N)) with N being the number of elements in the sorted set.")
+        .args("key:key min:double max:double"),
+    Command::new("zlexcount", 4, zlexcount)
+        .group(Group::SortedSet)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Count the number of members in a sorted set between a given lexicographical range")
+        .since("2.8.9")
+        .complexity("O(log(N)) with N being the number of elements in the sorted set.")
+        .args("key:key min max"),
+    Command::new("zrange", -4, zrange)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Return a range of members in a sorted set")
+        .since("1.2.0")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")
+        .history(&[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")])
+        .args("key:key start stop ?sortby@6.2.0(BYSCORE|BYLEX) ?REV@6.2.0 \
+            ?LIMIT=offset_count@6.2.0{offset:integer count:integer} ?WITHSCORES"),
+    Command::new("zrangestore", -5, zrangestore)
+        .group(Group::SortedSet)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(OW | UPDATE), KeySpec::at(2).flags(RO | ACCESS)])
+        .summary("Store a range of members from sorted set into another key")
+        .since("6.2.0")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.")
+        .args("dst:key src:key min max ?sortby(BYSCORE|BYLEX) ?REV \
+            ?LIMIT=offset_count{offset:integer count:integer}"),
+    Command::new("zrangebyscore", -4, zrangebyscore)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Return a range of members in a sorted set, by score")
+        .since("1.0.5")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument")
+        .history(&[("2.0.0", "Added the `WITHSCORES` modifier.")])
+        .args("key:key min:double max:double ?WITHSCORES@2.0.0 ?LIMIT=offset_count{offset:integer \
+            count:integer}"),
+    Command::new("zrevrangebyscore", -4, zrevrangebyscore)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Return a range of members in a sorted set, by score, with scores ordered from high to low")
+        .since("2.2.0")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments")
+        .history(&[("2.1.6", "`min` and `max` can be exclusive.")])
+        .args("key:key max:double min:double ?WITHSCORES ?LIMIT=offset_count{offset:integer \
+            count:integer}"),
+    Command::new("zrangebylex", -4, zrangebylex)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Return a range of members in a sorted set, by lexicographical range")
+        .since("2.8.9")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument")
+        .args("key:key min max ?LIMIT=offset_count{offset:integer count:integer}"),
+    Command::new("zrevrangebylex", -4, zrevrangebylex)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.")
+        .since("2.8.9")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments")
+        .args("key:key max min ?LIMIT=offset_count{offset:integer count:integer}"),
+    Command::new("zrevrange", -4, zrevrange)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Return a range of members in a sorted set, by index, with scores ordered from high to low")
+        .since("1.2.0")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` argument")
+        .args("key:key start:integer stop:integer ?WITHSCORES"),
+    Command::new("zrank", 3, zrank)
+        .group(Group::SortedSet)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Determine the index of a member in a sorted set")
+        .since("2.0.0")
+        .complexity("O(log(N))")
+        .args("key:key member"),
+    Command::new("zrevrank", 3, zrevrank)
+        .group(Group::SortedSet)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .summary("Determine the index of a member in a sorted set, with scores ordered from high to low")
+        .since("2.0.0")
+        .complexity("O(log(N))")
+        .args("key:key member"),
+    Command::new("zremrangebyrank", 4, zremrangebyrank)
+        .group(Group::SortedSet)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Remove all members in a sorted set within the given indexes")
+        .since("2.0.0")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+        .args("key:key start:integer stop:integer"),
+    Command::new("zremrangebyscore", 4, zremrangebyscore)
+        .group(Group::SortedSet)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Remove all members in a sorted set within the given scores")
+        .since("1.2.0")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+        .args("key:key min:double max:double"),
+    Command::new("zremrangebylex", 4, zremrangebylex)
+        .group(Group::SortedSet)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | DELETE)])
+        .summary("Remove all members in a sorted set between the given lexicographical range")
+        .since("2.8.9")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+        .args("key:key min max"),
+    Command::new("zpopmin", -2, zpopmin)
+        .group(Group::SortedSet)
+        .flags(WRITE | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and return members with the lowest scores in a sorted set")
+        .since("5.0.0")
+        .complexity("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")
+        .args("key:key ?count:integer"),
+    Command::new("zpopmax", -2, zpopmax)
+        .group(Group::SortedSet)
+        .flags(WRITE | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and return members with the highest scores in a sorted set")
+        .since("5.0.0")
+        .complexity("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")
+        .args("key:key ?count:integer"),
+    Command::new("zmpop", -4, zmpop)
+        .group(Group::SortedSet)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).keynum(0, 1, 1).flags(RW | ACCESS | DELETE)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 1,
+            first: 2,
+        })
+        .summary("Remove and return members with scores in a sorted set")
+        .since("7.0.0")
+        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")
+        .args("numkeys:integer key:key... where(MIN|MAX) ?COUNT=count:integer"),
+    Command::new("zrandmember", -2, zrandmember)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Get one or multiple random elements from a sorted set")
+        .since("6.2.0")
+        .complexity("O(N) where N is the number of elements returned")
+        .args("key:key ?options{count:integer ?WITHSCORES}"),
+    Command::new("zunion", -3, zunion)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).keynum(0, 1, 1).flags(RO | ACCESS)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 1,
+            first: 2,
+        })
+        .summary("Add multiple sorted sets")
+        .since("6.2.0")
+        .complexity("O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.")
+        .args("numkeys:integer key:key... ?WEIGHTS=weight:integer... ?AGGREGATE=aggregate(SUM|MIN|\
+            MAX) ?WITHSCORES"),
+    Command::new("zinter", -3, zinter)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).keynum(0, 1, 1).flags(RO | ACCESS)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 1,
+            first: 2,
+        })
+        .summary("Intersect multiple sorted sets")
+        .since("6.2.0")
+        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.")
+        .args("numkeys:integer key:key... ?WEIGHTS=weight:integer... ?AGGREGATE=aggregate(SUM|MIN|\
+            MAX) ?WITHSCORES"),
+    Command::new("zdiff", -3, zdiff)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).keynum(0, 1, 1).flags(RO | ACCESS)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 1,
+            first: 2,
+        })
+        .summary("Subtract multiple sorted sets")
+        .since("6.2.0")
+        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.")
+        .args("numkeys:integer key:key... ?WITHSCORES"),
+    Command::new("zunionstore", -4, zunionstore)
+        .group(Group::SortedSet)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[
+            KeySpec::at(1).flags(OW | UPDATE),
+            KeySpec::at(2).keynum(0, 1, 1).flags(RO | ACCESS),
+        ])
+        .getkeys(GetKeys::NumKeys {
+            store: 1,
+            count: 2,
+            first: 3,
+        })
+        .summary("Add multiple sorted sets and store the resulting sorted set in a new key")
+        .since("2.0.0")
+        .complexity("O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.")
+        .args("destination:key numkeys:integer key:key... ?WEIGHTS=weight:integer... \
+            ?AGGREGATE=aggregate(SUM|MIN|MAX)"),
+    Command::new("zinterstore", -4, zinterstore)
+        .group(Group::SortedSet)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[
+            KeySpec::at(1).flags(OW | UPDATE),
+            KeySpec::at(2).keynum(0, 1, 1).flags(RO | ACCESS),
+        ])
+        .getkeys(GetKeys::NumKeys {
+            store: 1,
+            count: 2,
+            first: 3,
+        })
+        .summary("Intersect multiple sorted sets and store the resulting sorted set in a new key")
+        .since("2.0.0")
+        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.")
+        .args("destination:key numkeys:integer key:key... ?WEIGHTS=weight:integer... \
+            ?AGGREGATE=aggregate(SUM|MIN|MAX)"),
+    Command::new("zdiffstore", -4, zdiffstore)
+        .group(Group::SortedSet)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[
+            KeySpec::at(1).flags(OW | UPDATE),
+            KeySpec::at(2).keynum(0, 1, 1).flags(RO | ACCESS),
+        ])
+        .getkeys(GetKeys::NumKeys {
+            store: 1,
+            count: 2,
+            first: 3,
+        })
+        .summary("Subtract multiple sorted sets and store the resulting sorted set in a new key")
+        .since("6.2.0")
+        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.")
+        .args("destination:key numkeys:integer key:key..."),
+    Command::new("zintercard", -3, zintercard)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).keynum(0, 1, 1).flags(RO | ACCESS)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 1,
+            first: 2,
+        })
+        .summary("Intersect multiple sorted sets and return the cardinality of the result")
+        .since("7.0.0")
+        .complexity("O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.")
+        .args("numkeys:integer key:key... ?LIMIT=limit:integer"),
+    Command::new("zscan", -3, zscan)
+        .group(Group::SortedSet)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).flags(RO | ACCESS)])
+        .tips(&[NONDETERMINISTIC_OUTPUT])
+        .summary("Incrementally iterate sorted sets elements and associated scores")
+        .since("2.8.0")
+        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..")
+        .args("key:key cursor:integer ?MATCH=pattern:pattern ?COUNT=count:integer"),
+    Command::new("bzpopmin", -3, bzpopmin)
+        .group(Group::SortedSet)
+        .flags(WRITE | NOSCRIPT | BLOCKING | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).range(-2, 1, 0).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and return the member with the lowest score from one or more sorted sets, or block until one is available")
+        .since("5.0.0")
+        .complexity("O(log(N)) with N being the number of elements in the sorted set.")
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args("key:key... timeout:double"),
+    Command::new("bzpopmax", -3, bzpopmax)
+        .group(Group::SortedSet)
+        .flags(WRITE | NOSCRIPT | BLOCKING | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(1).range(-2, 1, 0).flags(RW | ACCESS | DELETE)])
+        .summary("Remove and return the member with the highest score from one or more sorted sets, or block until one is available")
+        .since("5.0.0")
+        .complexity("O(log(N)) with N being the number of elements in the sorted set.")
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args("key:key... timeout:double"),
+    Command::new("bzmpop", -5, bzmpop)
+        .group(Group::SortedSet)
+        .flags(WRITE | BLOCKING)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::at(2).keynum(0, 1, 1).flags(RW | ACCESS | DELETE)])
+        .getkeys(GetKeys::NumKeys {
+            store: 0,
+            count: 2,
+            first: 3,
+        })
+        .summary("Remove and return members with scores in a sorted set or block until one is available")
+        .since("7.0.0")
+        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")
+        .args("timeout:double numkeys:integer key:key... where(MIN|MAX) ?COUNT=count:integer"),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1906,10 +1834,7 @@ fn set_op_generic(
 ) -> CmdResult {
     let setnum = arg_long(&args[numkeys_idx])?;
     if setnum < 1 {
-        let name = crate::cmd::table::registry()
-            .lookup(&args[0])
-            .map(|id| crate::cmd::table::registry().full_name(id))
-            .unwrap_or("");
+        let name = crate::cmd::table::registry().full_name(ctx.id);
         return Err(CmdError::err(format!(
             "at least 1 input key is needed for '{name}' command"
         )));

@@ -102,6 +102,8 @@ enum Unblocked {
 
 /// One blocked client's command.
 struct Blocked {
+    /// The blocked command.
+    id: crate::cmd::table::CommandId,
     db: usize,
     /// Distinct keys waited on.
     keys: Vec<Vec<u8>>,
@@ -300,6 +302,7 @@ pub fn block(ctx: &mut Ctx, args: &Args, keys: &[&[u8]], deadline_ms: i64, serve
         }
     }
     let blocked = Blocked {
+        id: ctx.id,
         db: ctx.db_index(),
         keys: distinct,
         deadline_ms,
@@ -468,6 +471,7 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
         let clock = srv.lru_clock();
         let mut ctx = Ctx {
             srv: &mut *srv,
+            id: blocked.id,
             client_key: client,
             out: &mut conn.out,
             now_ms,
