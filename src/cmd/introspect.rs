@@ -151,9 +151,12 @@ pub fn categories(cmd: &Command) -> Vec<&'static str> {
     cats
 }
 
-/// The key-spec flags ferrodis reports for a command's keys (derived from its flags).
+/// The key-spec flags ferrodis reports for a command's keys (derived from its flags). The
+/// "keys" of a pub/sub command (SSUBSCRIBE, SPUBLISH) are shard channels: `not_key`.
 fn key_flags(cmd: &Command) -> &'static [&'static str] {
-    if cmd.has(WRITE) {
+    if cmd.has(PUBSUB) {
+        &["not_key"]
+    } else if cmd.has(WRITE) {
         &["RW", "update"]
     } else {
         &["RO", "access"]
@@ -440,7 +443,8 @@ fn keys_of(args: &Args) -> Result<(&'static Command, Vec<usize>), CmdError> {
         return Err(CmdError::err("Invalid command specified"));
     };
     let cmd = reg.command(id);
-    if cmd.keys.first <= 0 || cmd.keys.step <= 0 {
+    // Shard channels are `not_key` specs, which Redis's GETKEYS leaves out.
+    if cmd.keys.first <= 0 || cmd.keys.step <= 0 || cmd.has(PUBSUB) {
         return Err(CmdError::err("The command has no key arguments"));
     }
     if !super::arity_ok(cmd.arity, argc) {

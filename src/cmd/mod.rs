@@ -396,9 +396,10 @@ fn run(
         let e = crate::persist::snapshot::MISCONF.into();
         return Err(reject(srv, client_key, id, e));
     }
+    // The subscribed context is RESP2's: a RESP3 client's messages are pushes it can tell
+    // from replies, so it may run anything while subscribed, as in Redis 7.0.
     let client = &srv.clients[client_key];
-    let subscribed = !client.channels.is_empty() || !client.patterns.is_empty();
-    if subscribed && client.resp == 2 && !pubsub::allowed_while_subscribed(name) {
+    if client.resp == 2 && client.subscribed() && !pubsub::allowed_while_subscribed(name) {
         let e = CmdError::err(format!(
             "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
              RESET are allowed in this context"

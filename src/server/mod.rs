@@ -159,7 +159,11 @@ impl Reactor {
         loop {
             // Redis's beforeSleep: a short expiry pass when the slow cycle could not keep up.
             cron::active_expire(&mut self.server, store::expire::CycleKind::Fast);
-            let mut timeout = if self.to_resume.is_empty() && self.to_flush.is_empty() {
+            // (Frames the cron queued go out at the end of the next turn: do not sleep first.)
+            let mut timeout = if self.to_resume.is_empty()
+                && self.to_flush.is_empty()
+                && !self.server.pubsub.has_deliveries()
+            {
                 self.next_cron.saturating_duration_since(Instant::now())
             } else {
                 Duration::ZERO
@@ -285,38 +289,51 @@ impl Reactor {
         }
     }
 
-    /// Copies the messages PUBLISH queued into their subscribers' output and queues those
-    /// connections for writing.
+    /// Copies the frames queued for delivery (PUBLISH messages, [`Server::push_to`] pushes)
+    /// into their clients' output and queues those connections for writing. Called after
+    /// every command, and before the turn's output is written for frames queued elsewhere.
     ///
-    /// A subscriber that does not read lets its output grow with every message: past the
-    /// `client-output-buffer-limit pubsub` hard limit it is disconnected, as Redis does (the
-    /// soft limit is not enforced).
+    /// A client that does not read lets its output grow with every frame: past the hard
+    /// `client-output-buffer-limit` of its class (`pubsub` for a client with subscriptions,
+    /// `normal` otherwise) it is disconnected, as Redis does (the soft limit is not enforced).
     fn deliver_messages(&mut self) {
-        let (outbox, deliveries) = self.server.pubsub.take_deliveries();
-        let hard = self.server.config.client_output_buffer_limit.pubsub.hard;
+        let limits = &self.server.config.client_output_buffer_limit;
+        let (pubsub_hard, normal_hard) = (limits.pubsub.hard, limits.normal.hard);
+        let clients = &self.server.clients;
+        let conns = &mut self.conns;
+        let to_flush = &mut self.to_flush;
         let mut over_limit = Vec::new();
-        let mut dropped = hashbrown::HashSet::new();
-        for (key, range) in deliveries {
-            // Like Redis, a client past its limit gets nothing more: an EXEC full of PUBLISHes
-            // must not copy all of them into every subscriber before the check.
-            if dropped.contains(&key) {
-                continue;
+        self.server.pubsub.deliver_pending(|key, bytes| {
+            // Like Redis, a client past its limit gets nothing more: an EXEC full of
+            // PUBLISHes must not copy all of them into every subscriber before the check.
+            if over_limit.contains(&key) {
+                return;
             }
-            if let Some(conn) = self.conns.get_mut(key) {
-                conn.out.raw(&outbox.buf[range]);
-                if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
-                    dropped.insert(key);
-                    over_limit.push(key);
-                } else if !conn.flush_queued {
-                    conn.flush_queued = true;
-                    self.to_flush.push(key);
-                }
+            let (Some(conn), Some(client)) = (conns.get_mut(key), clients.get(key)) else {
+                return;
+            };
+            conn.out.raw(bytes);
+            let hard = if client.subscribed() {
+                pubsub_hard
+            } else {
+                normal_hard
+            };
+            if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
+                over_limit.push(key);
+            } else if !conn.flush_queued {
+                conn.flush_queued = true;
+                to_flush.push(key);
             }
-        }
+        });
         for key in over_limit {
             if self.conns.contains(key) {
                 let id = self.server.clients[key].id;
-                log::warn!("id={id} Client closed for overcoming of output buffer limits (pubsub)");
+                let class = if self.server.clients[key].subscribed() {
+                    "pubsub"
+                } else {
+                    "normal"
+                };
+                log::warn!("id={id} Client closed for overcoming of output buffer limits ({class})");
                 self.server.stats.client_outbuf_limit_disconnections += 1;
                 self.close(key);
             }
@@ -417,6 +434,7 @@ impl Reactor {
                 in_exec: false,
                 channels: hashbrown::HashSet::new(),
                 patterns: Vec::new(),
+                shard_channels: hashbrown::HashSet::new(),
             });
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
             log::debug!("id={id} Accepted {peer}");
@@ -590,10 +608,15 @@ impl Reactor {
         }
     }
 
-    /// Writes every queued connection's output. Connections queued while this runs (a paused
+    /// Writes every queued connection's output (after delivering any frames still queued).
+    /// Connections queued while this runs (a paused
     /// client resumed by its drained output) wait for the next turn, which then polls without
     /// sleeping.
     fn flush_all(&mut self) {
+        // Frames queued outside a command (cron, blocked clients served) go out this turn.
+        if self.server.pubsub.has_deliveries() {
+            self.deliver_messages();
+        }
         let pending = std::mem::take(&mut self.to_flush);
         for &key in &pending {
             if let Some(conn) = self.conns.get_mut(key) {

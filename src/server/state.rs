@@ -23,7 +23,7 @@ pub struct Client {
     pub db: usize,
     pub created_ms: i64,
     pub last_interaction_ms: i64,
-    /// Protocol version chosen by HELLO (only 2 for now).
+    /// Protocol version chosen by HELLO (2 or 3).
     pub resp: u8,
     /// Full name of the last command run (`client|list`).
     pub last_cmd: String,
@@ -56,6 +56,17 @@ pub struct Client {
     pub channels: hashbrown::HashSet<Vec<u8>>,
     /// Patterns, in subscription order (a list in Redis 7.0 too).
     pub patterns: Vec<Vec<u8>>,
+    /// Shard channels (SSUBSCRIBE): a set, like `channels`.
+    pub shard_channels: hashbrown::HashSet<Vec<u8>>,
+}
+
+impl Client {
+    /// Whether the client holds any subscription (channel, pattern or shard channel): Redis's
+    /// `CLIENT_PUBSUB` flag, which puts a RESP2 client in the subscribed context, shows as
+    /// flag `P` and makes its class `pubsub`.
+    pub fn subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
+    }
 }
 
 /// Counters reported by INFO stats.
