@@ -81,6 +81,7 @@ fn server_with_client() -> (Server, usize) {
         in_exec: false,
         channels: hashbrown::HashSet::new(),
         patterns: Vec::new(),
+        shard_channels: hashbrown::HashSet::new(),
         no_evict: false,
         no_touch: false,
     });

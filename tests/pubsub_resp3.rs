@@ -235,8 +235,18 @@ fn sharded(port: u16, proto: u8) -> Vec<String> {
     // (One name per listing: with several, the order is that of a hash table.)
     step(&mut log, &mut p, "p", &["PUBSUB", "SHARDCHANNELS", "[a]"]);
     step(&mut log, &mut p, "p", &["PUBSUB", "SHARDCHANNELS", "c*"]);
-    step(&mut log, &mut p, "p", &["PUBSUB", "SHARDCHANNELS", "a", "b"]);
-    step(&mut log, &mut p, "p", &["PUBSUB", "SHARDNUMSUB", "a", "c", "zz"]);
+    step(
+        &mut log,
+        &mut p,
+        "p",
+        &["PUBSUB", "SHARDCHANNELS", "a", "b"],
+    );
+    step(
+        &mut log,
+        &mut p,
+        "p",
+        &["PUBSUB", "SHARDNUMSUB", "a", "c", "zz"],
+    );
     step(&mut log, &mut p, "p", &["PUBSUB", "SHARDNUMSUB"]);
     step(&mut log, &mut p, "p", &["PUBSUB", "NUMSUB", "a"]);
     step(&mut log, &mut p, "p", &["PUBSUB", "CHANNELS"]);
@@ -248,7 +258,11 @@ fn sharded(port: u16, proto: u8) -> Vec<String> {
     let text = String::from_utf8_lossy(&list).into_owned();
     let fields: Vec<&str> = text
         .split_whitespace()
-        .filter(|f| ["flags=", "sub=", "psub=", "ssub=", "resp="].iter().any(|p| f.starts_with(p)))
+        .filter(|f| {
+            ["flags=", "sub=", "psub=", "ssub=", "resp="]
+                .iter()
+                .any(|p| f.starts_with(p))
+        })
         .collect();
     log.push(format!("pubsub clients: {}", fields.join(" ")));
     // SUNSUBSCRIBE counts shard channels only; without arguments it drops all of them, and
@@ -287,7 +301,10 @@ fn sharded(port: u16, proto: u8) -> Vec<String> {
     drop(d);
     let deadline = Instant::now() + Duration::from_secs(5);
     while p.cmd(&["PUBSUB", "SHARDNUMSUB", "gone"]) != b"*2\r\n$4\r\ngone\r\n:0\r\n" {
-        assert!(Instant::now() < deadline, "a closed subscriber stays subscribed");
+        assert!(
+            Instant::now() < deadline,
+            "a closed subscriber stays subscribed"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     step(&mut log, &mut p, "p", &["SPUBLISH", "gone", "x"]);

@@ -365,7 +365,9 @@ fn sunsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 /// SPUBLISH shardchannel message — O(N); shard channels have no patterns.
 fn spublish(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let receivers = ctx.srv.spublish(ctx.client_key, &args[1], &args[2], ctx.out);
+    let receivers = ctx
+        .srv
+        .spublish(ctx.client_key, &args[1], &args[2], ctx.out);
     ctx.out.int(receivers as i64);
     Ok(())
 }

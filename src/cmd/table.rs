@@ -461,8 +461,8 @@ mod tests {
             }
             // Commands with a numkeys argument find their keys at run time (movablekeys); the
             // key spec of a pub/sub command (SSUBSCRIBE) holds channels, which are no keys.
-            let keys = (cmd.keys.first > 0 && !cmd.has(flags::PUBSUB))
-                || cmd.has(flags::MOVABLE_KEYS);
+            let keys =
+                (cmd.keys.first > 0 && !cmd.has(flags::PUBSUB)) || cmd.has(flags::MOVABLE_KEYS);
             if has_key(args) != keys {
                 wrong.push(format!("{full}: key args disagree with {:?}", cmd.keys));
             }

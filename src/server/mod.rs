@@ -333,7 +333,9 @@ impl Reactor {
                 } else {
                     "normal"
                 };
-                log::warn!("id={id} Client closed for overcoming of output buffer limits ({class})");
+                log::warn!(
+                    "id={id} Client closed for overcoming of output buffer limits ({class})"
+                );
                 self.server.stats.client_outbuf_limit_disconnections += 1;
                 self.close(key);
             }

@@ -364,7 +364,9 @@ impl Server {
         match pubsub.pattern_at.get(pattern) {
             Some(&at) => pubsub.patterns[at].1.push(client),
             None => {
-                pubsub.pattern_at.insert(pattern.to_vec(), pubsub.patterns.len());
+                pubsub
+                    .pattern_at
+                    .insert(pattern.to_vec(), pubsub.patterns.len());
                 pubsub.patterns.push((pattern.to_vec(), vec![client]));
             }
         }
@@ -573,7 +575,9 @@ mod tests {
     #[test]
     fn delivery_empties_the_outbox() {
         let mut pubsub = Pubsub::default();
-        pubsub.outbox.queue(1, 1, &mut Frame::new(|r: &mut Reply| r.push(0)));
+        pubsub
+            .outbox
+            .queue(1, 1, &mut Frame::new(|r: &mut Reply| r.push(0)));
         assert!(pubsub.has_deliveries());
         let mut n = 0;
         pubsub.deliver_pending(|_, _| n += 1);
@@ -582,6 +586,127 @@ mod tests {
         assert!(pubsub.outbox.frames.iter().all(|f| f.is_empty()));
         pubsub.deliver_pending(|_, _| n += 1);
         assert_eq!(n, 1);
+    }
+
+    /// A server with one client per protocol in `protos`, as the reactor's `accept` makes
+    /// them (keep the fields in step with `Client`).
+    fn server_with_clients(protos: &[u8]) -> (Server, Vec<usize>) {
+        let mut server = Server::new(crate::config::Config::default());
+        let keys = protos
+            .iter()
+            .map(|&resp| {
+                server.clients.insert(Client {
+                    id: 1,
+                    addr: String::new(),
+                    laddr: String::new(),
+                    fd: -1,
+                    name: None,
+                    lib_name: None,
+                    lib_ver: None,
+                    db: 0,
+                    created_ms: 0,
+                    last_interaction_ms: 0,
+                    resp,
+                    last_cmd: String::new(),
+                    close_after_reply: false,
+                    killed: false,
+                    no_evict: false,
+                    no_touch: false,
+                    qbuf: 0,
+                    qbuf_free: 0,
+                    omem: 0,
+                    argv_mem: 0,
+                    tot_mem: 0,
+                    multi: None,
+                    watched: Vec::new(),
+                    dirty_cas: false,
+                    in_exec: false,
+                    channels: HashSet::new(),
+                    patterns: Vec::new(),
+                    shard_channels: HashSet::new(),
+                })
+            })
+            .collect();
+        (server, keys)
+    }
+
+    fn take_all(server: &mut Server) -> Vec<(usize, String)> {
+        let mut got = Vec::new();
+        server
+            .pubsub
+            .deliver_pending(|k, bytes| got.push((k, String::from_utf8_lossy(bytes).into())));
+        got
+    }
+
+    #[test]
+    fn push_to_renders_in_the_clients_protocol_and_skips_the_departed() {
+        let (mut server, keys) = server_with_clients(&[2, 3]);
+        let invalidate = |r: &mut Reply| {
+            if r.is_resp3() {
+                r.push(2);
+                r.bulk(b"invalidate");
+            } else {
+                r.push(3);
+                r.bulk(b"message");
+                r.bulk(b"__redis__:invalidate");
+            }
+            r.array(1);
+            r.bulk(b"k");
+        };
+        server.push_to(keys[0], invalidate);
+        server.push_to(keys[1], invalidate);
+        server.push_to(99, invalidate);
+        assert_eq!(
+            take_all(&mut server),
+            vec![
+                (
+                    keys[0],
+                    "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n"
+                        .into()
+                ),
+                (
+                    keys[1],
+                    ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n".into()
+                ),
+            ]
+        );
+        // A client that went away before delivery gets nothing.
+        server.push_to(keys[0], invalidate);
+        server.pubsub.forget_deliveries(keys[0]);
+        assert!(take_all(&mut server).is_empty());
+    }
+
+    #[test]
+    fn publish_queues_others_and_answers_a_subscribed_publisher_in_place() {
+        let (mut server, keys) = server_with_clients(&[2, 3, 3]);
+        for &k in &keys {
+            server.subscribe(k, b"ch");
+        }
+        server.ssubscribe(keys[1], b"ch");
+        let mut out = Reply::with_protocol(3);
+        assert_eq!(server.publish(keys[2], b"ch", b"m", &mut out), 3);
+        assert_eq!(out.buf, b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n");
+        let got = take_all(&mut server);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    keys[0],
+                    "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n".into()
+                ),
+                (
+                    keys[1],
+                    ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n".into()
+                ),
+            ]
+        );
+        let mut out = Reply::with_protocol(2);
+        assert_eq!(server.spublish(keys[0], b"ch", b"s", &mut out), 1);
+        assert!(out.is_empty());
+        assert_eq!(take_all(&mut server).len(), 1);
+        server.unsubscribe_all(keys[1]);
+        assert_eq!(server.pubsub.shard_channel_count(), 0);
+        assert_eq!(server.pubsub.subscriber_count(b"ch"), 2);
     }
 
     #[test]
