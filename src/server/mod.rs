@@ -303,10 +303,11 @@ impl Reactor {
         let conns = &mut self.conns;
         let to_flush = &mut self.to_flush;
         let mut over_limit = Vec::new();
+        let mut dropped = hashbrown::HashSet::new();
         self.server.pubsub.deliver_pending(|key, bytes| {
             // Like Redis, a client past its limit gets nothing more: an EXEC full of
             // PUBLISHes must not copy all of them into every subscriber before the check.
-            if over_limit.contains(&key) {
+            if dropped.contains(&key) {
                 return;
             }
             let (Some(conn), Some(client)) = (conns.get_mut(key), clients.get(key)) else {
@@ -319,6 +320,7 @@ impl Reactor {
                 normal_hard
             };
             if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
+                dropped.insert(key);
                 over_limit.push(key);
             } else if !conn.flush_queued {
                 conn.flush_queued = true;
