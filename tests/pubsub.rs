@@ -305,3 +305,33 @@ fn peak_rss(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// Patterns dropped from the middle of the server's list leave the others reachable (the
+/// position index over patterns is renumbered), for old and new subscribers alike.
+#[test]
+fn patterns_stay_reachable_after_others_are_dropped() {
+    same_on_both("pattern index", |port| {
+        let mut log = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        let mut p = Raw::connect(port);
+        send(&mut a, &["PSUBSCRIBE", "x*", "y*", "z*"]);
+        drain(&mut log, &mut a, "a");
+        send(&mut b, &["PSUBSCRIBE", "w*", "y*"]);
+        drain(&mut log, &mut b, "b");
+        send(&mut a, &["PUNSUBSCRIBE", "x*"]);
+        drain(&mut log, &mut a, "a");
+        // b leaves entirely: w* goes, y* stays for a.
+        send(&mut b, &["PUNSUBSCRIBE"]);
+        drain(&mut log, &mut b, "b");
+        send(&mut b, &["PSUBSCRIBE", "z*", "x*"]);
+        drain(&mut log, &mut b, "b");
+        for channel in ["x1", "y1", "z1", "w1"] {
+            step(&mut log, &mut p, "p", &["PUBLISH", channel, "m"]);
+        }
+        step(&mut log, &mut p, "p", &["PUBSUB", "NUMPAT"]);
+        drain(&mut log, &mut a, "a");
+        drain(&mut log, &mut b, "b");
+        log
+    });
+}

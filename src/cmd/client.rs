@@ -259,7 +259,7 @@ impl ClientType {
     /// The class of `client`: a client with subscriptions is `PubSub` (there is no
     /// replication, so the others are normal).
     pub fn of(client: &Client) -> ClientType {
-        if client.channels.is_empty() && client.patterns.is_empty() {
+        if !client.subscribed() {
             ClientType::Normal
         } else {
             ClientType::PubSub
@@ -336,7 +336,7 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
         (now_s - client.last_interaction_ms / 1000).max(0)
     };
     let mut flags = String::new();
-    if !client.channels.is_empty() || !client.patterns.is_empty() {
+    if client.subscribed() {
         flags.push('P');
     }
     if client.multi.is_some() {
@@ -391,7 +391,7 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
     }
     let _ = writeln!(
         out,
-        " age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub=0 multi={multi} \
+        " age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi={multi} \
          qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem={multi_mem} rbs={rbs} \
          rbp={rbp} obl={obl} oll={oll} omem={omem} tot-mem={tot_mem} events={events} cmd={cmd} \
          user=default redir={redir} resp={resp}",
@@ -399,6 +399,7 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
         db = client.db,
         sub = client.channels.len(),
         psub = client.patterns.len(),
+        ssub = client.shard_channels.len(),
         multi = client.multi.as_ref().map_or(-1, |tx| tx.len() as i64),
         qbuf = bufs.qbuf,
         qbuf_free = bufs.qbuf_free,

@@ -88,8 +88,7 @@ pub static COMMANDS: &[Command] = &[
 
 fn ping(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let client = ctx.client_ref();
-    let subscribed = !client.channels.is_empty() || !client.patterns.is_empty();
-    if subscribed && client.resp == 2 && args.len() <= 2 {
+    if client.subscribed() && client.resp == 2 && args.len() <= 2 {
         // A subscribed RESP2 client gets PING's answer in the shape of a message.
         ctx.out.array(2);
         ctx.out.bulk(b"pong");

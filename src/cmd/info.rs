@@ -557,7 +557,12 @@ fn stats_section(srv: &mut Server, out: &mut String) {
     field!(out, "keyspace_misses", "{}", st.keyspace_misses);
     field!(out, "pubsub_channels", "{}", srv.pubsub.channel_count());
     field!(out, "pubsub_patterns", "{}", srv.pubsub.pattern_count());
-    field!(out, "pubsubshard_channels", "0");
+    field!(
+        out,
+        "pubsubshard_channels",
+        "{}",
+        srv.pubsub.shard_channel_count()
+    );
     field!(out, "latest_fork_usec", "{}", srv.persist.last_fork_usec);
     field!(out, "total_forks", "{}", srv.persist.total_forks);
     field!(out, "migrate_cached_sockets", "0");

@@ -419,9 +419,10 @@ fn run(
         let e = crate::persist::snapshot::MISCONF.into();
         return Err(reject(srv, client_key, id, e));
     }
+    // The subscribed context is RESP2's: a RESP3 client's messages are pushes it can tell
+    // from replies, so it may run anything while subscribed, as in Redis 7.0.
     let client = &srv.clients[client_key];
-    let subscribed = !client.channels.is_empty() || !client.patterns.is_empty();
-    if subscribed && client.resp == 2 && !cmd.has_policy(policy::SUBSCRIBED_OK) {
+    if client.resp == 2 && client.subscribed() && !cmd.has_policy(policy::SUBSCRIBED_OK) {
         let name = reg.full_name(id);
         let e = CmdError::err(format!(
             "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \

@@ -1,13 +1,18 @@
-//! Pub/Sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB.
+//! Pub/Sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB, and the sharded
+//! SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH. Behaviour, replies and errors follow Redis 7.0's
+//! `pubsub.c` (standalone: every shard channel lives on this one server).
 //!
-//! The registry and message delivery are in `server/pubsub.rs`. A RESP2 client with at least
-//! one subscription may only run the commands whose table entry has the `SUBSCRIBED_OK` policy
-//! (the dispatcher refuses the rest, as Redis does). Sharded channels (SSUBSCRIBE & co.) are not
-//! implemented; PUBSUB SHARDCHANNELS / SHARDNUMSUB answer as for a server without any.
+//! The registry and message delivery are in `server/pubsub.rs`. Confirmations and messages are
+//! push frames: `>` in RESP3, arrays in RESP2. A RESP2 client with at least one subscription
+//! may only run the commands whose table entry has the `SUBSCRIBED_OK` policy (the dispatcher
+//! refuses the rest, as Redis does); a RESP3 client may run anything while subscribed, its
+//! messages arriving between its replies. Channel and pattern confirmations count the client's
+//! channels plus patterns; shard confirmations count its shard channels only, as Redis 7.0
+//! counts them.
 
 use super::server::{reply_help, subcommand_syntax_error};
-use super::table::{flags::*, policy::*, Command, Group};
-use super::{CmdResult, Ctx};
+use super::table::{flags::*, key_flags::*, policy::*, Command, Group, KeySpec};
+use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::pubsub::confirmation;
 
@@ -48,6 +53,36 @@ pub static COMMANDS: &[Command] = &[
                      client).",
         )
         .args("?pattern:pattern..."),
+    Command::new("ssubscribe", -2, ssubscribe)
+        .group(Group::Pubsub)
+        .policy(SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(NOT_KEY)])
+        .summary("Listen for messages published to the given shard channels")
+        .since("7.0.0")
+        .complexity("O(N) where N is the number of shard channels to subscribe to.")
+        .args("shardchannel..."),
+    Command::new("sunsubscribe", -1, sunsubscribe)
+        .group(Group::Pubsub)
+        .policy(SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE)
+        .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(NOT_KEY)])
+        .summary("Stop listening for messages posted to the given shard channels")
+        .since("7.0.0")
+        .complexity(
+            "O(N) where N is the number of clients already subscribed to a shard channel.",
+        )
+        .args("?shardchannel..."),
+    Command::new("spublish", 3, spublish)
+        .group(Group::Pubsub)
+        .flags(PUBSUB | LOADING | STALE | FAST)
+        .keys(&[KeySpec::at(1).flags(NOT_KEY)])
+        .summary("Post a message to a shard channel")
+        .since("7.0.0")
+        .complexity(
+            "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        )
+        .args("shardchannel message"),
     Command::new("publish", 3, publish)
         .group(Group::Pubsub)
         .flags(PUBSUB | LOADING | STALE | FAST)
@@ -198,15 +233,62 @@ fn punsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// PUBLISH channel message — O(N+M); a subscribed publisher gets its own message first.
 fn publish(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let receivers = ctx.srv.publish(&args[1], &args[2]);
-    ctx.srv.pubsub.deliver_to_self(ctx.client_key, ctx.out);
+    let receivers = ctx.srv.publish(ctx.client_key, &args[1], &args[2], ctx.out);
+    ctx.out.int(receivers as i64);
+    Ok(())
+}
+
+/// SSUBSCRIBE shardchannel [shardchannel ...]
+fn ssubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    // Redis 7.0 refuses it to a client that may not block, and EXEC runs its commands so;
+    // unlike SUBSCRIBE, there is no exception for transactions.
+    if ctx.client_ref().in_exec {
+        return Err(CmdError::err(
+            "SSUBSCRIBE isn't allowed for a DENY BLOCKING client",
+        ));
+    }
+    let client = ctx.client_key;
+    for channel in args.iter().skip(1) {
+        ctx.srv.ssubscribe(client, channel);
+        let count = ctx.srv.shard_subscriptions(client);
+        confirmation(ctx.out, "ssubscribe", Some(channel), count);
+    }
+    Ok(())
+}
+
+/// SUNSUBSCRIBE [shardchannel ...]; without arguments, from every shard channel.
+fn sunsubscribe(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let client = ctx.client_key;
+    let names: Vec<Vec<u8>> = if args.len() > 1 {
+        args.iter().skip(1).map(<[u8]>::to_vec).collect()
+    } else {
+        ctx.client_ref().shard_channels.iter().cloned().collect()
+    };
+    if names.is_empty() {
+        let count = ctx.srv.shard_subscriptions(client);
+        confirmation(ctx.out, "sunsubscribe", None, count);
+    }
+    for channel in &names {
+        ctx.srv.sunsubscribe(client, channel);
+        let count = ctx.srv.shard_subscriptions(client);
+        confirmation(ctx.out, "sunsubscribe", Some(channel), count);
+    }
+    Ok(())
+}
+
+/// SPUBLISH shardchannel message — O(N); shard channels have no patterns.
+fn spublish(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let receivers = ctx
+        .srv
+        .spublish(ctx.client_key, &args[1], &args[2], ctx.out);
     ctx.out.int(receivers as i64);
     Ok(())
 }
 
 fn pubsub_container(_ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    Err(super::CmdError::err(
+    Err(CmdError::err(
         "wrong number of arguments for 'pubsub' command",
     ))
 }
@@ -246,15 +328,19 @@ fn pubsub_shardchannels(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 3 {
         return Err(subcommand_syntax_error(args, "PUBSUB"));
     }
-    ctx.out.array(0);
+    let pattern = (args.len() == 3).then(|| args.get(2));
+    let list = ctx.srv.pubsub.shard_channels_matching(pattern);
+    ctx.out.bulks(list.into_iter());
     Ok(())
 }
 
 fn pubsub_shardnumsub(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    // A flat array in RESP3 too, as Redis 7.0 replies.
     ctx.out.array((args.len() - 2) * 2);
     for channel in args.iter().skip(2) {
         ctx.out.bulk(channel);
-        ctx.out.int(0);
+        let n = ctx.srv.pubsub.shard_subscriber_count(channel);
+        ctx.out.int(n as i64);
     }
     Ok(())
 }

@@ -432,9 +432,10 @@ pub static PARAMS: &[Param] = &[
         doc: "Output buffer limits per client class, as groups of `<class> <hard> <soft> \
               <soft-seconds>` (class `normal`, `replica`/`slave` or `pubsub`; sizes accept \
               memory units; 0 disables a limit). Classes not mentioned keep their value. \
-              CONFIG GET spells the replica class `slave`, as Redis does. Enforced: the \
-              `pubsub` hard limit (a subscriber whose unsent messages pass it is \
-              disconnected); other clients stop being read at 8 MiB of unsent replies instead.",
+              CONFIG GET spells the replica class `slave`, as Redis does. Enforced for messages \
+              and other out-of-band pushes: a client whose unsent output passes the hard \
+              limit of its class (`pubsub` once it has a subscription, `normal` otherwise) is \
+              disconnected; other clients stop being read at 8 MiB of unsent replies instead.",
         get: |c| {
             let l = &c.client_output_buffer_limit;
             let one = |n: &str, o: &OutputLimit| {

@@ -168,6 +168,7 @@ impl Reactor {
             let mut timeout = if self.to_resume.is_empty()
                 && self.to_flush.is_empty()
                 && !self.server.pause.has_released()
+                && !self.server.pubsub.has_deliveries()
             {
                 self.next_cron.saturating_duration_since(Instant::now())
             } else {
@@ -231,7 +232,6 @@ impl Reactor {
             if self.server.tracking.has_broadcasts() {
                 self.server.broadcast_invalidations();
             }
-            self.deliver_invalidations();
             self.flush_all();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -289,8 +289,6 @@ impl Reactor {
         if self.server.tracking.clients > 0 {
             self.server.limit_tracking_table();
         }
-        // Expiry in the cron invalidates tracked keys; the loop flushes them next turn.
-        self.deliver_invalidations();
         let killed: Vec<usize> = self
             .server
             .clients
@@ -324,7 +322,6 @@ impl Reactor {
     /// output is queued for writing and its pipelined input resumed.
     fn run_blocked(&mut self, now: i64) {
         blocking::process(&mut self.server, &mut self.conns, now);
-        self.deliver_invalidations();
         for key in std::mem::take(&mut self.server.blocking.resumed) {
             if let Some(conn) = self.conns.get_mut(key) {
                 if !conn.flush_queued {
@@ -336,57 +333,57 @@ impl Reactor {
         }
     }
 
-    /// Copies the messages PUBLISH queued into their subscribers' output and queues those
-    /// connections for writing.
+    /// Copies the frames queued for delivery (PUBLISH messages, [`Server::push_to`] pushes)
+    /// into their clients' output and queues those connections for writing. Called after
+    /// every command, and before the turn's output is written for frames queued elsewhere.
     ///
-    /// A subscriber that does not read lets its output grow with every message: past the
-    /// `client-output-buffer-limit pubsub` hard limit it is disconnected, as Redis does (the
-    /// soft limit is not enforced).
+    /// A client that does not read lets its output grow with every frame: past the hard
+    /// `client-output-buffer-limit` of its class (`pubsub` for a client with subscriptions,
+    /// `normal` otherwise) it is disconnected, as Redis does (the soft limit is not enforced).
     fn deliver_messages(&mut self) {
-        let (outbox, deliveries) = self.server.pubsub.take_deliveries();
-        let hard = self.server.config.client_output_buffer_limit.pubsub.hard;
+        let limits = &self.server.config.client_output_buffer_limit;
+        let (pubsub_hard, normal_hard) = (limits.pubsub.hard, limits.normal.hard);
+        let clients = &self.server.clients;
+        let conns = &mut self.conns;
+        let to_flush = &mut self.to_flush;
         let mut over_limit = Vec::new();
         let mut dropped = hashbrown::HashSet::new();
-        for (key, range) in deliveries {
-            // Like Redis, a client past its limit gets nothing more: an EXEC full of PUBLISHes
-            // must not copy all of them into every subscriber before the check.
+        self.server.pubsub.deliver_pending(|key, bytes| {
+            // Like Redis, a client past its limit gets nothing more: an EXEC full of
+            // PUBLISHes must not copy all of them into every subscriber before the check.
             if dropped.contains(&key) {
-                continue;
+                return;
             }
-            if let Some(conn) = self.conns.get_mut(key) {
-                conn.out.raw(&outbox.buf[range]);
-                if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
-                    dropped.insert(key);
-                    over_limit.push(key);
-                } else if !conn.flush_queued {
-                    conn.flush_queued = true;
-                    self.to_flush.push(key);
-                }
+            let (Some(conn), Some(client)) = (conns.get_mut(key), clients.get(key)) else {
+                return;
+            };
+            conn.out.raw(bytes);
+            let hard = if client.subscribed() {
+                pubsub_hard
+            } else {
+                normal_hard
+            };
+            if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
+                dropped.insert(key);
+                over_limit.push(key);
+            } else if !conn.flush_queued {
+                conn.flush_queued = true;
+                to_flush.push(key);
             }
-        }
+        });
         for key in over_limit {
             if self.conns.contains(key) {
                 let id = self.server.clients[key].id;
-                log::warn!("id={id} Client closed for overcoming of output buffer limits (pubsub)");
+                let class = if self.server.clients[key].subscribed() {
+                    "pubsub"
+                } else {
+                    "normal"
+                };
+                log::warn!(
+                    "id={id} Client closed for overcoming of output buffer limits ({class})"
+                );
                 self.server.stats.client_outbuf_limit_disconnections += 1;
                 self.close(key);
-            }
-        }
-    }
-
-    /// Appends the invalidation messages client-side caching rendered (see `tracking.rs`) to
-    /// their targets' output and queues those connections for writing.
-    fn deliver_invalidations(&mut self) {
-        if !self.server.tracking.has_outbox() {
-            return;
-        }
-        for (key, bytes) in std::mem::take(&mut self.server.tracking.outbox) {
-            if let Some(conn) = self.conns.get_mut(key) {
-                conn.out.raw(&bytes);
-                if !conn.flush_queued {
-                    conn.flush_queued = true;
-                    self.to_flush.push(key);
-                }
             }
         }
     }
@@ -457,36 +454,10 @@ impl Reactor {
                 continue;
             }
             entry.insert(Conn::new(Stream::Plain(stream), now));
-            let client_key = self.server.clients.insert(Client {
-                id,
-                addr: peer.to_string(),
-                laddr,
-                fd,
-                name: None,
-                lib_name: None,
-                lib_ver: None,
-                db: 0,
-                created_ms: now,
-                last_interaction_ms: now,
-                resp: 2,
-                last_cmd: "NULL".to_string(),
-                close_after_reply: false,
-                killed: false,
-                no_evict: false,
-                no_touch: false,
-                reply_off: false,
-                reply_skip_next: false,
-                reply_skip: false,
-                postponed: false,
-                bufs: Default::default(),
-                multi: None,
-                watched: Vec::new(),
-                dirty_cas: false,
-                in_exec: false,
-                channels: hashbrown::HashSet::new(),
-                patterns: Vec::new(),
-                tracking: None,
-            });
+            let client_key = self
+                .server
+                .clients
+                .insert(Client::new(id, peer.to_string(), laddr, fd, now));
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
             log::debug!("id={id} Accepted {peer}");
         }
@@ -604,15 +575,6 @@ impl Reactor {
                     // PUBLISH left messages for subscribers: into their output now, so they
                     // arrive in publish order, and before this client may stop (killed,
                     // paused) and a closed subscriber's slot could go to a new connection.
-                    // Invalidations this command caused, after its reply (Redis sends the
-                    // client's own ones after the reply too).
-                    if self.server.tracking.has_outbox() {
-                        self.deliver_invalidations();
-                        conn = match self.conns.get_mut(key) {
-                            Some(conn) => conn,
-                            None => return false,
-                        };
-                    }
                     if self.server.pubsub.has_deliveries() {
                         self.deliver_messages();
                         conn = match self.conns.get_mut(key) {
@@ -687,10 +649,15 @@ impl Reactor {
         }
     }
 
-    /// Writes every queued connection's output. Connections queued while this runs (a paused
+    /// Writes every queued connection's output (after delivering any frames still queued).
+    /// Connections queued while this runs (a paused
     /// client resumed by its drained output) wait for the next turn, which then polls without
     /// sleeping.
     fn flush_all(&mut self) {
+        // Frames queued outside a command (cron, blocked clients served) go out this turn.
+        if self.server.pubsub.has_deliveries() {
+            self.deliver_messages();
+        }
         let pending = std::mem::take(&mut self.to_flush);
         for &key in &pending {
             if let Some(conn) = self.conns.get_mut(key) {

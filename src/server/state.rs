@@ -23,7 +23,7 @@ pub struct Client {
     pub db: usize,
     pub created_ms: i64,
     pub last_interaction_ms: i64,
-    /// Protocol version chosen by HELLO (only 2 for now).
+    /// Protocol version chosen by HELLO (2 or 3).
     pub resp: u8,
     /// Full name of the last command run (`client|list`).
     pub last_cmd: String,
@@ -63,12 +63,52 @@ pub struct Client {
     pub patterns: Vec<Vec<u8>>,
     /// CLIENT TRACKING mode, when on (see `server/tracking.rs`).
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
+    /// Shard channels (SSUBSCRIBE): a set, like `channels`.
+    pub shard_channels: hashbrown::HashSet<Vec<u8>>,
 }
 
 impl Client {
-    /// Subscribed to a channel or pattern (Redis's CLIENT_PUBSUB).
-    pub fn is_subscribed(&self) -> bool {
-        !self.channels.is_empty() || !self.patterns.is_empty()
+    /// A client as a new connection starts: database 0, RESP2, no name, no subscriptions,
+    /// connected and last active at `now_ms`.
+    pub fn new(id: u64, addr: String, laddr: String, fd: i32, now_ms: i64) -> Client {
+        Client {
+            id,
+            addr,
+            laddr,
+            fd,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            db: 0,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            resp: 2,
+            last_cmd: "NULL".to_string(),
+            close_after_reply: false,
+            killed: false,
+            no_evict: false,
+            no_touch: false,
+            reply_off: false,
+            reply_skip_next: false,
+            reply_skip: false,
+            postponed: false,
+            bufs: Default::default(),
+            multi: None,
+            watched: Vec::new(),
+            dirty_cas: false,
+            in_exec: false,
+            channels: hashbrown::HashSet::new(),
+            patterns: Vec::new(),
+            tracking: None,
+            shard_channels: hashbrown::HashSet::new(),
+        }
+    }
+
+    /// Whether the client holds any subscription (channel, pattern or shard channel): Redis's
+    /// `CLIENT_PUBSUB` flag, which puts a RESP2 client in the subscribed context, shows as
+    /// flag `P` and makes its class `pubsub`.
+    pub fn subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
     }
 }
 

@@ -11,16 +11,15 @@
 //! Where messages go: a RESP3 client gets `>2 invalidate [keys]` pushes on its own
 //! connection; a client that REDIRECTs sends them to the other connection instead, which in
 //! RESP2 gets a pub/sub `message` on `__redis__:invalidate` (only while it is subscribed to
-//! something, as Redis checks). Messages are rendered here into [`Tracking::outbox`] and
-//! appended to the target connections' output by the reactor after the command that caused
-//! them, so a client's own invalidation always follows the reply of the command that made it.
+//! something, as Redis checks). Messages go through pub/sub's out-of-band entry point
+//! (`Server::push_to`), which appends them after the reply of the command that caused them,
+//! so a client's own invalidation always follows that reply, as in Redis.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use hashbrown::{HashMap, HashSet};
 
 use super::state::Server;
-use crate::resp::Reply;
 
 /// The pub/sub channel invalidations go to for a RESP2 client that REDIRECTs.
 pub const INVALIDATE_CHANNEL: &[u8] = b"__redis__:invalidate";
@@ -62,8 +61,6 @@ pub struct Tracking {
     prefixes: BTreeMap<Vec<u8>, PrefixState>,
     /// Clients with tracking on (INFO `tracking_clients`).
     pub clients: usize,
-    /// Rendered messages for the reactor to append: (target slab key, bytes).
-    pub outbox: Vec<(usize, Vec<u8>)>,
     /// Rounds in a row the table stayed over `tracking-table-max-keys` (more effort each).
     over_limit_rounds: usize,
 }
@@ -85,10 +82,6 @@ impl Tracking {
     /// Anything to invalidate: a client tracks, or keys read earlier are still remembered.
     pub fn is_active(&self) -> bool {
         self.clients > 0 || !self.table.is_empty()
-    }
-
-    pub fn has_outbox(&self) -> bool {
-        !self.outbox.is_empty()
     }
 
     /// Whether any BCAST prefix collected keys this turn.
@@ -322,7 +315,9 @@ impl Server {
         }
     }
 
-    /// Renders one invalidation for `client` (Redis's `sendTrackingMessage`) into the outbox.
+    /// Sends one invalidation for `client` (Redis's `sendTrackingMessage`) through the
+    /// out-of-band entry point of pub/sub ([`Server::push_to`]), which puts it after the reply
+    /// of the command that caused it.
     fn send_invalidation(&mut self, client: usize, keys: Keys) {
         let Some(c) = self.clients.get(client) else {
             return;
@@ -331,50 +326,51 @@ impl Server {
             return;
         };
         let own_resp = c.resp;
-        let (target, redirected) = if state.redirect != 0 {
+        let mut target = client;
+        if state.redirect != 0 {
             let redirect = state.redirect;
             match self.client_key_by_id(redirect) {
-                Some(t) => (t, true),
+                Some(t) => target = t,
                 None => {
                     if let Some(s) = self.clients[client].tracking.as_mut() {
                         s.broken_redirect = true;
                     }
+                    // Only a RESP3 client can be told on its own connection.
                     if own_resp == 3 {
-                        let mut out = Reply::with_protocol(3);
-                        out.push(2);
-                        out.bulk(b"tracking-redir-broken");
-                        out.int(redirect as i64);
-                        self.tracking.outbox.push((client, out.buf));
+                        self.push_to(client, |out| {
+                            out.push(2);
+                            out.bulk(b"tracking-redir-broken");
+                            out.int(redirect as i64);
+                        });
                     }
                     return;
                 }
             }
-        } else {
-            (client, false)
-        };
+        }
         let t = &self.clients[target];
-        let mut out = Reply::with_protocol(t.resp);
-        if t.resp == 3 {
-            out.push(2);
-            out.bulk(b"invalidate");
-        } else if redirected && t.is_subscribed() {
-            out.push(3);
-            out.bulk(b"message");
-            out.bulk(INVALIDATE_CHANNEL);
-        } else {
-            // RESP2 without a subscribed redirection cannot carry pushes.
+        // RESP2 carries pushes only as pub/sub messages, to a subscribed redirection target.
+        if t.resp != 3 && !(target != client && t.subscribed()) {
             return;
         }
-        match keys {
-            Keys::List(list) => {
-                out.array(list.len());
-                for k in list {
-                    out.bulk(k);
-                }
+        self.push_to(target, |out| {
+            if out.is_resp3() {
+                out.push(2);
+                out.bulk(b"invalidate");
+            } else {
+                out.push(3);
+                out.bulk(b"message");
+                out.bulk(INVALIDATE_CHANNEL);
             }
-            // Redis sends the null of the tracking client's own protocol.
-            Keys::Null => out.raw(if own_resp == 3 { b"_\r\n" } else { b"$-1\r\n" }),
-        }
-        self.tracking.outbox.push((target, out.buf));
+            match &keys {
+                Keys::List(list) => {
+                    out.array(list.len());
+                    for k in list.iter() {
+                        out.bulk(k);
+                    }
+                }
+                // Redis sends the null of the tracking client's own protocol.
+                Keys::Null => out.raw(if own_resp == 3 { b"_\r\n" } else { b"$-1\r\n" }),
+            }
+        });
     }
 }
