@@ -8,10 +8,10 @@
 
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{flags::*, Command, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::state::Server;
-use crate::store::SmallBytes;
+use crate::store::{Deletion, SmallBytes};
 use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[Command] = &[
@@ -305,12 +305,8 @@ const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 /// Finds `key` in database `db`, deleting it first if it has expired (counted in INFO's
 /// `expired_keys`). Neither counts a hit or miss nor refreshes the access time.
 fn live_slot(srv: &mut Server, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
-    let d = &mut srv.dbs[db];
-    let before = d.len();
-    let slot = d.lookup(key, now_ms);
-    if d.len() < before {
-        srv.stats.expired_keys += 1;
-    }
+    let slot = srv.dbs[db].lookup(key, now_ms);
+    srv.drain_key_events(db);
     slot
 }
 
@@ -323,6 +319,7 @@ fn lookup_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
         ctx.srv.stats.keyspace_hits += 1;
     } else {
         ctx.srv.stats.keyspace_misses += 1;
+        ctx.notify(ev::KEY_MISS, "keymiss", key);
     }
     slot
 }
@@ -489,7 +486,6 @@ fn randomkey(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     };
-    let mut expired = 0u64;
     let srv = &mut *ctx.srv;
     let db = &mut srv.dbs[idx];
     // Like Redis on a master: an expired pick is deleted and another key is drawn, so the
@@ -499,13 +495,12 @@ fn randomkey(ctx: &mut Ctx, _args: &Args) -> CmdResult {
             break None;
         };
         if db.expire_at(slot).is_some_and(|at| at < now) {
-            db.remove_slot(slot);
-            expired += 1;
+            db.delete_logged(slot, Deletion::ExpiredLazy);
             continue;
         }
         break Some(slot);
     };
-    srv.stats.expired_keys += expired;
+    srv.drain_key_events(idx);
     match found.and_then(|slot| srv.dbs[idx].entry(slot)) {
         Some(entry) => ctx.out.bulk(entry.key.as_slice()),
         None => ctx.out.null(),
@@ -663,9 +658,9 @@ fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     });
 
     let mut kept: Vec<u32> = Vec::with_capacity(candidates.len());
-    let (mut hits, mut misses, mut expired) = (0u64, 0u64, 0u64);
-    let db = &mut ctx.srv.dbs[idx];
+    let (mut hits, mut misses) = (0u64, 0u64);
     for slot in candidates {
+        let db = &mut ctx.srv.dbs[idx];
         let Some(entry) = db.entry(slot) else {
             continue;
         };
@@ -688,8 +683,12 @@ fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
             None => true,
         };
         if is_expired {
-            db.remove_slot(slot);
-            expired += 1;
+            let key = entry.key.clone();
+            db.delete_logged(slot, Deletion::ExpiredLazy);
+            ctx.srv.drain_key_events(idx);
+            if type_name.is_some() {
+                ctx.notify(ev::KEY_MISS, "keymiss", key.as_slice());
+            }
             continue;
         }
         if type_ok {
@@ -698,7 +697,6 @@ fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.stats.keyspace_hits += hits;
     ctx.srv.stats.keyspace_misses += misses;
-    ctx.srv.stats.expired_keys += expired;
 
     let (db, out) = ctx.db_out();
     out.array(2);

@@ -28,6 +28,7 @@ pub mod string;
 pub mod table;
 pub mod zset;
 
+pub use crate::config::keyspace_events as ev;
 use crate::store::evict::{self, Eviction};
 use table::{registry, CommandId};
 
@@ -149,12 +150,11 @@ impl<'a> Ctx<'a> {
             0
         };
         let srv = &mut *self.srv;
+        let slot = srv.dbs[idx].lookup(key, now);
+        // A lazily expired key goes through the "key deleted" hook now, before anything the
+        // command does next.
+        srv.drain_key_events(idx);
         let db = &mut srv.dbs[idx];
-        let before = db.len();
-        let slot = db.lookup(key, now);
-        if db.len() < before {
-            srv.stats.expired_keys += 1;
-        }
         if touch {
             if let Some(entry) = slot.and_then(|s| db.entry_mut(s)) {
                 entry.access = evict::touched(entry.access, &srv.config, now, srv.lru_now, rand);
@@ -165,6 +165,7 @@ impl<'a> Ctx<'a> {
                 self.srv.stats.keyspace_hits += 1;
             } else {
                 self.srv.stats.keyspace_misses += 1;
+                self.notify(ev::KEY_MISS, "keymiss", key);
             }
         }
         slot
@@ -176,6 +177,14 @@ impl<'a> Ctx<'a> {
     pub fn touch(&mut self, key: &[u8]) {
         let db = self.db_index();
         self.srv.touch_key(db, key);
+    }
+
+    /// Redis's `notifyKeyspaceEvent`: `event` of class `class` (an [`ev`] constant) happened
+    /// to `key` in the caller's database. Call it where Redis does, in the same order; it costs
+    /// one branch while notifications are off.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.db_index();
+        self.srv.notify(class, event, db, key);
     }
 
     /// Pseudo-random number from the server's generator.
@@ -449,9 +458,18 @@ fn call(
         now_ms,
         clock,
     };
+    // While `new` notifications are wanted the store logs the keys the command creates.
+    let log_new = ctx.srv.wants_new_events();
+    if log_new {
+        ctx.srv.log_new_keys(true);
+    }
     let result = (cmd.handler)(&mut ctx, args);
     // Each handler counts its own changes in `srv.dirty`, exactly as Redis's command does.
     let srv = ctx.srv;
+    if log_new {
+        srv.drain_all_key_events();
+        srv.log_new_keys(false);
+    }
     // One clock read per command: each command's end is the next one's start.
     let finished = std::time::Instant::now();
     let usec = finished.duration_since(srv.command_timer).as_micros() as u64;

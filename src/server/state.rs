@@ -207,10 +207,7 @@ impl Server {
     /// Evicts keys until the allocator holds at most `limit` bytes.
     pub fn evict_to(&mut self, limit: usize, now_ms: i64) -> crate::store::evict::Eviction {
         let lru = self.lru_now;
-        let before = self.evictor.evicted;
         let mut rng = self.rng_state;
-        // Evicting a key is a modification WATCH sees (Redis's performEvictions signals it).
-        self.evictor.record_keys = !self.watches.is_empty();
         let result = self.evictor.evict_until(
             &mut self.dbs,
             &self.config,
@@ -226,10 +223,8 @@ impl Server {
             },
         );
         self.rng_state = rng;
-        self.stats.evicted_keys += self.evictor.evicted - before;
-        for (db, key) in std::mem::take(&mut self.evictor.evicted_keys) {
-            self.touch_key(db, &key);
-        }
+        // The evicted keys go through the "key deleted" hook (statistics, WATCH, `evicted`).
+        self.drain_all_key_events();
         result
     }
 
