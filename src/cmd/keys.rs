@@ -311,15 +311,27 @@ fn live_slot(srv: &mut Server, db: usize, key: &[u8], now_ms: i64) -> Option<u32
 }
 
 /// A read lookup in the selected database that counts a keyspace hit or miss but leaves the
-/// access time alone (Redis's `LOOKUP_NOTOUCH`): EXISTS, TYPE, OBJECT.
+/// access time alone (Redis's `LOOKUP_NOTOUCH`): EXISTS, TYPE.
 fn lookup_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
+    lookup_notouch_generic(ctx, key, true)
+}
+
+/// OBJECT's lookup: [`lookup_notouch`] without the `keymiss` notification (Redis's
+/// `LOOKUP_NONOTIFY`).
+fn lookup_object(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
+    lookup_notouch_generic(ctx, key, false)
+}
+
+fn lookup_notouch_generic(ctx: &mut Ctx, key: &[u8], notify: bool) -> Option<u32> {
     let idx = ctx.db_index();
     let slot = live_slot(ctx.srv, idx, key, ctx.now_ms);
     if slot.is_some() {
         ctx.srv.stats.keyspace_hits += 1;
     } else {
         ctx.srv.stats.keyspace_misses += 1;
-        ctx.notify(ev::KEY_MISS, "keymiss", key);
+        if notify {
+            ctx.notify(ev::KEY_MISS, "keymiss", key);
+        }
     }
     slot
 }
@@ -354,6 +366,7 @@ fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
             if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
                 removed += 1;
                 ctx.srv.touch_key(idx, key);
+                ctx.srv.notify(ev::GENERIC, "del", idx, key);
             }
         }
     }
@@ -466,6 +479,8 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(idx, src);
     ctx.srv.touch_key(idx, dst);
+    ctx.srv.notify(ev::GENERIC, "rename_from", idx, src);
+    ctx.srv.notify(ev::GENERIC, "rename_to", idx, dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -560,6 +575,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
     // One change, also when REPLACE dropped an older destination. The source is not modified.
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(dst_idx, dst);
+    ctx.srv.notify(ev::GENERIC, "copy_to", dst_idx, dst);
     ctx.out.int(1);
     Ok(())
 }
@@ -595,6 +611,8 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(src_idx, key);
     ctx.srv.touch_key(dst_idx, key);
+    ctx.srv.notify(ev::GENERIC, "move_from", src_idx, key);
+    ctx.srv.notify(ev::GENERIC, "move_to", dst_idx, key);
     ctx.out.int(1);
     Ok(())
 }
@@ -717,7 +735,7 @@ fn object(_ctx: &mut Ctx, _args: &Args) -> CmdResult {
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let encoding = lookup_notouch(ctx, &args[2])
+    let encoding = lookup_object(ctx, &args[2])
         .and_then(|slot| ctx.db().entry(slot).map(|e| e.value.encoding()));
     match encoding {
         Some(name) => ctx.out.bulk(name.as_bytes()),
@@ -730,7 +748,7 @@ fn object_encoding(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// other value of ours is referenced once.
 fn object_refcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
     const SHARED_REFCOUNT: i64 = i32::MAX as i64;
-    let refcount = lookup_notouch(ctx, &args[2]).and_then(|slot| {
+    let refcount = lookup_object(ctx, &args[2]).and_then(|slot| {
         ctx.db().entry(slot).map(|e| match e.value {
             crate::store::Value::Int(n) if (0..10_000).contains(&n) => SHARED_REFCOUNT,
             _ => 1,
@@ -745,7 +763,7 @@ fn object_refcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let access =
-        lookup_notouch(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
+        lookup_object(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
     let Some(at) = access else {
         ctx.out.null();
         return Ok(());
@@ -765,7 +783,7 @@ fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// The LFU counter, decayed for the time since its last decrement; only under an LFU policy.
 fn object_freq(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let access =
-        lookup_notouch(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
+        lookup_object(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
     let Some(access) = access else {
         ctx.out.null();
         return Ok(());
