@@ -21,7 +21,11 @@ enum Op {
     /// A command; `random` when its reply depends on the server's random choices.
     Cmd { args: Vec<String>, random: bool },
     /// DUMP `from`, then RESTORE `to` with the payload (REPLACE when asked).
-    DumpRestore { from: String, to: String, replace: bool },
+    DumpRestore {
+        from: String,
+        to: String,
+        replace: bool,
+    },
     /// Lets short TTLs pass.
     Sleep(u64),
 }
@@ -378,7 +382,12 @@ impl Gen {
             3 => vec!["ZINCRBY".into(), k, score, m],
             4 => vec!["ZREM".into(), k, m, "m5".into()],
             5 => vec!["ZREMRANGEBYRANK".into(), k, self.num(0, 1), self.num(0, 2)],
-            6 => vec!["ZREMRANGEBYSCORE".into(), k, self.num(-3, 2), self.num(0, 9)],
+            6 => vec![
+                "ZREMRANGEBYSCORE".into(),
+                k,
+                self.num(-3, 2),
+                self.num(0, 9),
+            ],
             7 => vec!["ZREMRANGEBYLEX".into(), k, "[m2".into(), "[m4".into()],
             8 => vec![
                 self.rng.pick(&["ZPOPMIN", "ZPOPMAX"]).into(),
@@ -457,13 +466,7 @@ impl Gen {
             }
             13 => {
                 let src = self.rng.pick(&["l1", "t1", "z1"]).to_string();
-                self.push(vec![
-                    "SORT".into(),
-                    src,
-                    "ALPHA".into(),
-                    "STORE".into(),
-                    k,
-                ]);
+                self.push(vec!["SORT".into(), src, "ALPHA".into(), "STORE".into(), k]);
             }
             14 => self.push(vec!["SWAPDB".into(), "0".into(), "1".into()]),
             15 => self.push(vec!["EXISTS".into(), k, k2]),
@@ -563,7 +566,10 @@ fn config_set_turns_notifications_on_and_off() {
 fn wait_expired(c: &mut Raw, n: u64) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while c.info_u64("stats", "expired_keys") < n {
-        assert!(Instant::now() < deadline, "active expiry did not remove the keys");
+        assert!(
+            Instant::now() < deadline,
+            "active expiry did not remove the keys"
+        );
         thread::sleep(Duration::from_millis(10));
     }
 }
@@ -597,7 +603,10 @@ fn the_active_cycle_publishes_expired() {
         wait_expired(c, 5);
     });
     assert_same("active expiry", &got, &want);
-    assert!(got.iter().any(|n| n == "__keyevent@0__:expired e5"), "{got:?}");
+    assert!(
+        got.iter().any(|n| n == "__keyevent@0__:expired e5"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -615,5 +624,8 @@ fn eviction_publishes_evicted() {
         assert_eq!(c.cmd(&["DBSIZE"]), b":0\r\n");
     });
     assert_same("eviction", &got, &want);
-    assert!(got.iter().any(|n| n == "__keyevent@1__:evicted v3"), "{got:?}");
+    assert!(
+        got.iter().any(|n| n == "__keyevent@1__:evicted v3"),
+        "{got:?}"
+    );
 }

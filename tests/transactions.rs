@@ -308,7 +308,10 @@ fn stale_watched_keys_follow_redis_7_0() {
 fn wait_expired(c: &mut Raw, before: u64) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while c.info_u64("stats", "expired_keys") <= before {
-        assert!(Instant::now() < deadline, "the active expiry cycle removed nothing");
+        assert!(
+            Instant::now() < deadline,
+            "the active expiry cycle removed nothing"
+        );
         thread::sleep(Duration::from_millis(10));
     }
 }
@@ -368,8 +371,16 @@ fn expiry_spoils_watched_keys_as_in_redis_7_0() {
         // A watched key (of two) evicted for maxmemory spoils it too.
         step(&mut log, &mut a, &["SET", "w", "1"]);
         step(&mut log, &mut a, &["SET", "v", "1"]);
-        steps(&mut log, &mut b, &[&["WATCH", "w", "v"], &["MULTI"], &["PING"]]);
-        step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory-policy", "allkeys-random"]);
+        steps(
+            &mut log,
+            &mut b,
+            &[&["WATCH", "w", "v"], &["MULTI"], &["PING"]],
+        );
+        step(
+            &mut log,
+            &mut a,
+            &["CONFIG", "SET", "maxmemory-policy", "allkeys-random"],
+        );
         step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "1"]);
         // Evicts every key (before this command runs, in both servers) and lifts the limit.
         step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "0"]);

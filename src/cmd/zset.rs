@@ -1390,12 +1390,7 @@ fn zremrangebylex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zremrange_interval(ctx, args, &range, "zremrangebylex")
 }
 
-fn zremrange_interval(
-    ctx: &mut Ctx,
-    args: &Args,
-    r: &impl Interval,
-    event: &str,
-) -> CmdResult {
+fn zremrange_interval(ctx: &mut Ctx, args: &Args, r: &impl Interval, event: &str) -> CmdResult {
     let Some(slot) = write_slot(ctx, &args[1])? else {
         ctx.out.int(0);
         return Ok(());

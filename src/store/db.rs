@@ -606,6 +606,37 @@ mod tests {
     }
 
     #[test]
+    fn the_store_logs_its_own_deletions_and_creations_when_asked() {
+        let mut db = Db::new();
+        let a = db.set(b"a", Value::Int(1), false, 0);
+        db.set_expire(a, 100);
+        assert!(!db.has_events(), "creations are not logged by default");
+        db.log_new = true;
+        db.set(b"b", Value::Int(2), false, 0);
+        db.set(b"b", Value::Int(3), false, 0);
+        db.log_new = false;
+        // The last key going empties the database: the log survives the reset.
+        assert_eq!(db.lookup(b"a", 101), None);
+        let b = db.find(b"b").unwrap();
+        assert!(db.delete_logged(b, Deletion::Evicted));
+        assert!(db.is_empty());
+        let events: Vec<(Vec<u8>, KeyEvent)> = db
+            .take_events()
+            .into_iter()
+            .map(|(k, e)| (k.to_vec(), e))
+            .collect();
+        assert_eq!(
+            events,
+            vec![
+                (b"b".to_vec(), KeyEvent::Created),
+                (b"a".to_vec(), KeyEvent::Deleted(Deletion::ExpiredLazy)),
+                (b"b".to_vec(), KeyEvent::Deleted(Deletion::Evicted)),
+            ]
+        );
+        assert!(!db.has_events());
+    }
+
+    #[test]
     fn scan_returns_every_stable_key_once() {
         let mut db = Db::new();
         for i in 0..100 {
