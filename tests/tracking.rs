@@ -548,3 +548,31 @@ fn a_client_side_cache_stays_coherent_while_another_client_writes() {
         cached.hits
     );
 }
+
+fn expiry(port: u16) -> Vec<String> {
+    let mut t = Vec::new();
+    let mut a = Raw::connect(port);
+    let mut w = Raw::connect(port);
+    step(&mut t, "a", &mut a, &["HELLO", "3"]);
+    t.pop();
+    step(&mut t, "w", &mut w, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    step(&mut t, "w", &mut w, &["SET", "lazy", "x", "PX", "50"]);
+    step(&mut t, "w", &mut w, &["SET", "active", "x", "PX", "50"]);
+    step(&mut t, "a", &mut a, &["CLIENT", "TRACKING", "ON"]);
+    step(&mut t, "a", &mut a, &["MGET", "lazy", "active"]);
+    std::thread::sleep(Duration::from_millis(100));
+    // Found expired by another client's read: removed, and the reader told.
+    step(&mut t, "w", &mut w, &["EXISTS", "lazy"]);
+    pending(&mut t, "a", &mut a);
+    // Removed by the active cycle.
+    step(&mut t, "w", &mut w, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    std::thread::sleep(Duration::from_millis(400));
+    pending(&mut t, "a", &mut a);
+    step(&mut t, "w", &mut w, &["DBSIZE"]);
+    t
+}
+
+#[test]
+fn expiry_invalidates_lazily_and_actively() {
+    assert_same_transcript("expiry", &["--enable-debug-command", "yes"], expiry);
+}

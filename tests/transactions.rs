@@ -231,7 +231,8 @@ fn watch_fails_exec_only_when_a_watched_key_is_touched() {
         step(&mut log, &mut a, &["SET", "x", "6"]);
         steps(&mut log, &mut b, &[&["MULTI"], &["DISCARD"]]);
         exec_ping(&mut log, &mut b);
-        // A watched key that expires before EXEC spoils it.
+        // A watched key that expires before EXEC spoils it (whether or not the active cycle
+        // removed it meanwhile: `expiry_spoils_watched_keys_as_in_redis_7_0` has both cases).
         step(&mut log, &mut a, &["SET", "e", "1", "PX", "30"]);
         step(&mut log, &mut b, &["WATCH", "e"]);
         thread::sleep(Duration::from_millis(60));
@@ -298,6 +299,94 @@ fn stale_watched_keys_follow_redis_7_0() {
         stale(&mut log, &mut c, &[&["SET", "x", "bar"]]);
         stale(&mut log, &mut c, &[&["DEL", "x"]]);
         step(&mut log, &mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+        log
+    });
+}
+
+/// Waits until the server's `expired_keys` counter passes `before` (the active cycle removed a
+/// key), without reading any key; panics after a few seconds.
+fn wait_expired(c: &mut Raw, before: u64) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while c.info_u64("stats", "expired_keys") <= before {
+        assert!(
+            Instant::now() < deadline,
+            "the active expiry cycle removed nothing"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn expiry_spoils_watched_keys_as_in_redis_7_0() {
+    same_on_both("expiry", |port| {
+        let mut log = Vec::new();
+        let mut a = Raw::connect(port);
+        let mut b = Raw::connect(port);
+        let exec_ping = |log: &mut Vec<String>, b: &mut Raw| {
+            steps(log, b, &[&["MULTI"], &["PING"], &["EXEC"]]);
+        };
+        // Live when watched, expired before EXEC and never touched (no active cycle):
+        // Redis's isWatchedKeyExpired spoils the transaction.
+        step(&mut log, &mut a, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        step(&mut log, &mut a, &["SET", "k", "1", "PX", "30"]);
+        step(&mut log, &mut b, &["WATCH", "k"]);
+        thread::sleep(Duration::from_millis(60));
+        exec_ping(&mut log, &mut b);
+        // Live when watched, then removed lazily by another client's read.
+        step(&mut log, &mut a, &["SET", "k", "1", "PX", "30"]);
+        step(&mut log, &mut b, &["WATCH", "k"]);
+        thread::sleep(Duration::from_millis(60));
+        step(&mut log, &mut a, &["GET", "k"]);
+        exec_ping(&mut log, &mut b);
+        // ... or by a write that finds it expired and recreates it.
+        step(&mut log, &mut a, &["SET", "k", "1", "PX", "30"]);
+        step(&mut log, &mut b, &["WATCH", "k"]);
+        thread::sleep(Duration::from_millis(60));
+        step(&mut log, &mut a, &["SET", "k", "2"]);
+        exec_ping(&mut log, &mut b);
+        // Live when watched, then removed by the active expiry cycle.
+        step(&mut log, &mut a, &["DEL", "k"]);
+        step(&mut log, &mut a, &["SET", "k", "1", "PX", "30"]);
+        step(&mut log, &mut b, &["WATCH", "k"]);
+        let before = a.info_u64("stats", "expired_keys");
+        step(&mut log, &mut a, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+        wait_expired(&mut a, before);
+        step(&mut log, &mut a, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        exec_ping(&mut log, &mut b);
+        // Already expired when watched, then removed by the active cycle: no logical change.
+        step(&mut log, &mut a, &["SET", "k", "1", "PX", "1"]);
+        thread::sleep(Duration::from_millis(5));
+        step(&mut log, &mut b, &["WATCH", "k"]);
+        let before = a.info_u64("stats", "expired_keys");
+        step(&mut log, &mut a, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+        wait_expired(&mut a, before);
+        step(&mut log, &mut a, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        exec_ping(&mut log, &mut b);
+        // Already expired when watched, then removed lazily by another client.
+        step(&mut log, &mut a, &["SET", "k", "1", "PX", "1"]);
+        thread::sleep(Duration::from_millis(5));
+        step(&mut log, &mut b, &["WATCH", "k"]);
+        step(&mut log, &mut a, &["EXISTS", "k"]);
+        exec_ping(&mut log, &mut b);
+        // A watched key (of two) evicted for maxmemory spoils it too.
+        step(&mut log, &mut a, &["SET", "w", "1"]);
+        step(&mut log, &mut a, &["SET", "v", "1"]);
+        steps(
+            &mut log,
+            &mut b,
+            &[&["WATCH", "w", "v"], &["MULTI"], &["PING"]],
+        );
+        step(
+            &mut log,
+            &mut a,
+            &["CONFIG", "SET", "maxmemory-policy", "allkeys-random"],
+        );
+        step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "1"]);
+        // Evicts every key (before this command runs, in both servers) and lifts the limit.
+        step(&mut log, &mut a, &["CONFIG", "SET", "maxmemory", "0"]);
+        step(&mut log, &mut a, &["DBSIZE"]);
+        step(&mut log, &mut b, &["EXEC"]);
+        step(&mut log, &mut a, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
         log
     });
 }

@@ -6,7 +6,7 @@
 //! BITPOS's -1/0) whatever follows it.
 
 use super::table::{acl, flags::*, key_flags::*, Command, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::Value;
 
@@ -163,6 +163,7 @@ fn setbit(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if changed {
         ctx.srv.dirty += 1;
         ctx.touch(key);
+        ctx.notify(ev::STRING, "setbit", key);
     }
     ctx.out.int(i64::from(old));
     Ok(())
@@ -401,15 +402,19 @@ fn bitop(ctx: &mut Ctx, args: &Args) -> CmdResult {
         if ctx.db().remove(dest).is_some() {
             ctx.srv.dirty += 1;
             ctx.touch(dest);
+            ctx.notify(ev::GENERIC, "del", dest);
         }
         ctx.out.int(0);
         return Ok(());
     }
     let clock = ctx.clock;
+    // Redis's setKey looks the key up for writing: an expired one goes first.
+    ctx.lookup_write(dest);
     ctx.db()
         .set(dest, Value::Raw(Box::new(result)), false, clock);
     ctx.srv.dirty += 1;
     ctx.touch(dest);
+    ctx.notify(ev::STRING, "set", dest);
     ctx.out.int(maxlen as i64);
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! PERSIST.
 
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 
 pub static COMMANDS: &[Command] = &[
@@ -170,14 +170,17 @@ fn expire_generic(ctx: &mut Ctx, args: &Args, relative: bool, unit: Unit, cmd: &
         ctx.out.int(0);
         return Ok(());
     }
-    if when <= ctx.now_ms {
+    let event = if when <= ctx.now_ms {
         ctx.db().remove_slot(slot);
+        "del"
     } else {
         ctx.db().set_expire(slot, when);
-    }
+        "expire"
+    };
     // A refused condition or a missing key (above) changes nothing and is not counted.
     ctx.srv.dirty += 1;
     ctx.touch(&args[1]);
+    ctx.notify(ev::GENERIC, event, &args[1]);
     ctx.out.int(1);
     Ok(())
 }
@@ -242,6 +245,7 @@ fn persist(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if removed {
         ctx.srv.dirty += 1;
         ctx.touch(&args[1]);
+        ctx.notify(ev::GENERIC, "persist", &args[1]);
     }
     ctx.out.int(removed as i64);
     Ok(())

@@ -10,7 +10,7 @@
 
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::store::hash::{Elem, Hash, Limits};
 use crate::store::{Db, SmallBytes, Value};
@@ -283,6 +283,7 @@ fn hset_generic(ctx: &mut Ctx, args: &Args, name: &str) -> CmdResult {
     // Every pair counts, an overwrite with the same value or a repeated field too.
     ctx.srv.dirty += ((args.len() - 2) / 2) as u64;
     ctx.touch(key);
+    ctx.notify(ev::HASH, "hset", key);
     if name == "hset" {
         ctx.out.int(created);
     }
@@ -306,6 +307,7 @@ fn hsetnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::HASH, "hset", key);
     ctx.out.int(1);
     Ok(())
 }
@@ -362,6 +364,10 @@ fn hdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.srv.dirty += deleted as u64;
     if deleted > 0 {
         ctx.touch(&args[1]);
+        ctx.notify(ev::HASH, "hdel", &args[1]);
+    }
+    if now_empty {
+        ctx.notify(ev::GENERIC, "del", &args[1]);
     }
     ctx.out.int(deleted);
     Ok(())
@@ -467,6 +473,7 @@ fn hincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::HASH, "hincrby", key);
     ctx.out.int(value);
     Ok(())
 }
@@ -500,6 +507,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::HASH, "hincrbyfloat", key);
     ctx.out.bulk(&text);
     Ok(())
 }

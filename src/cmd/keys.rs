@@ -8,10 +8,10 @@
 
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{acl, flags::*, key_flags::*, policy::*, tips::*, Command, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::server::state::Server;
-use crate::store::SmallBytes;
+use crate::store::{Deletion, SmallBytes};
 use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[Command] = &[
@@ -257,14 +257,27 @@ fn live_slot(srv: &mut Server, db: usize, key: &[u8], now_ms: i64) -> Option<u32
 }
 
 /// A read lookup in the selected database that counts a keyspace hit or miss but leaves the
-/// access time alone (Redis's `LOOKUP_NOTOUCH`): EXISTS, TYPE, OBJECT.
+/// access time alone (Redis's `LOOKUP_NOTOUCH`): EXISTS, TYPE.
 fn lookup_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
+    lookup_notouch_generic(ctx, key, true)
+}
+
+/// OBJECT's lookup: [`lookup_notouch`] without the `keymiss` notification (Redis's
+/// `LOOKUP_NONOTIFY`).
+fn lookup_object(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
+    lookup_notouch_generic(ctx, key, false)
+}
+
+fn lookup_notouch_generic(ctx: &mut Ctx, key: &[u8], notify: bool) -> Option<u32> {
     let idx = ctx.db_index();
     let slot = live_slot(ctx.srv, idx, key, ctx.now_ms);
     if slot.is_some() {
         ctx.srv.stats.keyspace_hits += 1;
     } else {
         ctx.srv.stats.keyspace_misses += 1;
+        if notify {
+            ctx.notify(ev::KEY_MISS, "keymiss", key);
+        }
     }
     slot
 }
@@ -299,6 +312,7 @@ fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
             if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
                 removed += 1;
                 ctx.srv.touch_key(idx, key);
+                ctx.srv.notify(ev::GENERIC, "del", idx, key);
             }
         }
     }
@@ -411,6 +425,8 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(idx, src);
     ctx.srv.touch_key(idx, dst);
+    ctx.srv.notify(ev::GENERIC, "rename_from", idx, src);
+    ctx.srv.notify(ev::GENERIC, "rename_to", idx, dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -431,7 +447,6 @@ fn randomkey(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     };
-    let mut expired = 0u64;
     let srv = &mut *ctx.srv;
     let db = &mut srv.dbs[idx];
     // Like Redis on a master: an expired pick is deleted and another key is drawn, so the
@@ -441,13 +456,12 @@ fn randomkey(ctx: &mut Ctx, _args: &Args) -> CmdResult {
             break None;
         };
         if db.expire_at(slot).is_some_and(|at| at < now) {
-            db.remove_slot(slot);
-            expired += 1;
+            db.delete_logged(slot, Deletion::ExpiredLazy);
             continue;
         }
         break Some(slot);
     };
-    srv.stats.expired_keys += expired;
+    srv.drain_key_events(idx);
     match found.and_then(|slot| srv.dbs[idx].entry(slot)) {
         Some(entry) => ctx.out.bulk(entry.key.as_slice()),
         None => ctx.out.null(),
@@ -507,6 +521,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
     // One change, also when REPLACE dropped an older destination. The source is not modified.
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(dst_idx, dst);
+    ctx.srv.notify(ev::GENERIC, "copy_to", dst_idx, dst);
     ctx.out.int(1);
     Ok(())
 }
@@ -542,6 +557,8 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(src_idx, key);
     ctx.srv.touch_key(dst_idx, key);
+    ctx.srv.notify(ev::GENERIC, "move_from", src_idx, key);
+    ctx.srv.notify(ev::GENERIC, "move_to", dst_idx, key);
     ctx.out.int(1);
     Ok(())
 }
@@ -605,9 +622,9 @@ fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     });
 
     let mut kept: Vec<u32> = Vec::with_capacity(candidates.len());
-    let (mut hits, mut misses, mut expired) = (0u64, 0u64, 0u64);
-    let db = &mut ctx.srv.dbs[idx];
+    let (mut hits, mut misses) = (0u64, 0u64);
     for slot in candidates {
+        let db = &mut ctx.srv.dbs[idx];
         let Some(entry) = db.entry(slot) else {
             continue;
         };
@@ -630,8 +647,12 @@ fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
             None => true,
         };
         if is_expired {
-            db.remove_slot(slot);
-            expired += 1;
+            let key = entry.key.clone();
+            db.delete_logged(slot, Deletion::ExpiredLazy);
+            ctx.srv.drain_key_events(idx);
+            if type_name.is_some() {
+                ctx.notify(ev::KEY_MISS, "keymiss", key.as_slice());
+            }
             continue;
         }
         if type_ok {
@@ -640,7 +661,6 @@ fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.stats.keyspace_hits += hits;
     ctx.srv.stats.keyspace_misses += misses;
-    ctx.srv.stats.expired_keys += expired;
 
     let (db, out) = ctx.db_out();
     out.array(2);
@@ -661,7 +681,7 @@ fn object(_ctx: &mut Ctx, _args: &Args) -> CmdResult {
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let encoding = lookup_notouch(ctx, &args[2])
+    let encoding = lookup_object(ctx, &args[2])
         .and_then(|slot| ctx.db().entry(slot).map(|e| e.value.encoding()));
     match encoding {
         Some(name) => ctx.out.bulk(name.as_bytes()),
@@ -674,7 +694,7 @@ fn object_encoding(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// other value of ours is referenced once.
 fn object_refcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
     const SHARED_REFCOUNT: i64 = i32::MAX as i64;
-    let refcount = lookup_notouch(ctx, &args[2]).and_then(|slot| {
+    let refcount = lookup_object(ctx, &args[2]).and_then(|slot| {
         ctx.db().entry(slot).map(|e| match e.value {
             crate::store::Value::Int(n) if (0..10_000).contains(&n) => SHARED_REFCOUNT,
             _ => 1,
@@ -689,7 +709,7 @@ fn object_refcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let access =
-        lookup_notouch(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
+        lookup_object(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
     let Some(at) = access else {
         ctx.out.null();
         return Ok(());
@@ -709,7 +729,7 @@ fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// The LFU counter, decayed for the time since its last decrement; only under an LFU policy.
 fn object_freq(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let access =
-        lookup_notouch(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
+        lookup_object(ctx, &args[2]).and_then(|slot| ctx.db().entry(slot).map(|e| e.access));
     let Some(access) = access else {
         ctx.out.null();
         return Ok(());

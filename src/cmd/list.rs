@@ -8,7 +8,7 @@
 //! key as ready.
 
 use super::table::{acl, flags::*, key_flags::*, Command, GetKeys, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::server::blocking::{self, Served};
 use crate::store::list::{End, List};
@@ -328,11 +328,28 @@ fn lookup_list_read(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> 
     check_list(ctx, slot)
 }
 
-/// Deletes the key in `slot` if its list became empty.
-fn delete_if_empty(ctx: &mut Ctx, slot: u32) {
+/// Deletes `key` (in `slot`) if its list became empty, with Redis's `del` notification.
+fn delete_if_empty(ctx: &mut Ctx, key: &[u8], slot: u32) {
     let db = ctx.db();
     if list_at(db, slot).is_some_and(|l| l.is_empty()) {
         db.remove_slot(slot);
+        ctx.notify(ev::GENERIC, "del", key);
+    }
+}
+
+/// The notification of a push at `end` (`lpush` / `rpush`).
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// The notification of a pop from `end` (`lpop` / `rpop`).
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
     }
 }
 
@@ -446,6 +463,7 @@ fn push_generic(ctx: &mut Ctx, args: &Args, end: End, only_existing: bool) -> Cm
     out.int(list.len() as i64);
     ctx.srv.dirty += (args.len() - 2) as u64;
     ctx.touch(key);
+    ctx.notify(ev::LIST, push_event(end), key);
     // Only a new key wakes waiters, as Redis's dbAdd: nobody a list can serve waits on an
     // existing list.
     if existing.is_none() {
@@ -521,7 +539,10 @@ fn pop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
         },
     };
     ctx.srv.dirty += popped as u64;
-    delete_if_empty(ctx, slot);
+    if popped > 0 {
+        ctx.notify(ev::LIST, pop_event(end), &args[1]);
+    }
+    delete_if_empty(ctx, &args[1], slot);
     if popped > 0 {
         ctx.touch(&args[1]);
     }
@@ -579,7 +600,8 @@ fn ltrim(ctx: &mut Ctx, args: &Args) -> CmdResult {
         list.remove_range(0, keep_from);
         ctx.srv.dirty += (len - keep) as u64;
     }
-    delete_if_empty(ctx, slot);
+    ctx.notify(ev::LIST, "ltrim", &args[1]);
+    delete_if_empty(ctx, &args[1], slot);
     // Redis signals a trim of an existing list even when it keeps every element.
     ctx.touch(&args[1]);
     ctx.out.ok();
@@ -615,6 +637,7 @@ fn lset(ctx: &mut Ctx, args: &Args) -> CmdResult {
         Some(i) if list.set(i, &args[3], fill) => {
             ctx.srv.dirty += 1;
             ctx.touch(&args[1]);
+            ctx.notify(ev::LIST, "lset", &args[1]);
             ctx.out.ok();
             Ok(())
         }
@@ -646,7 +669,10 @@ fn lrem(ctx: &mut Ctx, args: &Args) -> CmdResult {
         None => 0,
     };
     ctx.srv.dirty += removed as u64;
-    delete_if_empty(ctx, slot);
+    if removed > 0 {
+        ctx.notify(ev::LIST, "lrem", &args[1]);
+    }
+    delete_if_empty(ctx, &args[1], slot);
     if removed > 0 {
         ctx.touch(&args[1]);
     }
@@ -677,6 +703,7 @@ fn linsert(ctx: &mut Ctx, args: &Args) -> CmdResult {
             let len = list.len();
             ctx.srv.dirty += 1;
             ctx.touch(&args[1]);
+            ctx.notify(ev::LIST, "linsert", &args[1]);
             ctx.out.int(len as i64);
         }
         None => ctx.out.int(-1),
@@ -807,13 +834,15 @@ fn move_element(
     // The destination is signalled here, also for a served BLMOVE (Redis's lmoveHandlePush);
     // the source only by the caller of a direct LMOVE.
     ctx.touch(dst);
+    ctx.notify(ev::LIST, push_event(to), dst);
     ctx.out.bulk(&value);
     // Only a new key wakes waiters, as Redis's dbAdd.
     if created {
         blocking::signal_ready(ctx, dst);
     }
+    ctx.notify(ev::LIST, pop_event(from), src);
     if !same {
-        delete_if_empty(ctx, src_slot);
+        delete_if_empty(ctx, src, src_slot);
     }
     true
 }
@@ -907,7 +936,10 @@ fn pop_with_key(ctx: &mut Ctx, key: &[u8], slot: u32, end: End) -> bool {
         }
         None => false,
     };
-    delete_if_empty(ctx, slot);
+    if popped {
+        ctx.notify(ev::LIST, pop_event(end), key);
+    }
+    delete_if_empty(ctx, key, slot);
     popped
 }
 
@@ -1015,7 +1047,10 @@ fn mpop_reply(ctx: &mut Ctx, key: &[u8], slot: u32, end: End, count: usize) {
         popped = pop_range_reply(out, list, end, count);
     }
     ctx.srv.dirty += popped as u64;
-    delete_if_empty(ctx, slot);
+    if popped > 0 {
+        ctx.notify(ev::LIST, pop_event(end), key);
+    }
+    delete_if_empty(ctx, key, slot);
     if popped > 0 {
         ctx.touch(key);
     }

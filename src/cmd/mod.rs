@@ -30,6 +30,7 @@ pub mod table;
 pub mod tracking;
 pub mod zset;
 
+pub use crate::config::keyspace_events as ev;
 use crate::store::evict::{self, Eviction};
 use table::{flags, policy, registry, CommandId};
 
@@ -166,6 +167,7 @@ impl<'a> Ctx<'a> {
                 self.srv.stats.keyspace_hits += 1;
             } else {
                 self.srv.stats.keyspace_misses += 1;
+                self.notify(ev::KEY_MISS, "keymiss", key);
             }
         }
         slot
@@ -177,6 +179,14 @@ impl<'a> Ctx<'a> {
     pub fn touch(&mut self, key: &[u8]) {
         let db = self.db_index();
         self.srv.touch_key(db, key);
+    }
+
+    /// Redis's `notifyKeyspaceEvent`: `event` of class `class` (an [`ev`] constant) happened
+    /// to `key` in the caller's database. Call it where Redis does, in the same order; it costs
+    /// one branch while notifications are off.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.db_index();
+        self.srv.notify(class, event, db, key);
     }
 
     /// Pseudo-random number from the server's generator.
@@ -475,9 +485,18 @@ fn call(
         now_ms,
         clock,
     };
+    // While `new` notifications are wanted the store logs the keys the command creates.
+    let log_new = ctx.srv.wants_new_events();
+    if log_new {
+        ctx.srv.log_new_keys(true);
+    }
     let result = (cmd.handler)(&mut ctx, args);
     // Each handler counts its own changes in `srv.dirty`, exactly as Redis's command does.
     let srv = ctx.srv;
+    if log_new {
+        srv.drain_all_key_events();
+        srv.log_new_keys(false);
+    }
     // Client-side caching remembers what a tracking client read, errors included, as Redis.
     // Shard channels of the pub/sub commands are declared as keys but are not tracked.
     if cmd.has(table::flags::READONLY)

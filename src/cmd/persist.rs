@@ -2,7 +2,7 @@
 //! The snapshot mechanics live in `persist::snapshot`, the RDB encoding in `persist`.
 
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::persist::snapshot::{self, BgsaveError, FinalSave};
 use crate::persist::{dump_payload, restore_payload, RestoreError};
 use crate::resp::Args;
@@ -221,6 +221,7 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
         if deleted {
             ctx.srv.dirty += 1;
             ctx.touch(key);
+            ctx.notify(ev::GENERIC, "del", key);
         }
         ctx.out.ok();
         return Ok(());
@@ -234,6 +235,7 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     crate::server::blocking::signal_ready(ctx, key);
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::GENERIC, "restore", key);
     ctx.out.ok();
     Ok(())
 }

@@ -16,7 +16,7 @@
 
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, GetKeys, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::store::set::{Member, Set};
 use crate::store::{Db, SmallBytes, Value};
@@ -314,19 +314,22 @@ fn rng(ctx: &mut Ctx) -> impl FnMut() -> u64 {
 }
 
 /// Replaces `dest` with `result` (any old value and TTL go), or deletes it when `result` is
-/// empty; replies with the result's size.
-fn store_result(ctx: &mut Ctx, dest: &[u8], result: Set) {
+/// empty; replies with the result's size. `event` is the notification of a stored result.
+fn store_result(ctx: &mut Ctx, dest: &[u8], result: Set, event: &str) {
     let clock = ctx.clock;
-    let existed = ctx.lookup_write(dest).is_some();
     let n = result.len();
     if n > 0 {
+        // Redis's setKey looks the key up for writing: an expired one goes first.
+        ctx.lookup_write(dest);
         ctx.db().set(dest, Value::Set(result), false, clock);
         ctx.srv.dirty += 1;
         ctx.touch(dest);
-    } else if existed {
-        ctx.db().remove(dest);
+        ctx.notify(ev::SET, event, dest);
+    } else if ctx.db().remove(dest).is_some() {
+        // Redis's dbDelete: whatever is stored goes, expired or not.
         ctx.srv.dirty += 1;
         ctx.touch(dest);
+        ctx.notify(ev::GENERIC, "del", dest);
     }
     ctx.out.int(n as i64);
 }
@@ -359,6 +362,7 @@ fn sadd(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.srv.dirty += added as u64;
     if added > 0 {
         ctx.touch(key);
+        ctx.notify(ev::SET, "sadd", key);
     }
     ctx.out.int(added);
     Ok(())
@@ -380,12 +384,17 @@ fn srem(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
     }
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    if emptied {
         db.remove_slot(slot);
     }
     ctx.srv.dirty += removed;
     if removed > 0 {
         ctx.touch(&args[1]);
+        ctx.notify(ev::SET, "srem", &args[1]);
+    }
+    if emptied {
+        ctx.notify(ev::GENERIC, "del", &args[1]);
     }
     ctx.out.int(removed as i64);
     Ok(())
@@ -457,9 +466,13 @@ fn smove(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    if src_set.is_empty() {
+    ctx.notify(ev::SET, "srem", src);
+    let db = ctx.db();
+    if set_ref(db, src_slot).is_some_and(|s| s.is_empty()) {
         db.remove_slot(src_slot);
+        ctx.notify(ev::GENERIC, "del", src);
     }
+    let db = ctx.db();
     let added = match dst_slot.and_then(|s| set_mut(db, s)) {
         Some(dst_set) => dst_set.insert(member, max),
         None => {
@@ -473,6 +486,7 @@ fn smove(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.touch(src);
     if added {
         ctx.touch(dst);
+        ctx.notify(ev::SET, "sadd", dst);
     }
     ctx.out.int(1);
     Ok(())
@@ -501,11 +515,16 @@ fn spop(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     write_member(out, picked.member());
     set.remove_member(picked.member());
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    if emptied {
         db.remove_slot(slot);
     }
     ctx.srv.dirty += 1;
     ctx.touch(&args[1]);
+    ctx.notify(ev::SET, "spop", &args[1]);
+    if emptied {
+        ctx.notify(ev::GENERIC, "del", &args[1]);
+    }
     Ok(())
 }
 
@@ -545,6 +564,8 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         db.remove_slot(slot);
         ctx.srv.dirty += size;
         ctx.touch(&args[1]);
+        ctx.notify(ev::SET, "spop", &args[1]);
+        ctx.notify(ev::GENERIC, "del", &args[1]);
         return Ok(());
     }
 
@@ -580,6 +601,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ctx.srv.dirty += count;
     ctx.touch(&args[1]);
+    ctx.notify(ev::SET, "spop", &args[1]);
     Ok(())
 }
 
@@ -714,7 +736,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterMode) -> CmdResult {
         match mode {
             InterMode::Reply => ctx.out.set(0),
             InterMode::Card { .. } => ctx.out.int(0),
-            InterMode::Store { dest } => store_result(ctx, dest, Set::default()),
+            InterMode::Store { dest } => store_result(ctx, dest, Set::default(), "sinterstore"),
         }
         return Ok(());
     }
@@ -758,7 +780,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterMode) -> CmdResult {
             for m in first.iter().filter(|&m| in_all(m)) {
                 result.insert_member(m, max);
             }
-            store_result(ctx, dest, result);
+            store_result(ctx, dest, result, "sinterstore");
         }
     }
     Ok(())
@@ -795,7 +817,13 @@ fn sunion_diff_generic(ctx: &mut Ctx, keys: &[&[u8]], dest: Option<&[u8]>, op: O
         Op::Diff => diff_into(&sets, &mut result, max),
     }
     match dest {
-        Some(dest) => store_result(ctx, dest, result),
+        Some(dest) => {
+            let event = match op {
+                Op::Union => "sunionstore",
+                Op::Diff => "sdiffstore",
+            };
+            store_result(ctx, dest, result, event)
+        }
         None => {
             let out = &mut *ctx.out;
             out.set(result.len());

@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 
 use super::table::{acl, flags::*, key_flags::*, Command, GetKeys, Group, KeySpec};
-use super::{CmdError, CmdResult, Ctx};
+use super::{ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::list::{End, List};
 use crate::store::Value;
@@ -177,11 +177,8 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
     }
 
     let key = &args[1];
-    let slot = if store.is_some() {
-        ctx.lookup_write(key)
-    } else {
-        ctx.lookup_read(key)
-    };
+    // A read lookup with STORE too, as Redis 7.0's (a miss counts, and notifies `keymiss`).
+    let slot = ctx.lookup_read(key);
     #[derive(PartialEq)]
     enum Kind {
         List,
@@ -349,11 +346,13 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
             list.push(End::Tail, row.as_deref().unwrap_or(b""), fill);
         }
         let clock = ctx.clock;
-        let created = ctx.db().find(dest).is_none();
+        // Redis's setKey looks the key up for writing: an expired one goes first.
+        let created = ctx.lookup_write(dest).is_none();
         ctx.db()
             .set(dest, Value::List(Box::new(list)), false, clock);
         ctx.srv.dirty += n as u64;
         ctx.touch(dest);
+        ctx.notify(ev::LIST, "sortstore", dest);
         if created {
             // Like Redis's dbAdd: a new list may serve clients blocked on its key.
             crate::server::blocking::signal_ready(ctx, dest);
@@ -361,6 +360,7 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
     } else if ctx.db().remove(dest).is_some() {
         ctx.srv.dirty += 1;
         ctx.touch(dest);
+        ctx.notify(ev::GENERIC, "del", dest);
     }
     ctx.out.int(n as i64);
     Ok(())

@@ -5,7 +5,7 @@
 //! [`incr_decr_generic`], as Redis's `setGenericCommand` / `incrDecrCommand` do.
 
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, GetKeys, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
 use crate::store::{SmallBytes, Value};
 use crate::util::lcs::lcs;
@@ -500,6 +500,10 @@ fn set_generic(
     }
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::STRING, "set", key);
+    if deadline.is_some() {
+        ctx.notify(ev::GENERIC, "expire", key);
+    }
     if !with_get {
         ok_reply.write(ctx);
     }
@@ -601,15 +605,16 @@ fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
         }
     }
     let clock = ctx.clock;
-    let db = ctx.db();
     for j in (1..args.len()).step_by(2) {
-        db.set(&args[j], Value::from_bytes(&args[j + 1]), false, clock);
+        // Redis's setKey looks the key up for writing: an expired one goes first.
+        ctx.lookup_write(&args[j]);
+        ctx.db()
+            .set(&args[j], Value::from_bytes(&args[j + 1]), false, clock);
+        ctx.touch(&args[j]);
+        ctx.notify(ev::STRING, "set", &args[j]);
     }
     // One change per pair, a key named twice included, as Redis counts them.
     ctx.srv.dirty += (args.len() / 2) as u64;
-    for j in (1..args.len()).step_by(2) {
-        ctx.touch(&args[j]);
-    }
     if nx {
         ctx.out.int(1);
     } else {
@@ -631,6 +636,7 @@ fn getdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
         if ctx.db().remove_slot(slot).is_some() {
             ctx.srv.dirty += 1;
             ctx.touch(&args[1]);
+            ctx.notify(ev::GENERIC, "del", &args[1]);
         }
     }
     Ok(())
@@ -652,19 +658,20 @@ fn getex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let db = ctx.db();
     let absolute = opts.flags & (OPT_EXAT | OPT_PXAT) != 0;
     // Plain GETEX, and PERSIST on a key without a TTL, change nothing.
-    let changed = match deadline {
+    let event = match deadline {
         // An absolute deadline that has already passed deletes the key right away.
-        Some(at) if absolute && at <= now => db.remove_slot(slot).is_some(),
+        Some(at) if absolute && at <= now => db.remove_slot(slot).is_some().then_some("del"),
         Some(at) => {
             db.set_expire(slot, at);
-            true
+            Some("expire")
         }
-        None if opts.flags & OPT_PERSIST != 0 => db.clear_expire(slot),
-        None => false,
+        None if opts.flags & OPT_PERSIST != 0 => db.clear_expire(slot).then_some("persist"),
+        None => None,
     };
-    if changed {
+    if let Some(event) = event {
         ctx.srv.dirty += 1;
         ctx.touch(&args[1]);
+        ctx.notify(ev::GENERIC, event, &args[1]);
     }
     Ok(())
 }
@@ -754,6 +761,7 @@ fn append(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.db().set(key, Value::from_bytes(suffix), false, clock);
         ctx.srv.dirty += 1;
         ctx.touch(key);
+        ctx.notify(ev::STRING, "append", key);
         ctx.out.int(suffix.len() as i64);
         return Ok(());
     };
@@ -770,6 +778,7 @@ fn append(ctx: &mut Ctx, args: &Args) -> CmdResult {
     // Appending nothing still counts, as in Redis.
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::STRING, "append", key);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -800,6 +809,7 @@ fn setrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.db().set(key, Value::Raw(Box::new(buf)), false, clock);
         ctx.srv.dirty += 1;
         ctx.touch(key);
+        ctx.notify(ev::STRING, "setrange", key);
         ctx.out.int(total as i64);
         return Ok(());
     };
@@ -823,6 +833,7 @@ fn setrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let total = buf.len();
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::STRING, "setrange", key);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -880,6 +891,7 @@ fn incr_decr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     store_value(ctx, key, slot, Value::Int(new));
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::STRING, "incrby", key);
     ctx.out.int(new);
     Ok(())
 }
@@ -920,6 +932,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     store_value(ctx, key, slot, Value::Str(SmallBytes::from_vec(result)));
     ctx.srv.dirty += 1;
     ctx.touch(key);
+    ctx.notify(ev::STRING, "incrbyfloat", key);
     Ok(())
 }
 

@@ -15,7 +15,7 @@
 
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, GetKeys, Group, KeySpec};
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
 use crate::server::blocking::{self, Served};
 use crate::store::zset::{cmp_entry, Limits, ZSet};
@@ -475,11 +475,13 @@ fn write_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
     typed(ctx, slot)
 }
 
-/// Deletes the key in `slot` when its sorted set became empty.
-fn drop_if_empty(ctx: &mut Ctx, slot: u32) -> bool {
+/// Deletes `key` (in `slot`) when its sorted set became empty, with Redis's `del`
+/// notification.
+fn drop_if_empty(ctx: &mut Ctx, key: &[u8], slot: u32) -> bool {
     let db = ctx.db();
     if zref(db, slot).is_some_and(|z| z.is_empty()) {
         db.remove_slot(slot);
+        ctx.notify(ev::GENERIC, "del", key);
         true
     } else {
         false
@@ -492,21 +494,25 @@ fn signal_ready(ctx: &mut Ctx, key: &[u8]) {
 }
 
 /// Stores `z` at `key` (replacing any value and TTL), or deletes `key` when `z` is empty.
-/// Returns the stored length.
-fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet) -> usize {
+/// Returns the stored length. `event` is the notification of a stored result.
+fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet, event: &str) -> usize {
     let clock = ctx.clock;
-    let existed = ctx.lookup_write(key).is_some();
     let n = z.len();
     if n == 0 {
-        // An empty result only counts as a change when it deleted an existing key.
+        // An empty result only counts as a change when it deleted a stored key (Redis's
+        // dbDelete: expired or not).
         if ctx.db().remove(key).is_some() {
             ctx.srv.dirty += 1;
             ctx.touch(key);
+            ctx.notify(ev::GENERIC, "del", key);
         }
     } else {
+        // Redis's setKey looks the key up for writing: an expired one goes first.
+        let existed = ctx.lookup_write(key).is_some();
         ctx.db().set(key, Value::ZSet(Box::new(z)), false, clock);
         ctx.srv.dirty += 1;
         ctx.touch(key);
+        ctx.notify(ev::ZSET, event, key);
         // Redis's setKey wakes waiters only when it creates the key (dbAdd), not when it
         // overwrites another type's value (dbOverwrite); an existing sorted set has no waiters.
         if !existed {
@@ -994,6 +1000,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &Args, incr_cmd: bool) -> CmdResult {
     ctx.srv.dirty += (added + updated) as u64;
     if added + updated > 0 {
         ctx.touch(key);
+        ctx.notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
     }
     // Only a new key wakes waiters, as Redis's dbAdd: a BZPOPMIN still waiting on an existing
     // sorted set (one a ZUNIONSTORE wrote over another type's value) keeps waiting.
@@ -1029,7 +1036,10 @@ fn zrem(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     ctx.srv.dirty += deleted as u64;
-    drop_if_empty(ctx, slot);
+    if deleted > 0 {
+        ctx.notify(ev::ZSET, "zrem", &args[1]);
+    }
+    drop_if_empty(ctx, &args[1], slot);
     if deleted > 0 {
         ctx.touch(&args[1]);
     }
@@ -1246,7 +1256,7 @@ fn zrange_generic(
     let key = &args[src];
     let Some(slot) = read_slot(ctx, key)? else {
         if store {
-            store_result(ctx, &args[1], ZSet::new());
+            store_result(ctx, &args[1], ZSet::new(), "zrangestore");
             ctx.out.int(0);
         } else {
             ctx.out.array(0);
@@ -1283,7 +1293,7 @@ fn zrange_generic(
     for (m, s) in &items {
         dst.insert_new(m, *s, lim);
     }
-    let n = store_result(ctx, &args[1], dst);
+    let n = store_result(ctx, &args[1], dst, "zrangestore");
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -1307,7 +1317,10 @@ fn zremrangebyrank(ctx: &mut Ctx, args: &Args) -> CmdResult {
         None => 0,
     };
     ctx.srv.dirty += removed as u64;
-    drop_if_empty(ctx, slot);
+    if removed > 0 {
+        ctx.notify(ev::ZSET, "zremrangebyrank", &args[1]);
+    }
+    drop_if_empty(ctx, &args[1], slot);
     if removed > 0 {
         ctx.touch(&args[1]);
     }
@@ -1317,15 +1330,15 @@ fn zremrangebyrank(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn zremrangebyscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let range = parse_score_range(&args[2], &args[3])?;
-    zremrange_interval(ctx, args, &range)
+    zremrange_interval(ctx, args, &range, "zremrangebyscore")
 }
 
 fn zremrangebylex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let range = parse_lex_range(&args[2], &args[3])?;
-    zremrange_interval(ctx, args, &range)
+    zremrange_interval(ctx, args, &range, "zremrangebylex")
 }
 
-fn zremrange_interval(ctx: &mut Ctx, args: &Args, r: &impl Interval) -> CmdResult {
+fn zremrange_interval(ctx: &mut Ctx, args: &Args, r: &impl Interval, event: &str) -> CmdResult {
     let Some(slot) = write_slot(ctx, &args[1])? else {
         ctx.out.int(0);
         return Ok(());
@@ -1338,7 +1351,10 @@ fn zremrange_interval(ctx: &mut Ctx, args: &Args, r: &impl Interval) -> CmdResul
         None => 0,
     };
     ctx.srv.dirty += removed as u64;
-    drop_if_empty(ctx, slot);
+    if removed > 0 {
+        ctx.notify(ev::ZSET, event, &args[1]);
+    }
+    drop_if_empty(ctx, &args[1], slot);
     if removed > 0 {
         ctx.touch(&args[1]);
     }
@@ -1466,7 +1482,10 @@ fn zpop_generic(
         z.remove_ranks(0, n);
     }
     ctx.srv.dirty += n as u64;
-    drop_if_empty(ctx, slot);
+    if n > 0 {
+        ctx.notify(ev::ZSET, if max { "zpopmax" } else { "zpopmin" }, keys[i]);
+    }
+    drop_if_empty(ctx, keys[i], slot);
     if n > 0 {
         ctx.touch(keys[i]);
     }
@@ -2017,7 +2036,12 @@ fn set_op_generic(
             result.sort_by(|a, b| cmp_entry(a.1, &a.0, b.1, &b.0));
             let entries: Vec<(&[u8], f64)> = result.iter().map(|(m, s)| (&m[..], *s)).collect();
             let z = ZSet::from_distinct(&entries, lim);
-            let n = store_result(ctx, &args[d], z);
+            let event = match op {
+                SetOp::Union => "zunionstore",
+                SetOp::Inter => "zinterstore",
+                SetOp::Diff => "zdiffstore",
+            };
+            let n = store_result(ctx, &args[d], z, event);
             ctx.out.int(n as i64);
         }
         None => {

@@ -105,6 +105,10 @@ pub struct CliArgs {
     #[argh(option)]
     pub lazyfree_lazy_user_flush: Option<String>,
 
+    /// keyspace notification classes, as Redis's letters (e.g. KEA; default "" = off)
+    #[argh(option)]
+    pub notify_keyspace_events: Option<String>,
+
     /// LZF-compress long strings in RDB files (default yes)
     #[argh(option)]
     pub rdbcompression: Option<String>,
@@ -223,6 +227,7 @@ impl CliArgs {
             "appendonly" => &self.appendonly,
             "save" => &self.save,
             "lazyfree-lazy-user-flush" => &self.lazyfree_lazy_user_flush,
+            "notify-keyspace-events" => &self.notify_keyspace_events,
             "rdbcompression" => &self.rdbcompression,
             "rdbchecksum" => &self.rdbchecksum,
             "stop-writes-on-bgsave-error" => &self.stop_writes_on_bgsave_error,

@@ -9,6 +9,7 @@
 //! Redis 7.0's (`config.c`), checked against a real redis-server 7.0.
 
 mod cli;
+pub mod keyspace_events;
 mod params;
 mod parse;
 #[cfg(test)]
@@ -209,6 +210,8 @@ pub struct Config {
     /// Always false for now (only "no" is accepted).
     pub appendonly: bool,
     pub lazyfree_lazy_user_flush: bool,
+    /// `notify-keyspace-events` as a bit set of [`keyspace_events`] classes (0 = off).
+    pub notify_keyspace_events: u32,
     pub rdbcompression: bool,
     pub rdbchecksum: bool,
     pub stop_writes_on_bgsave_error: bool,
@@ -321,6 +324,7 @@ impl Default for Config {
             save: vec![(3600, 1), (300, 100), (60, 10000)],
             appendonly: false,
             lazyfree_lazy_user_flush: false,
+            notify_keyspace_events: 0,
             rdbcompression: true,
             rdbchecksum: true,
             stop_writes_on_bgsave_error: true,

@@ -557,6 +557,27 @@ pub static PARAMS: &[Param] = &[
         get: |c| yn(c.lazyfree_lazy_user_flush),
     },
     Param {
+        name: "notify-keyspace-events",
+        alias: None,
+        kind: Kind::Str(|c, v| {
+            c.notify_keyspace_events = super::keyspace_events::parse(v.as_bytes())
+                .ok_or(super::keyspace_events::INVALID)?;
+            Ok(())
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "",
+        doc: "Keyspace notifications published through Pub/Sub, as Redis's class letters: \
+              `K` (channel `__keyspace@<db>__:<key>`, message the event) and/or `E` (channel \
+              `__keyevent@<db>__:<event>`, message the key), with the classes `g` generic, `$` \
+              string, `l` list, `s` set, `h` hash, `z` sorted set, `x` expired, `e` evicted, \
+              `t` stream, `d` module, `m` key miss, `n` new key; `A` stands for `g$lshzxetd`. \
+              Empty disables them. CONFIG GET prints the letters normalised as Redis does \
+              (`KEA` reads back as `AKE`).",
+        get: |c| super::keyspace_events::format(c.notify_keyspace_events),
+    },
+    Param {
         name: "enable-protected-configs",
         alias: None,
         kind: Kind::Enum(PROTECTED_VALUES, |c, i| {

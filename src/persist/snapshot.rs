@@ -413,6 +413,9 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
 
 fn load_file(srv: &mut Server, file: File) -> Result<super::Loaded, super::LoadError> {
     let input = BufReader::with_capacity(WRITE_BUFFER, file);
+    // Loaded keys are not `new` keys (Redis's rdbLoad adds them without notifying), also when
+    // DEBUG RELOAD runs while the store logs creations.
+    srv.log_new_keys(false);
     let loaded = super::read_rdb(input, &mut srv.dbs, &srv.config, unix_ms(), srv.lru_now)?;
     srv.persist.last_load_keys = loaded.keys;
     srv.persist.last_load_expired = loaded.expired_skipped;

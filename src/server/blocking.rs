@@ -477,7 +477,13 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
             now_ms,
             clock,
         };
+        let log_new = ctx.srv.wants_new_events();
+        ctx.srv.log_new_keys(log_new);
         let result = (blocked.serve)(&mut ctx, &args, key);
+        if log_new {
+            srv.drain_all_key_events();
+            srv.log_new_keys(false);
+        }
         match result {
             Ok(Served::NotReady) => {
                 srv.blocking.clients.insert(client, blocked);

@@ -7,6 +7,8 @@ use crate::store::expire::CycleKind;
 /// One tick: statistics, the slow active expiry cycle and client time-outs.
 pub fn tick(server: &mut Server) {
     active_expire(server, CycleKind::Slow);
+    // Nothing the store logged waits longer than a tick (every path drains its own already).
+    server.drain_all_key_events();
     enforce_maxmemory_rss(server);
     server.peak_memory = server.peak_memory.max(alloc::allocated());
     crate::cmd::info::sample_metrics(server, unix_ms());
@@ -33,7 +35,10 @@ pub fn active_expire(server: &mut Server, kind: CycleKind) {
     let expired = server
         .active_expire
         .run(&mut server.dbs, kind, unix_ms, hz, effort);
-    server.stats.expired_keys += expired;
+    if expired > 0 {
+        // The expired keys go through the "key deleted" hook (statistics, WATCH, `expired`).
+        server.drain_all_key_events();
+    }
 }
 
 /// `maxmemory-rss`: when the resident size passes the limit, evict by the configured policy

@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod conn;
 pub mod cron;
 pub mod pause;
+pub mod notify;
 pub mod pubsub;
 pub mod state;
 pub mod tracking;
@@ -165,7 +166,11 @@ impl Reactor {
         loop {
             // Redis's beforeSleep: a short expiry pass when the slow cycle could not keep up.
             cron::active_expire(&mut self.server, store::expire::CycleKind::Fast);
-            let mut timeout = if self.to_resume.is_empty()
+            // `expired` notifications of that pass.
+            if self.server.pubsub.has_deliveries() {
+                self.deliver_messages();
+            }
+                        let mut timeout = if self.to_resume.is_empty()
                 && self.to_flush.is_empty()
                 && !self.server.pause.has_released()
                 && !self.server.pubsub.has_deliveries()
@@ -285,6 +290,10 @@ impl Reactor {
         let hz = self.server.config.hz.clamp(1, 500);
         self.next_cron = Instant::now() + Duration::from_micros(1_000_000 / hz as u64);
         cron::tick(&mut self.server);
+        // Notifications of keys the cron expired or evicted.
+        if self.server.pubsub.has_deliveries() {
+            self.deliver_messages();
+        }
         crate::persist::snapshot::cron(&mut self.server);
         if self.server.tracking.clients > 0 {
             self.server.limit_tracking_table();
@@ -322,6 +331,10 @@ impl Reactor {
     /// output is queued for writing and its pipelined input resumed.
     fn run_blocked(&mut self, now: i64) {
         blocking::process(&mut self.server, &mut self.conns, now);
+        // Notifications of what the served commands did.
+        if self.server.pubsub.has_deliveries() {
+            self.deliver_messages();
+        }
         for key in std::mem::take(&mut self.server.blocking.resumed) {
             if let Some(conn) = self.conns.get_mut(key) {
                 if !conn.flush_queued {

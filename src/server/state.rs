@@ -328,11 +328,7 @@ impl Server {
     /// Evicts keys until the allocator holds at most `limit` bytes.
     pub fn evict_to(&mut self, limit: usize, now_ms: i64) -> crate::store::evict::Eviction {
         let lru = self.lru_now;
-        let before = self.evictor.evicted;
         let mut rng = self.rng_state;
-        // Evicting a key is a modification WATCH sees (Redis's performEvictions signals it).
-        // So is it for client-side caching (signalModifiedKey invalidates tracked keys).
-        self.evictor.record_keys = !self.watches.is_empty() || self.tracking.is_active();
         let result = self.evictor.evict_until(
             &mut self.dbs,
             &self.config,
@@ -348,10 +344,8 @@ impl Server {
             },
         );
         self.rng_state = rng;
-        self.stats.evicted_keys += self.evictor.evicted - before;
-        for (db, key) in std::mem::take(&mut self.evictor.evicted_keys) {
-            self.touch_key(db, &key);
-        }
+        // The evicted keys go through the "key deleted" hook (statistics, WATCH, `evicted`).
+        self.drain_all_key_events();
         result
     }
 
@@ -365,11 +359,10 @@ impl Server {
                 .find(key)
                 .filter(|&slot| d.expire_at(slot).is_none_or(|at| at >= now_ms));
         }
-        let before = d.len();
         let slot = d.lookup(key, now_ms);
-        if d.len() < before {
-            self.stats.expired_keys += 1;
-        }
+        // A lazily expired key goes through the "key deleted" hook now, before anything the
+        // command does next.
+        self.drain_key_events(db);
         slot
     }
 

@@ -2,7 +2,10 @@
 //!
 //! A command that modifies a key calls [`Server::touch_key`] (through `Ctx::touch`), where
 //! Redis calls `signalModifiedKey`; FLUSHDB/FLUSHALL and SWAPDB touch every watched key of the
-//! databases they empty or exchange. A touched client has its transaction marked dirty
+//! databases they empty or exchange. Keys the store removes on its own (lazy or active expiry,
+//! eviction) are touched through the "key deleted" hook, `Server::key_deleted` in
+//! `server/notify.rs`, as Redis's deleteExpiredKeyAndPropagate and performEvictions signal
+//! them. A touched client has its transaction marked dirty
 //! (`Client::dirty_cas`): its next EXEC answers a null array. Watching costs a client nothing
 //! until it watches: an empty registry makes a touch one branch.
 //!

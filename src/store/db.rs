@@ -17,6 +17,10 @@
 //! - Keys with a TTL are listed densely in `expires` (slot index, deadline); each entry knows its
 //!   position there, so setting, reading and dropping a TTL is O(1) and the active expiry cycle
 //!   can sample the list with a persistent cursor.
+//! - Keys the store removes on its own account (lazy and active expiry, eviction), and, while
+//!   the server asks for it, keys it creates, are logged in `events` with their cause; the
+//!   server drains the log ([`Db::take_events`]) and tells its consumers (WATCH, keyspace
+//!   notifications …). The store never calls up into the server.
 
 use std::hash::BuildHasher;
 
@@ -27,6 +31,25 @@ use super::value::Value;
 
 /// "No slot" / "no TTL" marker in the u32 links.
 const NIL: u32 = u32::MAX;
+
+/// Why the store removed a key without a command asking for that key's deletion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    /// Found expired by a lookup (Redis's `expireIfNeeded`).
+    ExpiredLazy,
+    /// Found expired by the active expiry cycle.
+    ExpiredActive,
+    /// Evicted for `maxmemory`.
+    Evicted,
+}
+
+/// An entry of a database's event log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEvent {
+    Deleted(Deletion),
+    /// A key was created (logged only while [`Db::log_new`] is set).
+    Created,
+}
 
 /// A live key.
 #[derive(Debug)]
@@ -63,6 +86,11 @@ pub struct Db {
     pub expire_cursor: usize,
     /// Running estimate of the keys' remaining TTL in ms (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
+    /// Keys removed (expired, evicted) or created by the store, oldest first, until the
+    /// server takes them.
+    events: Vec<(SmallBytes, KeyEvent)>,
+    /// Log key creations too (set by the server while `new` notifications are wanted).
+    pub log_new: bool,
 }
 
 impl Default for Db {
@@ -103,7 +131,19 @@ impl Db {
             hasher: hashbrown::DefaultHashBuilder::default(),
             expire_cursor: 0,
             avg_ttl: 0,
+            events: Vec::new(),
+            log_new: false,
         }
+    }
+
+    /// Whether the event log holds anything (cheap: callers test it before draining).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// Takes the logged events, oldest first.
+    pub fn take_events(&mut self) -> Vec<(SmallBytes, KeyEvent)> {
+        std::mem::take(&mut self.events)
     }
 
     pub fn len(&self) -> usize {
@@ -221,7 +261,7 @@ impl Db {
         let slot = self.find(key)?;
         // Redis treats a key as expired only once the clock has passed its deadline.
         if self.expire_at(slot).is_some_and(|at| at < now_ms) {
-            self.remove_slot(slot);
+            self.delete_logged(slot, Deletion::ExpiredLazy);
             return None;
         }
         Some(slot)
@@ -262,6 +302,9 @@ impl Db {
     fn insert_hashed(&mut self, key: SmallBytes, h: u64, value: Value, clock: u32) -> u32 {
         // Before the slot is taken: a migration step must not copy the entry being added.
         self.grow_index_step();
+        if self.log_new {
+            self.events.push((key.clone(), KeyEvent::Created));
+        }
         let entry = Entry {
             key,
             value,
@@ -292,6 +335,23 @@ impl Db {
     }
 
     pub fn remove_slot(&mut self, slot: u32) -> Option<Value> {
+        self.take_slot(slot).map(|e| e.value)
+    }
+
+    /// Removes the key in `slot` on the store's own account and logs it with `cause`, for
+    /// the server's "key deleted" hook. Returns whether there was a key.
+    pub fn delete_logged(&mut self, slot: u32, cause: Deletion) -> bool {
+        match self.take_slot(slot) {
+            Some(e) => {
+                self.events.push((e.key, KeyEvent::Deleted(cause)));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the key in `slot`; returns its entry.
+    fn take_slot(&mut self, slot: u32) -> Option<Entry> {
         self.clear_expire(slot);
         let h = match self.entry(slot) {
             Some(e) => self.hash32(&e.key),
@@ -316,14 +376,16 @@ impl Db {
         self.free_head = slot;
         self.len -= 1;
         if self.len == 0 {
-            // Give the memory back once the database is empty.
+            // Give the memory back once the database is empty (the log and its setting stay).
             *self = Db {
                 hasher: self.hasher.clone(),
+                events: std::mem::take(&mut self.events),
+                log_new: self.log_new,
                 ..Db::new()
             };
         }
         match old {
-            Slot::Used(e) => Some(e.value),
+            Slot::Used(e) => Some(e),
             Slot::Free { .. } => None,
         }
     }
@@ -541,6 +603,37 @@ mod tests {
         assert_eq!(db.lookup(b"b", 200), Some(b));
         assert_eq!(db.lookup(b"b", 201), None);
         assert_eq!(db.len(), 1);
+    }
+
+    #[test]
+    fn the_store_logs_its_own_deletions_and_creations_when_asked() {
+        let mut db = Db::new();
+        let a = db.set(b"a", Value::Int(1), false, 0);
+        db.set_expire(a, 100);
+        assert!(!db.has_events(), "creations are not logged by default");
+        db.log_new = true;
+        db.set(b"b", Value::Int(2), false, 0);
+        db.set(b"b", Value::Int(3), false, 0);
+        db.log_new = false;
+        // The last key going empties the database: the log survives the reset.
+        assert_eq!(db.lookup(b"a", 101), None);
+        let b = db.find(b"b").unwrap();
+        assert!(db.delete_logged(b, Deletion::Evicted));
+        assert!(db.is_empty());
+        let events: Vec<(Vec<u8>, KeyEvent)> = db
+            .take_events()
+            .into_iter()
+            .map(|(k, e)| (k.to_vec(), e))
+            .collect();
+        assert_eq!(
+            events,
+            vec![
+                (b"b".to_vec(), KeyEvent::Created),
+                (b"a".to_vec(), KeyEvent::Deleted(Deletion::ExpiredLazy)),
+                (b"b".to_vec(), KeyEvent::Deleted(Deletion::Evicted)),
+            ]
+        );
+        assert!(!db.has_events());
     }
 
     #[test]

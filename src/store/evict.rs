@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use super::bytes::SmallBytes;
-use super::db::Db;
+use super::db::{Db, Deletion};
 use crate::config::{Config, MaxmemoryPolicy};
 
 /// Counter given to a new key under LFU, so it is not evicted before it had a chance.
@@ -120,10 +120,6 @@ pub struct Evictor {
     pub evicted: u64,
     /// Of which because of `maxmemory-rss`.
     pub evicted_for_rss: u64,
-    /// When set, `evict_until` records each evicted `(db, key)` in `evicted_keys`, so the
-    /// server can signal them to WATCH once the databases are no longer borrowed.
-    pub record_keys: bool,
-    pub evicted_keys: Vec<(usize, Vec<u8>)>,
 }
 
 /// Outcome of an eviction attempt.
@@ -170,12 +166,8 @@ impl Evictor {
             let Some((db, slot)) = victim else {
                 return Eviction::Fail;
             };
-            if self.record_keys {
-                if let Some(entry) = dbs[db].entry(slot) {
-                    self.evicted_keys.push((db, entry.key.as_slice().to_vec()));
-                }
-            }
-            dbs[db].remove_slot(slot);
+            // Logged for the server's "key deleted" hook (WATCH, notifications).
+            dbs[db].delete_logged(slot, Deletion::Evicted);
             self.evicted += 1;
             rounds += 1;
             if rounds.is_multiple_of(16) && started.elapsed().as_micros() as u64 > time_limit_us {

@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use super::db::Db;
+use super::db::{Db, Deletion};
 
 /// Keys sampled per database per iteration at effort 1.
 const KEYS_PER_LOOP: u64 = 20;
@@ -176,7 +176,7 @@ fn sample(db: &mut Db, want: u64, now_ms: i64) -> (u64, u64, i64, u64) {
         sampled += 1;
         if at < now_ms {
             // The last entry moves into `pos`; the cursor stays to look at it next.
-            db.remove_slot(slot);
+            db.delete_logged(slot, Deletion::ExpiredActive);
             expired += 1;
         } else {
             ttl_sum = ttl_sum.saturating_add(at - now_ms);

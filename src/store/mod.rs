@@ -12,5 +12,5 @@ pub mod value;
 pub mod zset;
 
 pub use bytes::SmallBytes;
-pub use db::{Db, Entry};
+pub use db::{Db, Deletion, Entry, KeyEvent};
 pub use value::{Kind, Value};
