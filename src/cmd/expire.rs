@@ -134,10 +134,9 @@ fn parse_conditions(args: &Args) -> Result<u8, CmdError> {
             b"gt" => GT,
             b"lt" => LT,
             _ => {
-                return Err(CmdError::err(format!(
-                    "Unsupported option {}",
-                    String::from_utf8_lossy(opt)
-                )))
+                return Err(super::ErrorText::new("ERR Unsupported option ")
+                    .arg(opt)
+                    .done())
             }
         };
     }

@@ -335,7 +335,10 @@ mod tests {
                 r.bulk(b"m");
                 r.double(2.0);
             }),
-            ("*2\r\n$1\r\nm\r\n$1\r\n2\r\n".into(), "*1\r\n*2\r\n$1\r\nm\r\n,2\r\n".into())
+            (
+                "*2\r\n$1\r\nm\r\n$1\r\n2\r\n".into(),
+                "*1\r\n*2\r\n$1\r\nm\r\n,2\r\n".into()
+            )
         );
     }
 

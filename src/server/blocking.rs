@@ -453,9 +453,9 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
                 srv.blocking.resumed.push(client);
             }
             Err(e) => {
-                let text = e.text();
-                srv.count_error(&text);
-                conn.out.error(&text);
+                let text = e.bytes();
+                srv.count_error(text);
+                conn.out.error_bytes(text);
                 srv.blocking.unregister(client, &blocked);
                 srv.blocking.resumed.push(client);
             }

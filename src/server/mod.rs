@@ -552,15 +552,16 @@ impl Reactor {
                 }
                 Err(e) => {
                     let client = &mut self.server.clients[key];
+                    let text = e.message();
                     log::debug!(
                         "id={} Protocol error ({}) from client {}",
                         client.id,
-                        e.message(),
+                        String::from_utf8_lossy(&text),
                         client.addr
                     );
                     client.close_after_reply = true;
-                    conn.out.error(&e.message());
-                    self.server.count_error(&e.message());
+                    conn.out.error_bytes(&text);
+                    self.server.count_error(&text);
                     conn.rpos = conn.rend;
                     keep_reading = false;
                     break;

@@ -93,7 +93,7 @@ pub struct Server {
     pub stats: Stats,
     pub command_stats: Vec<CommandStat>,
     /// Per error prefix (`ERR`, `WRONGTYPE` …) counts for INFO errorstats.
-    pub error_stats: hashbrown::HashMap<String, u64>,
+    pub error_stats: hashbrown::HashMap<Vec<u8>, u64>,
     pub started: Instant,
     pub started_unix_ms: i64,
     pub next_client_id: u64,
@@ -265,14 +265,20 @@ impl Server {
         }
     }
 
-    /// Counts an error reply by its first word, as INFO errorstats does.
-    pub fn count_error(&mut self, text: &str) {
+    /// Counts an error reply (its text without `-`, starting with the code) by its code, as
+    /// Redis's `afterErrorReply` does: the first word when a space ends it within the first
+    /// 31 bytes, `ERR` otherwise.
+    pub fn count_error(&mut self, text: &[u8]) {
         self.stats.total_error_replies += 1;
-        let code = text.split(' ').next().unwrap_or("ERR");
+        let head = &text[..text.len().min(31)];
+        let code = match head.iter().position(|&b| b == b' ') {
+            Some(end) => &text[..end],
+            None => b"ERR",
+        };
         if let Some(n) = self.error_stats.get_mut(code) {
             *n += 1;
         } else if self.error_stats.len() < 128 {
-            self.error_stats.insert(code.to_string(), 1);
+            self.error_stats.insert(code.to_vec(), 1);
         }
     }
 }
