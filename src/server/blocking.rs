@@ -435,7 +435,9 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
             continue;
         };
         let args = Args::new(&blocked.args_buf, &blocked.ranges);
-        let clock = srv.lru_clock();
+        // What `call` gives a command: a key it creates starts with this access value.
+        let clock =
+            crate::store::evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
         let mut ctx = Ctx {
             srv: &mut *srv,
             client_key: client,
