@@ -494,6 +494,12 @@ pub fn call_and_reply(
 }
 
 /// Calls a command's handler and records it in the statistics.
+///
+/// A command's duration runs from the end of whatever ran before it on the reactor (the
+/// previous command, or the start of the batch: [`Server::begin_batch`]) to the end of its
+/// handler, so each command reads the clock once. Work between commands that is nobody's
+/// restarts that chain ([`Server::restart_command_timer`]). A nested call (a command of EXEC)
+/// chains the same way, and EXEC's own duration includes them, as in Redis.
 fn call(
     srv: &mut Server,
     client_key: usize,
@@ -502,8 +508,12 @@ fn call(
     out: &mut Reply,
     now_ms: i64,
 ) -> CmdResult {
-    let reg = registry();
-    let cmd = reg.command(id);
+    if srv.deferred_call.is_some() {
+        // The reactor finishes a deferred call before the next command; this is a safety net.
+        finish_deferred_call(srv);
+    }
+    let started = srv.command_timer;
+    let cmd = registry().command(id);
     let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
     let mut ctx = Ctx {
         srv,
@@ -515,21 +525,80 @@ fn call(
     let result = (cmd.handler)(&mut ctx, args);
     // Each handler counts its own changes in `srv.dirty`, exactly as Redis's command does.
     let srv = ctx.srv;
-    // One clock read per command: each command's end is the next one's start.
     let finished = std::time::Instant::now();
-    let usec = finished.duration_since(srv.command_timer).as_micros() as u64;
+    let usec = finished.saturating_duration_since(started).as_micros() as u64;
     srv.command_timer = finished;
+    let failed = result.is_err();
+    let nested = srv.clients.get(client_key).is_some_and(|c| c.in_exec);
+    if srv.pubsub.has_deliveries() && !nested {
+        // The reactor copies the messages into the subscribers' output right after this
+        // returns; Redis's PUBLISH writes them itself, so that time is the command's own.
+        srv.deferred_call = Some(DeferredCall {
+            id,
+            client_key,
+            usec,
+            failed,
+            args_buf: args.iter().flatten().copied().collect(),
+            lens: args.iter().map(<[u8]>::len).collect(),
+        });
+    } else {
+        record_call(srv, client_key, id, args, usec, failed);
+    }
+    result
+}
+
+/// A command that left pub/sub messages to deliver, waiting for the reactor to deliver them
+/// before its duration is known (see [`finish_deferred_call`]).
+#[derive(Debug)]
+pub struct DeferredCall {
+    id: CommandId,
+    client_key: usize,
+    usec: u64,
+    failed: bool,
+    /// The arguments, back to back, and their lengths, for the slow log.
+    args_buf: Vec<u8>,
+    lens: Vec<usize>,
+}
+
+/// Called by the reactor once it has delivered the messages a command left: the command's
+/// statistics and slow log entry include that work. The next command's duration starts now.
+pub fn finish_deferred_call(srv: &mut Server) {
+    let now = std::time::Instant::now();
+    if let Some(call) = srv.deferred_call.take() {
+        let delivery = now.saturating_duration_since(srv.command_timer).as_micros() as u64;
+        let mut ranges = Vec::with_capacity(call.lens.len());
+        let mut at = 0;
+        for len in &call.lens {
+            ranges.push(at..at + len);
+            at += len;
+        }
+        let args = Args::new(&call.args_buf, &ranges);
+        let usec = call.usec + delivery;
+        record_call(srv, call.client_key, call.id, &args, usec, call.failed);
+    }
+    srv.command_timer = now;
+}
+
+/// Counts a finished command in INFO commandstats and offers it to the slow log.
+fn record_call(
+    srv: &mut Server,
+    client_key: usize,
+    id: CommandId,
+    args: &Args,
+    usec: u64,
+    failed: bool,
+) {
+    let reg = registry();
     srv.stats.commands_processed += 1;
     let stat = &mut srv.command_stats[id];
     stat.calls += 1;
     stat.usec += usec;
-    if result.is_err() {
+    if failed {
         stat.failed += 1;
     }
-    if !cmd.has(table::flags::SKIP_SLOWLOG) {
+    if !reg.command(id).has(table::flags::SKIP_SLOWLOG) {
         slowlog::record(srv, client_key, reg.full_name(id), args, usec);
     }
-    result
 }
 
 #[cfg(test)]

@@ -519,6 +519,7 @@ impl Reactor {
                     // paused) and a closed subscriber's slot could go to a new connection.
                     if self.server.pubsub.has_deliveries() {
                         self.deliver_messages();
+                        cmd::finish_deferred_call(&mut self.server);
                         conn = match self.conns.get_mut(key) {
                             Some(conn) => conn,
                             None => return false,
@@ -544,6 +545,9 @@ impl Reactor {
                     // before this client's next command, as Redis does after each command.
                     if self.server.blocking.has_work() {
                         self.run_blocked(now);
+                        // Redis serves them after the command's call, outside its duration
+                        // (ferrodis does not yet charge it to the served commands).
+                        self.server.restart_command_timer();
                         conn = match self.conns.get_mut(key) {
                             Some(conn) => conn,
                             None => return false,

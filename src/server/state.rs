@@ -115,8 +115,11 @@ pub struct Server {
     pub evictor: crate::store::evict::Evictor,
     /// LRU clock (seconds since start), refreshed once per batch of commands.
     pub lru_now: u32,
-    /// End of the previous command (or start of the batch), for commandstats timing.
+    /// End of the previous command (or start of the batch, or of work between commands that
+    /// is no command's), where the next command's duration starts (see `cmd::call`).
     pub command_timer: Instant,
+    /// A command whose statistics wait for its pub/sub messages to be delivered.
+    pub deferred_call: Option<crate::cmd::DeferredCall>,
     /// Changes since the last save (INFO `rdb_changes_since_last_save`).
     pub dirty: u64,
     /// Samples behind INFO's `instantaneous_*` rates, taken by the cron.
@@ -175,6 +178,7 @@ impl Server {
             evictor: Default::default(),
             lru_now: crate::store::evict::LRU_EPOCH,
             command_timer: Instant::now(),
+            deferred_call: None,
             dirty: 0,
             inst_metrics: Default::default(),
             killed_clients: Vec::new(),
@@ -196,6 +200,12 @@ impl Server {
         self.command_timer = Instant::now();
         self.lru_now = crate::store::evict::LRU_EPOCH
             + self.command_timer.duration_since(self.started).as_secs() as u32;
+    }
+
+    /// Work between two commands that belongs to neither (serving blocked clients) ended: the
+    /// next command's duration starts now.
+    pub fn restart_command_timer(&mut self) {
+        self.command_timer = Instant::now();
     }
 
     /// Evicts keys while `used_memory` is above `maxmemory`, by `maxmemory-policy`.
