@@ -618,6 +618,6 @@ fn error_messages_are_redis_texts() {
         ),
     ];
     for (e, text) in cases {
-        assert_eq!(e.message(), text);
+        assert_eq!(e.message(), text.as_bytes());
     }
 }

@@ -158,7 +158,17 @@ fn interactive_resp3_session(port: u16, commands: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let cli = format!("redis-cli -3 -h 127.0.0.1 -p {port}");
-    tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "100", &cli]);
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "100",
+        &cli,
+    ]);
     let prompt = format!("127.0.0.1:{port}>");
     let wait_for_prompts = |n: usize| {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -207,6 +217,9 @@ fn interactive_redis_cli_3_matches_redis() {
     let redis = Server::redis();
     let got = interactive_resp3_session(ferrodis.port, &commands);
     let want = interactive_resp3_session(redis.port, &commands);
-    assert_eq!(got, want, "redis-cli -3 screens differ (left ferrodis, right redis)");
+    assert_eq!(
+        got, want,
+        "redis-cli -3 screens differ (left ferrodis, right redis)"
+    );
     assert!(want.contains("(double) 1.5"), "the session ran: {want}");
 }

@@ -260,7 +260,11 @@ fn hello_switches_protocol_and_reset_switches_back() {
     same_on_both("hello/reset", |port| {
         let mut log = Vec::new();
         let mut c = Raw::connect(port);
-        record(&mut log, &mut c, &[&["GET", "nokey"], &["HELLO", "4"], &["GET", "nokey"]]);
+        record(
+            &mut log,
+            &mut c,
+            &[&["GET", "nokey"], &["HELLO", "4"], &["GET", "nokey"]],
+        );
         // The id differs between the servers: keep the reply's shape around it.
         let hello = show(&c.cmd(&["HELLO", "3", "SETNAME", "n"]));
         let (head, tail) = hello.split_once("id\\r\\n:").expect("id in HELLO");

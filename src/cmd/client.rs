@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use super::table::{acl, flags::*, tips::*, Command, Group};
-use super::{quote_arg, CmdError, CmdResult, Ctx};
+use super::{CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
 use crate::server::pause::PauseKind;
 use crate::server::state::{BufferStats, Client, Server};
@@ -249,10 +249,10 @@ impl ClientType {
             b"replica" | b"slave" => Ok(ClientType::Replica),
             b"pubsub" => Ok(ClientType::PubSub),
             b"master" => Ok(ClientType::Master),
-            _ => Err(CmdError::err(format!(
-                "Unknown client type '{}'",
-                quote_arg(arg, usize::MAX)
-            ))),
+            _ => Err(ErrorText::new("ERR Unknown client type '")
+                .arg(arg)
+                .text("'")
+                .done()),
         }
     }
 
@@ -536,10 +536,10 @@ fn client_kill(ctx: &mut Ctx, args: &Args) -> CmdResult {
         } else if opt.eq_ignore_ascii_case(b"user") {
             // Every connection is authenticated as `default`, the only user.
             if value != b"default" {
-                return Err(CmdError::err(format!(
-                    "No such user '{}'",
-                    quote_arg(value, usize::MAX)
-                )));
+                return Err(ErrorText::new("ERR No such user '")
+                    .arg(value)
+                    .text("'")
+                    .done());
             }
         } else if opt.eq_ignore_ascii_case(b"skipme") {
             if value.eq_ignore_ascii_case(b"yes") {
@@ -586,16 +586,16 @@ fn client_setinfo(ctx: &mut Ctx, args: &Args) -> CmdResult {
     } else if attr.eq_ignore_ascii_case(b"lib-ver") {
         false
     } else {
-        return Err(CmdError::err(format!(
-            "Unrecognized option '{}'",
-            quote_arg(attr, usize::MAX)
-        )));
+        return Err(ErrorText::new("ERR Unrecognized option '")
+            .arg(attr)
+            .text("'")
+            .done());
     };
     if !valid_attr(value) {
-        return Err(CmdError::err(format!(
-            "{} cannot contain spaces, newlines or special characters.",
-            quote_arg(attr, usize::MAX)
-        )));
+        return Err(ErrorText::new("ERR ")
+            .arg(attr)
+            .text(" cannot contain spaces, newlines or special characters.")
+            .done());
     }
     let stored = (!value.is_empty()).then(|| value.to_vec());
     let client = ctx.client();
@@ -668,7 +668,7 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let unblocked = target.is_some_and(|k| ctx.srv.blocking.unblock_with(k, reply));
     if unblocked && as_error {
         ctx.srv
-            .count_error(crate::server::blocking::UNBLOCKED_ERROR);
+            .count_error(crate::server::blocking::UNBLOCKED_ERROR.as_bytes());
     }
     ctx.out.int(unblocked as i64);
     Ok(())
@@ -701,10 +701,12 @@ fn client_reply(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// timeout lands in the past and pauses nothing beyond the current turn.
 fn client_pause(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 4 {
-        return Err(CmdError::err(format!(
-            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            quote_arg(&args[1], 128)
-        )));
+        return Err(
+            ErrorText::new("ERR unknown subcommand or wrong number of arguments for '")
+                .arg_max(&args[1], 128)
+                .text("'. Try CLIENT HELP.")
+                .done(),
+        );
     }
     let kind = match (args.len() == 4).then(|| args.get(3)) {
         None => PauseKind::All,

@@ -2,7 +2,7 @@
 //! (whose subcommands live in `client.rs`).
 
 use super::table::{acl, flags::*, policy::*, tips::*, Command, Group};
-use super::{quote_arg, CmdError, CmdResult, Ctx};
+use super::{CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
 
 /// The Redis version ferrodis reports (HELLO, INFO `redis_version`): the 7.0 release whose
@@ -199,10 +199,10 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
             super::client::set_name(ctx, &args[j + 1])?;
             j += 2;
         } else {
-            return Err(CmdError::err(format!(
-                "Syntax error in HELLO option '{}'",
-                quote_arg(opt, usize::MAX)
-            )));
+            return Err(ErrorText::new("ERR Syntax error in HELLO option '")
+                .arg(opt)
+                .text("'")
+                .done());
         }
     }
     let id = {

@@ -118,10 +118,9 @@ fn parse_conditions(args: &Args) -> Result<u8, CmdError> {
             b"gt" => GT,
             b"lt" => LT,
             _ => {
-                return Err(CmdError::err(format!(
-                    "Unsupported option {}",
-                    String::from_utf8_lossy(opt)
-                )))
+                return Err(super::ErrorText::new("ERR Unsupported option ")
+                    .arg(opt)
+                    .done())
             }
         };
     }
@@ -213,12 +212,23 @@ fn ttl_generic(ctx: &mut Ctx, args: &Args, unit: Unit, absolute: bool) -> CmdRes
         ctx.out.int(-1);
         return Ok(());
     };
-    let ms = if absolute { at } else { at - ctx.now_ms }.max(0);
+    let ms = if absolute {
+        at
+    } else {
+        at.saturating_sub(ctx.now_ms)
+    }
+    .max(0);
     ctx.out.int(match unit {
         Unit::Millis => ms,
-        Unit::Seconds => (ms + 500) / 1000,
+        Unit::Seconds => round_to_seconds(ms),
     });
     Ok(())
+}
+
+/// `(ms + 500) / 1000` for `ms >= 0` without overflowing near `i64::MAX`: Redis answers the
+/// exact rounding there (`9223372036854776` for a deadline of `i64::MAX` ms).
+fn round_to_seconds(ms: i64) -> i64 {
+    ms / 1000 + i64::from(ms % 1000 >= 500)
 }
 
 fn ttl(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -261,5 +271,15 @@ mod tests {
         assert!(deadline(i64::MAX / 1000, Unit::Seconds, 1_700_000_000_000, "expire").is_err());
         assert_eq!(deadline(-5, Unit::Seconds, 10_000, "expire"), Ok(5_000));
         assert!(deadline(i64::MIN, Unit::Millis, 0, "pexpireat").is_ok());
+    }
+
+    #[test]
+    fn seconds_round_half_up_up_to_the_top_of_the_range() {
+        assert_eq!(round_to_seconds(0), 0);
+        assert_eq!(round_to_seconds(499), 0);
+        assert_eq!(round_to_seconds(500), 1);
+        assert_eq!(round_to_seconds(i64::MAX - 500), 9_223_372_036_854_775);
+        assert_eq!(round_to_seconds(i64::MAX - 499), 9_223_372_036_854_775);
+        assert_eq!(round_to_seconds(i64::MAX), 9_223_372_036_854_776);
     }
 }

@@ -289,9 +289,11 @@ fn section(srv: &mut Server, name: &str, out: &mut String) {
         "modules" => {}
         "commandstats" => commandstats_section(srv, out),
         "errorstats" => {
-            let mut errors: Vec<(&String, &u64)> = srv.error_stats.iter().collect();
+            let mut errors: Vec<(&Vec<u8>, &u64)> = srv.error_stats.iter().collect();
             errors.sort();
             for (code, count) in errors {
+                // Codes come from ferrodis's own error texts, so they are ASCII.
+                let code = String::from_utf8_lossy(code);
                 field!(out, format_args!("errorstat_{code}"), "count={count}");
             }
         }

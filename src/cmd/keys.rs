@@ -807,20 +807,20 @@ mod tests {
         assert_eq!(arg_i32(b"-2147483648", None), Ok(i32::MIN));
         assert_eq!(arg_i32(b"x", None), Err(CmdError::NotInteger));
         assert_eq!(
-            arg_i32(b"2147483648", None).unwrap_err().text(),
-            "ERR value is out of range, value must between -2147483648 and 2147483647"
+            arg_i32(b"2147483648", None).unwrap_err().bytes(),
+            b"ERR value is out of range, value must between -2147483648 and 2147483647"
         );
         assert_eq!(
             arg_i32(b"2147483648", Some("ERR invalid first DB index"))
                 .unwrap_err()
-                .text(),
-            "ERR invalid first DB index"
+                .bytes(),
+            b"ERR invalid first DB index"
         );
         assert_eq!(
             arg_i32(b"-0", Some("ERR invalid first DB index"))
                 .unwrap_err()
-                .text(),
-            "ERR invalid first DB index"
+                .bytes(),
+            b"ERR invalid first DB index"
         );
     }
 }

@@ -21,7 +21,11 @@ pub static COMMANDS: &[Command] = &[Command::new("memory", -2, container)
     .subcommands(SUBCOMMANDS)];
 
 /// Tips of the subcommands whose answer differs per node and is merged specially.
-const PER_NODE_REPORT: &[&str] = &[NONDETERMINISTIC_OUTPUT, REQUEST_ALL_SHARDS, RESPONSE_SPECIAL];
+const PER_NODE_REPORT: &[&str] = &[
+    NONDETERMINISTIC_OUTPUT,
+    REQUEST_ALL_SHARDS,
+    RESPONSE_SPECIAL,
+];
 
 const SUBCOMMANDS: &[Command] = &[
     Command::new("doctor", 2, memory_doctor)

@@ -42,40 +42,31 @@ pub enum CmdError {
     NotFloat,
     Syntax,
     Overflow,
-    /// The full error text, starting with its code (`ERR …`).
+    /// The full error text, starting with its code (`ERR …`), made of literal text only.
     Msg(Cow<'static, str>),
-    /// A full error text that echoes client bytes verbatim (not necessarily UTF-8), as
-    /// Redis's unknown-command errors do.
+    /// A full error text that echoes client bytes (not necessarily UTF-8), already shaped by
+    /// [`ErrorText`].
     Bytes(Vec<u8>),
 }
 
 impl CmdError {
-    pub fn text(&self) -> Cow<'static, str> {
+    /// The exact bytes of the error line (without `-` and CRLF), starting with its code.
+    pub fn bytes(&self) -> &[u8] {
         match self {
             CmdError::WrongType => {
-                "WRONGTYPE Operation against a key holding the wrong kind of value".into()
+                b"WRONGTYPE Operation against a key holding the wrong kind of value"
             }
-            CmdError::NotInteger => "ERR value is not an integer or out of range".into(),
-            CmdError::NotFloat => "ERR value is not a valid float".into(),
-            CmdError::Syntax => "ERR syntax error".into(),
-            CmdError::Overflow => "ERR increment or decrement would overflow".into(),
-            CmdError::Msg(m) => m.clone(),
-            CmdError::Bytes(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
+            CmdError::NotInteger => b"ERR value is not an integer or out of range",
+            CmdError::NotFloat => b"ERR value is not a valid float",
+            CmdError::Syntax => b"ERR syntax error",
+            CmdError::Overflow => b"ERR increment or decrement would overflow",
+            CmdError::Msg(m) => m.as_bytes(),
+            CmdError::Bytes(b) => b,
         }
     }
 
-    /// The exact bytes of the error line (without `-` and CRLF).
-    pub fn bytes(&self) -> Cow<'static, [u8]> {
-        match self {
-            CmdError::Bytes(b) => Cow::Owned(b.clone()),
-            other => match other.text() {
-                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
-                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-            },
-        }
-    }
-
-    /// An `ERR …` error with a message built at run time.
+    /// An `ERR …` error with a message built at run time from literal text (never from client
+    /// bytes: those go through [`ErrorText`]).
     pub fn err(msg: impl Into<String>) -> CmdError {
         CmdError::Msg(Cow::Owned(format!("ERR {}", msg.into())))
     }
@@ -85,6 +76,83 @@ impl From<&'static str> for CmdError {
     /// A fixed error text including its code.
     fn from(text: &'static str) -> Self {
         CmdError::Msg(Cow::Borrowed(text))
+    }
+}
+
+/// An error text that echoes client arguments, built the way Redis's `addReplyErrorFormat`
+/// builds one with `%s`: each argument is a C string (it stops at its first NUL byte) whose
+/// other bytes are copied untouched, whatever their encoding; then CR and LF are trimmed from
+/// both ends of the message and the ones left inside become spaces, so client bytes cannot
+/// break the protocol. (Redis's `rejectCommandFormat` maps without trimming, but its messages
+/// never begin or end with an argument, so the two agree.)
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ErrorText {
+    text: Vec<u8>,
+    /// Where the message starts, after the code (`ERR `): Redis trims the message only.
+    body: usize,
+}
+
+impl ErrorText {
+    /// Starts the text with its code and the literal words after it (`"ERR Unsupported
+    /// option "`).
+    pub fn new(start: &str) -> ErrorText {
+        let body = start.find(' ').map_or(start.len(), |i| i + 1);
+        ErrorText {
+            text: start.as_bytes().to_vec(),
+            body,
+        }
+    }
+
+    /// Literal text.
+    pub fn text(mut self, literal: &str) -> ErrorText {
+        self.text.extend_from_slice(literal.as_bytes());
+        self
+    }
+
+    /// `%s` of a client argument.
+    pub fn arg(self, arg: &[u8]) -> ErrorText {
+        self.arg_max(arg, usize::MAX)
+    }
+
+    /// `%.<max>s` of a client argument.
+    pub fn arg_max(mut self, arg: &[u8], max: usize) -> ErrorText {
+        self.text.extend_from_slice(quote_arg_bytes(arg, max));
+        self
+    }
+
+    /// Text another formatter already made of literal words and C-string arguments.
+    pub fn formatted(mut self, bytes: &[u8]) -> ErrorText {
+        self.text.extend_from_slice(bytes);
+        self
+    }
+
+    /// The shaped text, as [`CmdError::Bytes`].
+    pub fn done(self) -> CmdError {
+        CmdError::Bytes(self.into_bytes())
+    }
+
+    /// The shaped text.
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        let is_crlf = |b: &u8| *b == b'\r' || *b == b'\n';
+        let end = self.text.len()
+            - self.text[self.body..]
+                .iter()
+                .rev()
+                .take_while(|b| is_crlf(b))
+                .count();
+        self.text.truncate(end);
+        let lead = self.text[self.body..]
+            .iter()
+            .take_while(|b| is_crlf(b))
+            .count();
+        self.text.drain(self.body..self.body + lead);
+        for b in &mut self.text[self.body..] {
+            if is_crlf(b) {
+                *b = b' ';
+            }
+        }
+        self.text
     }
 }
 
@@ -200,11 +268,6 @@ pub fn arg_i64(arg: &[u8]) -> Result<i64, CmdError> {
     crate::util::num::parse_i64(arg).ok_or(CmdError::NotInteger)
 }
 
-/// Redis's `%.128s` of an argument inside an error message (C-string semantics: stops at NUL).
-pub fn quote_arg(arg: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(quote_arg_bytes(arg, max)).into_owned()
-}
-
 /// The bytes `%.<max>s` prints of `arg`: up to the first NUL, at most `max` bytes.
 pub fn quote_arg_bytes(arg: &[u8], max: usize) -> &[u8] {
     let end = arg
@@ -282,12 +345,12 @@ pub fn resolve(args: &Args) -> Result<CommandId, CmdError> {
     let cmd = reg.command(id);
     if !cmd.subcommands.is_empty() && args.len() >= 2 {
         return reg.lookup_sub(id, args.get(1)).ok_or_else(|| {
-            let mut text = b"ERR unknown subcommand '".to_vec();
-            text.extend_from_slice(quote_arg_bytes(args.get(1), 128));
-            text.extend_from_slice(b"'. Try ");
-            text.extend(quote_arg_bytes(name, usize::MAX).to_ascii_uppercase());
-            text.extend_from_slice(b" HELP.");
-            CmdError::Bytes(text)
+            ErrorText::new("ERR unknown subcommand '")
+                .arg_max(args.get(1), 128)
+                .text("'. Try ")
+                .arg(&name.to_ascii_uppercase())
+                .text(" HELP.")
+                .done()
         });
     }
     Ok(id)
@@ -304,11 +367,11 @@ fn unknown_command(args: &Args) -> CmdError {
         listed.extend_from_slice(quote_arg_bytes(arg, room));
         listed.extend_from_slice(b"' ");
     }
-    let mut text = b"ERR unknown command '".to_vec();
-    text.extend_from_slice(quote_arg_bytes(args.get(0), 128));
-    text.extend_from_slice(b"', with args beginning with: ");
-    text.extend_from_slice(&listed);
-    CmdError::Bytes(text)
+    ErrorText::new("ERR unknown command '")
+        .arg_max(args.get(0), 128)
+        .text("', with args beginning with: ")
+        .formatted(&listed)
+        .done()
 }
 
 /// Checks arity the way Redis does: N exactly, or -N at least.
@@ -366,8 +429,8 @@ pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply
 
 fn reply_error(srv: &mut Server, out: &mut Reply, e: &CmdError) {
     let text = e.bytes();
-    srv.count_error(&String::from_utf8_lossy(&text));
-    out.error_bytes(&text);
+    srv.count_error(text);
+    out.error_bytes(text);
 }
 
 /// A command refused before it ran (Redis's `rejectCommand`): counted as rejected, and inside
@@ -466,6 +529,12 @@ pub fn call_and_reply(
 }
 
 /// Calls a command's handler and records it in the statistics.
+///
+/// A command's duration runs from the end of whatever ran before it on the reactor (the
+/// previous command, or the start of the batch: [`Server::begin_batch`]) to the end of its
+/// handler, so each command reads the clock once. Work between commands that is nobody's
+/// restarts that chain ([`Server::restart_command_timer`]). A nested call (a command of EXEC)
+/// chains the same way, and EXEC's own duration includes them, as in Redis.
 fn call(
     srv: &mut Server,
     client_key: usize,
@@ -474,8 +543,12 @@ fn call(
     out: &mut Reply,
     now_ms: i64,
 ) -> CmdResult {
-    let reg = registry();
-    let cmd = reg.command(id);
+    if srv.deferred_call.is_some() {
+        // The reactor finishes a deferred call before the next command; this is a safety net.
+        finish_deferred_call(srv);
+    }
+    let started = srv.command_timer;
+    let cmd = registry().command(id);
     let clock = evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
     let mut ctx = Ctx {
         srv,
@@ -507,19 +580,106 @@ fn call(
         let keys = introspect::command_keys(cmd, &argv);
         srv.remember_keys(client_key, keys.iter().map(|k| argv[k.pos]));
     }
-    // One clock read per command: each command's end is the next one's start.
     let finished = std::time::Instant::now();
-    let usec = finished.duration_since(srv.command_timer).as_micros() as u64;
+    let usec = finished.saturating_duration_since(started).as_micros() as u64;
     srv.command_timer = finished;
+    let failed = result.is_err();
+    let nested = srv.clients.get(client_key).is_some_and(|c| c.in_exec);
+    if srv.pubsub.has_deliveries() && !nested {
+        // The reactor copies the messages into the subscribers' output right after this
+        // returns; Redis's PUBLISH writes them itself, so that time is the command's own.
+        srv.deferred_call = Some(DeferredCall {
+            id,
+            client_key,
+            usec,
+            failed,
+            args_buf: args.iter().flatten().copied().collect(),
+            lens: args.iter().map(<[u8]>::len).collect(),
+        });
+    } else {
+        record_call(srv, client_key, id, args, usec, failed);
+    }
+    result
+}
+
+/// A command that left pub/sub messages to deliver, waiting for the reactor to deliver them
+/// before its duration is known (see [`finish_deferred_call`]).
+#[derive(Debug)]
+pub struct DeferredCall {
+    id: CommandId,
+    client_key: usize,
+    usec: u64,
+    failed: bool,
+    /// The arguments, back to back, and their lengths, for the slow log.
+    args_buf: Vec<u8>,
+    lens: Vec<usize>,
+}
+
+/// Called by the reactor once it has delivered the messages a command left: the command's
+/// statistics and slow log entry include that work. The next command's duration starts now.
+pub fn finish_deferred_call(srv: &mut Server) {
+    let now = std::time::Instant::now();
+    if let Some(call) = srv.deferred_call.take() {
+        let delivery = now.saturating_duration_since(srv.command_timer).as_micros() as u64;
+        let mut ranges = Vec::with_capacity(call.lens.len());
+        let mut at = 0;
+        for len in &call.lens {
+            ranges.push(at..at + len);
+            at += len;
+        }
+        let args = Args::new(&call.args_buf, &ranges);
+        let usec = call.usec + delivery;
+        record_call(srv, call.client_key, call.id, &args, usec, call.failed);
+    }
+    srv.command_timer = now;
+}
+
+/// Counts a finished command in INFO commandstats and offers it to the slow log.
+fn record_call(
+    srv: &mut Server,
+    client_key: usize,
+    id: CommandId,
+    args: &Args,
+    usec: u64,
+    failed: bool,
+) {
+    let reg = registry();
     srv.stats.commands_processed += 1;
     let stat = &mut srv.command_stats[id];
     stat.calls += 1;
     stat.usec += usec;
-    if result.is_err() {
+    if failed {
         stat.failed += 1;
     }
-    if !cmd.has(flags::SKIP_SLOWLOG) {
+    if !reg.command(id).has(flags::SKIP_SLOWLOG) {
         slowlog::record(srv, client_key, id, args, usec);
     }
-    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_shapes_arguments_as_redis_formats_them() {
+        let shaped = |arg: &[u8]| {
+            ErrorText::new("ERR Unsupported option ")
+                .arg(arg)
+                .into_bytes()
+        };
+        assert_eq!(shaped(b"\x00\xff"), b"ERR Unsupported option ");
+        assert_eq!(shaped(b"a\xff\x00b"), b"ERR Unsupported option a\xff");
+        assert_eq!(shaped(b"\r\na\rb\n"), b"ERR Unsupported option   a b");
+        // The message is trimmed, not the code's separator.
+        let lead = ErrorText::new("ERR ")
+            .arg(b"\r\nx\r\n")
+            .text("!")
+            .into_bytes();
+        assert_eq!(lead, b"ERR x  !");
+        let short = ErrorText::new("ERR '")
+            .arg_max(b"abcdef", 3)
+            .text("'")
+            .done();
+        assert_eq!(short.bytes(), b"ERR 'abc'");
+    }
 }

@@ -241,6 +241,6 @@ pub fn exec_abort(srv: &mut Server, client: usize, reason: &CmdError) -> CmdErro
     // Redis formats its own refusals (arity, "not allowed") without the ERR code here, while
     // shared errors (OOM, MISCONF) keep theirs.
     let reason = reason.bytes();
-    text.extend_from_slice(reason.strip_prefix(b"ERR ").unwrap_or(&reason));
+    text.extend_from_slice(reason.strip_prefix(b"ERR ").unwrap_or(reason));
     CmdError::Bytes(text)
 }

@@ -69,9 +69,7 @@ pub static COMMANDS: &[Command] = &[
         .keys(&[KeySpec::at(1).range(-1, 1, 0).flags(NOT_KEY)])
         .summary("Stop listening for messages posted to the given shard channels")
         .since("7.0.0")
-        .complexity(
-            "O(N) where N is the number of clients already subscribed to a shard channel.",
-        )
+        .complexity("O(N) where N is the number of clients already subscribed to a shard channel.")
         .args("?shardchannel..."),
     Command::new("spublish", 3, spublish)
         .group(Group::Pubsub)

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::table::{acl, doc_flags, flags::*, tips::*, Command, Group};
-use super::{quote_arg, CmdError, CmdResult, Ctx};
+use super::{CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
 use crate::store::{Db, Value};
 
@@ -177,10 +177,12 @@ pub fn reply_help(ctx: &mut Ctx, command: &str, lines: &[&str]) {
 
 /// Redis's `addReplySubcommandSyntaxError`.
 pub fn subcommand_syntax_error(args: &Args, command: &str) -> CmdError {
-    CmdError::err(format!(
-        "unknown subcommand or wrong number of arguments for '{}'. Try {command} HELP.",
-        quote_arg(&args[1], 128)
-    ))
+    ErrorText::new("ERR unknown subcommand or wrong number of arguments for '")
+        .arg_max(&args[1], 128)
+        .text("'. Try ")
+        .text(command)
+        .text(" HELP.")
+        .done()
 }
 
 fn dbsize(ctx: &mut Ctx, _args: &Args) -> CmdResult {
@@ -626,7 +628,7 @@ fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
         .srv
         .config
         .set_many_client(&pairs, local)
-        .map_err(CmdError::err)?;
+        .map_err(|text| ErrorText::new("ERR ").formatted(&text).done())?;
     // The listeners belong to the reactor and cannot be rebound from here yet: refuse rather
     // than report a port or address the server is not listening on.
     if let Some(name) = changed.iter().find(|n| matches!(**n, "port" | "bind")) {

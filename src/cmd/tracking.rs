@@ -2,9 +2,9 @@
 //! CLIENT TRACKINGINFO, with Redis 7.0's option checks and errors. The tables and the
 //! invalidation messages live in `server/tracking.rs`.
 
-use super::{arg_i64, CmdError, CmdResult, Ctx};
+use super::{arg_i64, CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
-use crate::server::tracking::ClientTracking;
+use crate::server::tracking::{ClientTracking, PrefixCollision};
 
 /// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
 pub fn client_tracking(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -74,10 +74,23 @@ pub fn client_tracking(ctx: &mut Ctx, args: &Args) -> CmdResult {
                 );
             }
         }
-        if mode.bcast {
-            ctx.srv
-                .check_prefix_collisions(ctx.client_key, &prefixes)
-                .map_err(CmdError::Bytes)?;
+        if let Some(collision) = mode
+            .bcast
+            .then(|| ctx.srv.prefix_collision(ctx.client_key, &prefixes))
+            .flatten()
+        {
+            let (new, other, with) = match collision {
+                PrefixCollision::Existing(p, old) => (p, old, "an existing"),
+                PrefixCollision::Given(p, other) => (p, other, "another provided"),
+            };
+            return Err(ErrorText::new("ERR Prefix '")
+                .arg(new)
+                .text("' overlaps with ")
+                .text(with)
+                .text(" prefix '")
+                .arg(&other)
+                .text("'. Prefixes for a single client must not overlap.")
+                .done());
         }
         ctx.srv.enable_tracking(ctx.client_key, mode, &prefixes);
     } else if args[2].eq_ignore_ascii_case(b"off") {

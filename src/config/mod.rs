@@ -580,7 +580,7 @@ impl Config {
 
     /// `CONFIG SET name value [name value ...]` from a client that is not
     /// local (see [`Config::set_many_client`]).
-    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<Vec<&'static str>, String> {
+    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<Vec<&'static str>, Vec<u8>> {
         self.set_many_client(pairs, false)
     }
 
@@ -595,7 +595,8 @@ impl Config {
     /// when reached and is changed back if a later value fails).
     ///
     /// Errors are Redis's text WITHOUT the leading "ERR " (the caller
-    /// replies `-ERR <text>`):
+    /// replies `-ERR <text>`), as bytes: names are echoed as C strings (up
+    /// to a NUL byte), not necessarily UTF-8; the caller maps CR and LF:
     /// * `Unknown option or number of arguments for CONFIG SET - '<name>'`
     /// * `CONFIG SET failed (possibly related to argument '<name>') - can't set immutable config`
     /// * `... - can't set protected config`, `... - duplicate parameter`
@@ -611,29 +612,32 @@ impl Config {
         &mut self,
         pairs: &[(&[u8], &[u8])],
         client_is_local: bool,
-    ) -> Result<Vec<&'static str>, String> {
-        let shown = |name: &[u8]| String::from_utf8_lossy(parse::cstr(name)).into_owned();
-        let failed = |name: &str, why: &str| {
-            format!("CONFIG SET failed (possibly related to argument '{name}') - {why}")
+    ) -> Result<Vec<&'static str>, Vec<u8>> {
+        let failed = |name: &[u8], why: &str| {
+            let mut text = b"CONFIG SET failed (possibly related to argument '".to_vec();
+            text.extend_from_slice(parse::cstr(name));
+            text.extend_from_slice(b"') - ");
+            text.extend_from_slice(why.as_bytes());
+            text
         };
 
         // Phase 1: names.
         let mut targets: Vec<(&'static str, &'static Param, &[u8])> = Vec::new();
         for &(name, value) in pairs {
             let Some((entry, p)) = lookup(name) else {
-                return Err(format!(
-                    "Unknown option or number of arguments for CONFIG SET - '{}'",
-                    shown(name)
-                ));
+                let mut text = b"Unknown option or number of arguments for CONFIG SET - '".to_vec();
+                text.extend_from_slice(parse::cstr(name));
+                text.push(b'\'');
+                return Err(text);
             };
             if p.immutable {
-                return Err(failed(&shown(name), "can't set immutable config"));
+                return Err(failed(name, "can't set immutable config"));
             }
             if p.protected && !self.enable_protected_configs.allows(client_is_local) {
-                return Err(failed(&shown(name), "can't set protected config"));
+                return Err(failed(name, "can't set protected config"));
             }
             if targets.iter().any(|(e, _, _)| *e == entry) {
-                return Err(failed(&shown(name), "duplicate parameter"));
+                return Err(failed(name, "duplicate parameter"));
             }
             targets.push((entry, p, value));
         }
@@ -649,13 +653,13 @@ impl Config {
         for &(entry, p, value) in &targets {
             if let Err(why) = p.apply(&mut next, value) {
                 restore(&old_cwd);
-                return Err(failed(entry, &why));
+                return Err(failed(entry.as_bytes(), &why));
             }
             if p.name == "dir" {
                 let before = std::env::current_dir().ok();
                 if let Err(e) = std::env::set_current_dir(&next.dir) {
                     restore(&old_cwd);
-                    return Err(failed(entry, &parse::strerror(&e)));
+                    return Err(failed(entry.as_bytes(), &parse::strerror(&e)));
                 }
                 if let Ok(cwd) = std::env::current_dir() {
                     next.dir = cwd.to_string_lossy().into_owned();

@@ -47,18 +47,28 @@ pub enum ProtoError {
 }
 
 impl ProtoError {
-    /// The error line Redis sends, without the leading `-` and trailing CRLF.
-    pub fn message(&self) -> String {
-        let detail = match self {
-            ProtoError::TooBigInline => "too big inline request".to_string(),
-            ProtoError::UnbalancedQuotes => "unbalanced quotes in request".to_string(),
-            ProtoError::TooBigMultibulkCount => "too big mbulk count string".to_string(),
-            ProtoError::InvalidMultibulkLength => "invalid multibulk length".to_string(),
-            ProtoError::TooBigBulkCount => "too big bulk count string".to_string(),
-            ProtoError::ExpectedDollar(got) => format!("expected '$', got '{}'", *got as char),
-            ProtoError::InvalidBulkLength => "invalid bulk length".to_string(),
+    /// The error line Redis sends, without the leading `-` and trailing CRLF. The byte of
+    /// `expected '$'` goes out as it came (Redis's `%c`), a CR or LF as a space.
+    pub fn message(&self) -> Vec<u8> {
+        let detail: &str = match self {
+            ProtoError::TooBigInline => "too big inline request",
+            ProtoError::UnbalancedQuotes => "unbalanced quotes in request",
+            ProtoError::TooBigMultibulkCount => "too big mbulk count string",
+            ProtoError::InvalidMultibulkLength => "invalid multibulk length",
+            ProtoError::TooBigBulkCount => "too big bulk count string",
+            ProtoError::ExpectedDollar(got) => {
+                let got = if matches!(got, b'\r' | b'\n') {
+                    b' '
+                } else {
+                    *got
+                };
+                let mut text = b"ERR Protocol error: expected '$', got '".to_vec();
+                text.extend_from_slice(&[got, b'\'']);
+                return text;
+            }
+            ProtoError::InvalidBulkLength => "invalid bulk length",
         };
-        format!("ERR Protocol error: {detail}")
+        format!("ERR Protocol error: {detail}").into_bytes()
     }
 }
 
@@ -208,7 +218,7 @@ impl Parser {
             let Some(&first) = input.get(start) else {
                 return Ok(Parsed::Incomplete);
             };
-            let Some(line_end) = find_cr(input, start + 1) else {
+            let Some(line_end) = find_cr(input, start) else {
                 if input.len() - start > INLINE_MAX {
                     return Err(ProtoError::TooBigBulkCount);
                 }
@@ -242,16 +252,19 @@ impl Parser {
 
     fn parse_inline(&mut self, input: &[u8]) -> Result<Parsed, ProtoError> {
         let from = self.inline_scanned;
-        let Some(nl) = input[from..]
+        // Redis looks for the newline with `strchr`: a NUL byte before it hides it, and the
+        // request waits for more input, up to the inline limit.
+        let stop = input[from..]
             .iter()
-            .position(|&b| b == b'\n')
-            .map(|p| p + from)
-        else {
+            .position(|&b| b == b'\n' || b == 0)
+            .map(|p| p + from);
+        let Some(nl) = stop.filter(|&at| input[at] == b'\n') else {
             if input.len() > INLINE_MAX {
                 self.inline_scanned = 0;
                 return Err(ProtoError::TooBigInline);
             }
-            self.inline_scanned = input.len();
+            // Resume at the NUL, which keeps hiding the newline.
+            self.inline_scanned = stop.unwrap_or(input.len());
             return Ok(Parsed::Incomplete);
         };
         self.inline_scanned = 0;
@@ -272,12 +285,15 @@ impl Parser {
     }
 }
 
+/// The first CR at or after `from`, searched the way Redis's `strchr` does: a NUL byte ends the
+/// search (Redis then waits for more input, up to the header limit).
 fn find_cr(input: &[u8], from: usize) -> Option<usize> {
-    input
+    let at = input
         .get(from..)?
         .iter()
-        .position(|&b| b == b'\r')
-        .map(|p| p + from)
+        .position(|&b| b == b'\r' || b == 0)?
+        + from;
+    (input[at] == b'\r').then_some(at)
 }
 
 fn is_space(b: u8) -> bool {

@@ -468,7 +468,9 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
             continue;
         };
         let args = Args::new(&blocked.args_buf, &blocked.ranges);
-        let clock = srv.lru_clock();
+        // What `call` gives a command: a key it creates starts with this access value.
+        let clock =
+            crate::store::evict::initial_access(srv.config.maxmemory_policy, now_ms, srv.lru_now);
         let mut ctx = Ctx {
             srv: &mut *srv,
             id: blocked.id,
@@ -493,9 +495,9 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
                 srv.blocking.resumed.push(client);
             }
             Err(e) => {
-                let text = e.text();
-                srv.count_error(&text);
-                conn.out.error(&text);
+                let text = e.bytes();
+                srv.count_error(text);
+                conn.out.error_bytes(text);
                 srv.blocking.unregister(client, &blocked);
                 srv.blocking.resumed.push(client);
             }

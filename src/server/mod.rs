@@ -8,8 +8,8 @@
 pub mod blocking;
 pub mod conn;
 pub mod cron;
-pub mod pause;
 pub mod notify;
+pub mod pause;
 pub mod pubsub;
 pub mod state;
 pub mod tracking;
@@ -170,7 +170,7 @@ impl Reactor {
             if self.server.pubsub.has_deliveries() {
                 self.deliver_messages();
             }
-                        let mut timeout = if self.to_resume.is_empty()
+            let mut timeout = if self.to_resume.is_empty()
                 && self.to_flush.is_empty()
                 && !self.server.pause.has_released()
                 && !self.server.pubsub.has_deliveries()
@@ -467,10 +467,10 @@ impl Reactor {
                 continue;
             }
             entry.insert(Conn::new(Stream::Plain(stream), now));
-            let client_key = self
-                .server
-                .clients
-                .insert(Client::new(id, peer.to_string(), laddr, fd, now));
+            let client_key =
+                self.server
+                    .clients
+                    .insert(Client::new(id, peer.to_string(), laddr, fd, now));
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
             log::debug!("id={id} Accepted {peer}");
         }
@@ -590,6 +590,7 @@ impl Reactor {
                     // paused) and a closed subscriber's slot could go to a new connection.
                     if self.server.pubsub.has_deliveries() {
                         self.deliver_messages();
+                        cmd::finish_deferred_call(&mut self.server);
                         conn = match self.conns.get_mut(key) {
                             Some(conn) => conn,
                             None => return false,
@@ -615,6 +616,9 @@ impl Reactor {
                     // before this client's next command, as Redis does after each command.
                     if self.server.blocking.has_work() {
                         self.run_blocked(now);
+                        // Redis serves them after the command's call, outside its duration
+                        // (ferrodis does not yet charge it to the served commands).
+                        self.server.restart_command_timer();
                         conn = match self.conns.get_mut(key) {
                             Some(conn) => conn,
                             None => return false,
@@ -623,15 +627,16 @@ impl Reactor {
                 }
                 Err(e) => {
                     let client = &mut self.server.clients[key];
+                    let text = e.message();
                     log::debug!(
                         "id={} Protocol error ({}) from client {}",
                         client.id,
-                        e.message(),
+                        String::from_utf8_lossy(&text),
                         client.addr
                     );
                     client.close_after_reply = true;
-                    conn.out.error(&e.message());
-                    self.server.count_error(&e.message());
+                    conn.out.error_bytes(&text);
+                    self.server.count_error(&text);
                     conn.rpos = conn.rend;
                     keep_reading = false;
                     break;

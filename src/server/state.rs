@@ -190,7 +190,7 @@ pub struct Server {
     pub stats: Stats,
     pub command_stats: Vec<CommandStat>,
     /// Per error prefix (`ERR`, `WRONGTYPE` …) counts for INFO errorstats.
-    pub error_stats: hashbrown::HashMap<String, u64>,
+    pub error_stats: hashbrown::HashMap<Vec<u8>, u64>,
     pub started: Instant,
     pub started_unix_ms: i64,
     pub next_client_id: u64,
@@ -215,8 +215,11 @@ pub struct Server {
     pub evictor: crate::store::evict::Evictor,
     /// LRU clock (seconds since start), refreshed once per batch of commands.
     pub lru_now: u32,
-    /// End of the previous command (or start of the batch), for commandstats timing.
+    /// End of the previous command (or start of the batch, or of work between commands that
+    /// is no command's), where the next command's duration starts (see `cmd::call`).
     pub command_timer: Instant,
+    /// A command whose statistics wait for its pub/sub messages to be delivered.
+    pub deferred_call: Option<crate::cmd::DeferredCall>,
     /// Changes since the last save (INFO `rdb_changes_since_last_save`).
     pub dirty: u64,
     /// Samples behind INFO's `instantaneous_*` rates, taken by the cron.
@@ -283,6 +286,7 @@ impl Server {
             evictor: Default::default(),
             lru_now: crate::store::evict::LRU_EPOCH,
             command_timer: Instant::now(),
+            deferred_call: None,
             dirty: 0,
             inst_metrics: Default::default(),
             killed_clients: Vec::new(),
@@ -308,6 +312,12 @@ impl Server {
         self.command_timer = Instant::now();
         self.lru_now = crate::store::evict::LRU_EPOCH
             + self.command_timer.duration_since(self.started).as_secs() as u32;
+    }
+
+    /// Work between two commands that belongs to neither (serving blocked clients) ended: the
+    /// next command's duration starts now.
+    pub fn restart_command_timer(&mut self) {
+        self.command_timer = Instant::now();
     }
 
     /// Evicts keys while `used_memory` is above `maxmemory`, by `maxmemory-policy`.
@@ -398,14 +408,20 @@ impl Server {
         }
     }
 
-    /// Counts an error reply by its first word, as INFO errorstats does.
-    pub fn count_error(&mut self, text: &str) {
+    /// Counts an error reply (its text without `-`, starting with the code) by its code, as
+    /// Redis's `afterErrorReply` does: the first word when a space ends it within the first
+    /// 31 bytes, `ERR` otherwise.
+    pub fn count_error(&mut self, text: &[u8]) {
         self.stats.total_error_replies += 1;
-        let code = text.split(' ').next().unwrap_or("ERR");
+        let head = &text[..text.len().min(31)];
+        let code = match head.iter().position(|&b| b == b' ') {
+            Some(end) => &text[..end],
+            None => b"ERR",
+        };
         if let Some(n) = self.error_stats.get_mut(code) {
             *n += 1;
         } else if self.error_stats.len() < 128 {
-            self.error_stats.insert(code.to_string(), 1);
+            self.error_stats.insert(code.to_vec(), 1);
         }
     }
 }

@@ -96,6 +96,13 @@ fn overlaps(a: &[u8], b: &[u8]) -> bool {
     a[..n] == b[..n]
 }
 
+/// Two BCAST prefixes of one client that overlap: the new one, and the one it overlaps
+/// (already the client's, or given later in the same command).
+pub enum PrefixCollision<'a> {
+    Existing(&'a [u8], Vec<u8>),
+    Given(&'a [u8], Vec<u8>),
+}
+
 /// The body of one invalidation: the keys as an array, or a null ("everything").
 enum Keys<'a> {
     List(&'a [&'a [u8]]),
@@ -111,33 +118,23 @@ impl Server {
             .map(|(k, _)| k)
     }
 
-    /// Checks that none of `prefixes` overlaps another or one `client` already has; the
-    /// error is Redis's.
-    pub fn check_prefix_collisions(
+    /// The first of `prefixes` that overlaps one `client` already has (`Existing`) or one
+    /// given after it (`Given`), with the prefix it overlaps, for Redis's error.
+    pub fn prefix_collision<'a>(
         &self,
         client: usize,
-        prefixes: &[&[u8]],
-    ) -> Result<(), Vec<u8>> {
+        prefixes: &[&'a [u8]],
+    ) -> Option<PrefixCollision<'a>> {
         let existing = self.clients[client].tracking.as_ref().map(|t| &t.prefixes);
-        for (i, p) in prefixes.iter().enumerate() {
+        for (i, &p) in prefixes.iter().enumerate() {
             if let Some(old) = existing.and_then(|e| e.iter().find(|o| overlaps(o, p))) {
-                let mut e = b"ERR Prefix '".to_vec();
-                e.extend_from_slice(crate::cmd::quote_arg_bytes(p, usize::MAX));
-                e.extend_from_slice(b"' overlaps with an existing prefix '");
-                e.extend_from_slice(crate::cmd::quote_arg_bytes(old, usize::MAX));
-                e.extend_from_slice(b"'. Prefixes for a single client must not overlap.");
-                return Err(e);
+                return Some(PrefixCollision::Existing(p, old.clone()));
             }
             if let Some(other) = prefixes[i + 1..].iter().find(|o| overlaps(p, o)) {
-                let mut e = b"ERR Prefix '".to_vec();
-                e.extend_from_slice(crate::cmd::quote_arg_bytes(p, usize::MAX));
-                e.extend_from_slice(b"' overlaps with another provided prefix '");
-                e.extend_from_slice(crate::cmd::quote_arg_bytes(other, usize::MAX));
-                e.extend_from_slice(b"'. Prefixes for a single client must not overlap.");
-                return Err(e);
+                return Some(PrefixCollision::Given(p, other.to_vec()));
             }
         }
-        Ok(())
+        None
     }
 
     /// CLIENT TRACKING ON with checked options (Redis's `enableTracking`): flags are replaced,

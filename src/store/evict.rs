@@ -53,7 +53,9 @@ pub fn initial_access(policy: MaxmemoryPolicy, now_ms: i64, lru_clock: u32) -> u
 
 /// The LFU counter after applying decay for the minutes since its last decrement.
 pub fn lfu_decayed(access: u32, now_ms: i64, decay_time: u32) -> u32 {
-    let last = access >> 8;
+    // 16 bits of minutes, as in Redis; an LRU clock left from before a policy switch holds
+    // more, read the way Redis reads its 24-bit field.
+    let last = (access >> 8) & 0xffff;
     let counter = access & 0xff;
     let now = minutes(now_ms);
     let elapsed = if now >= last {
@@ -297,6 +299,13 @@ fn time_limit_us(tenacity: u32) -> u64 {
 mod tests {
     use super::*;
     use crate::store::Value;
+
+    #[test]
+    fn an_lru_value_read_as_lfu_after_a_policy_switch_does_not_overflow() {
+        let lru_value = LRU_EPOCH + 12_345;
+        let counter = lfu_decayed(lru_value, 0, 1);
+        assert!(counter <= 255);
+    }
 
     fn filled(n: usize, with_ttl_every: usize) -> Vec<Db> {
         let mut db = Db::new();
