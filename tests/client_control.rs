@@ -388,37 +388,6 @@ fn reset_clears_connection_state() {
     });
 }
 
-/// Redis 7.0's CLIENT LIST fields, in order.
-const FIELDS: &[&str] = &[
-    "id",
-    "addr",
-    "laddr",
-    "fd",
-    "name",
-    "age",
-    "idle",
-    "flags",
-    "db",
-    "sub",
-    "psub",
-    "ssub",
-    "multi",
-    "qbuf",
-    "qbuf-free",
-    "argv-mem",
-    "multi-mem",
-    "rbs",
-    "rbp",
-    "obl",
-    "oll",
-    "omem",
-    "tot-mem",
-    "events",
-    "cmd",
-    "user",
-    "redir",
-    "resp",
-];
 
 fn num(fields: &[(String, String)], name: &str) -> i64 {
     field(fields, name)
@@ -467,9 +436,9 @@ fn client_list_buffer_fields_compare_with_redis() {
     let want = list_situations(&redis);
     for (g, w) in got.iter().zip(&want) {
         let names: Vec<&str> = g.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, FIELDS, "ferrodis fields");
+        assert_eq!(names, common::CLIENT_LIST_FIELDS, "ferrodis fields");
         let names: Vec<&str> = w.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, FIELDS, "redis fields");
+        assert_eq!(names, common::CLIENT_LIST_FIELDS, "redis fields");
         // Exact where both servers must agree.
         for name in [
             "flags", "db", "sub", "psub", "ssub", "multi", "argv-mem", "obl", "oll", "omem",

@@ -4,6 +4,8 @@
 //! Each test starts its own `ferrodis --port 0`, learns the port from the
 //! `Ready to accept connections tcp 127.0.0.1:<port>` log line and kills the process when done.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -224,37 +226,6 @@ fn field(line: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no field {name} in {line:?}"))
 }
 
-/// Redis 7.0's CLIENT LIST fields, in order.
-const FIELDS: &[&str] = &[
-    "id",
-    "addr",
-    "laddr",
-    "fd",
-    "name",
-    "age",
-    "idle",
-    "flags",
-    "db",
-    "sub",
-    "psub",
-    "ssub",
-    "multi",
-    "qbuf",
-    "qbuf-free",
-    "argv-mem",
-    "multi-mem",
-    "rbs",
-    "rbp",
-    "obl",
-    "oll",
-    "omem",
-    "tot-mem",
-    "events",
-    "cmd",
-    "user",
-    "redir",
-    "resp",
-];
 
 fn is_addr(s: &str) -> bool {
     s.rsplit_once(':')
@@ -375,7 +346,7 @@ fn client_name_id_list_info() {
     );
     let line = info.trim_end_matches('\n');
     let names: Vec<String> = fields(line).into_iter().map(|(k, _)| k).collect();
-    assert_eq!(names, FIELDS);
+    assert_eq!(names, common::CLIENT_LIST_FIELDS);
     assert_eq!(field(line, "id"), id.to_string());
     assert!(is_addr(&field(line, "addr")), "{line}");
     assert_eq!(field(line, "laddr"), format!("127.0.0.1:{}", srv.port));
@@ -406,7 +377,7 @@ fn client_name_id_list_info() {
     assert_eq!(field(lines[1], "name"), "");
     for line in &lines {
         let names: Vec<String> = fields(line).into_iter().map(|(k, _)| k).collect();
-        assert_eq!(names, FIELDS);
+        assert_eq!(names, common::CLIENT_LIST_FIELDS);
     }
 
     let by_type = c.cmd(&["CLIENT", "LIST", "TYPE", "normal"]).bulk_str();
