@@ -388,7 +388,6 @@ fn reset_clears_connection_state() {
     });
 }
 
-
 fn num(fields: &[(String, String)], name: &str) -> i64 {
     field(fields, name)
         .parse()

@@ -226,7 +226,6 @@ fn field(line: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no field {name} in {line:?}"))
 }
 
-
 fn is_addr(s: &str) -> bool {
     s.rsplit_once(':')
         .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
