@@ -312,7 +312,7 @@ fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
             if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
                 removed += 1;
                 ctx.srv.touch_key(idx, key);
-                ctx.srv.notify(ev::GENERIC, "del", idx, key);
+                ctx.notify_db(ev::GENERIC, "del", idx, key);
             }
         }
     }
@@ -425,8 +425,8 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(idx, src);
     ctx.srv.touch_key(idx, dst);
-    ctx.srv.notify(ev::GENERIC, "rename_from", idx, src);
-    ctx.srv.notify(ev::GENERIC, "rename_to", idx, dst);
+    ctx.notify_db(ev::GENERIC, "rename_from", idx, src);
+    ctx.notify_db(ev::GENERIC, "rename_to", idx, dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -521,7 +521,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
     // One change, also when REPLACE dropped an older destination. The source is not modified.
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(dst_idx, dst);
-    ctx.srv.notify(ev::GENERIC, "copy_to", dst_idx, dst);
+    ctx.notify_db(ev::GENERIC, "copy_to", dst_idx, dst);
     ctx.out.int(1);
     Ok(())
 }
@@ -557,8 +557,8 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.srv.touch_key(src_idx, key);
     ctx.srv.touch_key(dst_idx, key);
-    ctx.srv.notify(ev::GENERIC, "move_from", src_idx, key);
-    ctx.srv.notify(ev::GENERIC, "move_to", dst_idx, key);
+    ctx.notify_db(ev::GENERIC, "move_from", src_idx, key);
+    ctx.notify_db(ev::GENERIC, "move_to", dst_idx, key);
     ctx.out.int(1);
     Ok(())
 }

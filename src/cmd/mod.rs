@@ -224,6 +224,13 @@ impl<'a> Ctx<'a> {
         };
         let srv = &mut *self.srv;
         let slot = srv.lookup_live(idx, key, now);
+        if !srv.own_frames.is_empty() {
+            // A lazy expiry's `expired` event, fired inside the lookup.
+            let own = &mut srv.own_frames;
+            self.out.raw(&own.buf);
+            own.buf.clear();
+        }
+        let srv = &mut *self.srv;
         let db = &mut srv.dbs[idx];
         if touch {
             if let Some(entry) = slot.and_then(|s| db.entry_mut(s)) {
@@ -254,7 +261,23 @@ impl<'a> Ctx<'a> {
     /// one branch while notifications are off.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.db_index();
+        self.notify_db(class, event, db, key);
+    }
+
+    /// [`Ctx::notify`] for a key of database `db` (MOVE, COPY … DB).
+    pub fn notify_db(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
         self.srv.notify(class, event, db, key);
+        self.write_own_frames();
+    }
+
+    /// Writes the notifications this client receives about its own command (a RESP3
+    /// subscriber) into the reply, where they fired, as Redis does.
+    pub fn write_own_frames(&mut self) {
+        let own = &mut self.srv.own_frames;
+        if !own.is_empty() {
+            self.out.raw(&own.buf);
+            own.buf.clear();
+        }
     }
 
     /// Pseudo-random number from the server's generator.
@@ -564,12 +587,14 @@ fn call(
         ctx.srv.log_new_keys(true);
     }
     let result = (cmd.handler)(&mut ctx, args);
+    if log_new {
+        ctx.srv.drain_all_key_events();
+        ctx.srv.log_new_keys(false);
+    }
+    // The client's own notifications that no `Ctx::notify` wrote yet follow its reply.
+    ctx.write_own_frames();
     // Each handler counts its own changes in `srv.dirty`, exactly as Redis's command does.
     let srv = ctx.srv;
-    if log_new {
-        srv.drain_all_key_events();
-        srv.log_new_keys(false);
-    }
     // Client-side caching remembers what a tracking client read, errors included, as Redis.
     // Shard channels of the pub/sub commands are declared as keys but are not tracked.
     if cmd.has(table::flags::READONLY)

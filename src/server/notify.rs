@@ -115,11 +115,20 @@ impl Server {
         }
     }
 
-    /// Publishes a notification as nobody's PUBLISH: every subscriber, the client whose
-    /// command fired the event included, gets it through the out-of-band queue, after that
-    /// command's reply. (Redis writes a subscribed RESP3 client's own notification before its
-    /// reply; ferrodis does not, a known difference noted in docs/protocol.md.)
+    /// Publishes a notification. Other subscribers get it through the out-of-band queue; the
+    /// client whose command fired it (when subscribed, so RESP3) gets it in
+    /// [`Server::own_frames`], which the command copies into its reply where the event fired.
     fn publish_event(&mut self, channel: &[u8], message: &[u8]) {
-        self.publish(usize::MAX, channel, message, &mut crate::resp::Reply::new());
+        let caller = self
+            .current_client
+            .and_then(|k| self.clients.get(k).map(|c| (k, c.resp)));
+        let Some((caller, resp)) = caller else {
+            self.publish(usize::MAX, channel, message, &mut crate::resp::Reply::new());
+            return;
+        };
+        let mut own = std::mem::take(&mut self.own_frames);
+        own.set_protocol(resp);
+        self.publish(caller, channel, message, &mut own);
+        self.own_frames = own;
     }
 }

@@ -244,6 +244,11 @@ pub struct Server {
     /// Slab key of the client whose command is running (Redis's `server.current_client`):
     /// the author of a change, for CLIENT TRACKING's NOLOOP.
     pub current_client: Option<usize>,
+    /// Keyspace notifications for `current_client` itself (a RESP3 subscriber to its own
+    /// events), rendered in its protocol while its command runs. The command writes them into
+    /// its reply at the point the event fired, as Redis writes them into the client's output
+    /// then (see `Ctx::notify`).
+    pub own_frames: crate::resp::Reply,
     /// CLIENT PAUSE and the clients it holds (see `server/pause.rs`).
     pub pause: super::pause::Pause,
 }
@@ -298,6 +303,7 @@ impl Server {
             active_expire_enabled: true,
             tracking: Default::default(),
             current_client: None,
+            own_frames: crate::resp::Reply::new(),
             pause: Default::default(),
         };
         server.startup_allocated = crate::alloc::allocated();
