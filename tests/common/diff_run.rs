@@ -69,12 +69,17 @@ impl Runner {
         let history: Vec<String> = self.history.iter().cloned().collect();
         let text = format!(
             "DIFFERENCE RESP{} seed={} index={idx} ({what})\n  command:  {}\n  ferrodis: {f}\n  \
-             redis:    {r}\n  rerun: DIFF_SEED={} cargo test --release --test differential\n  \
+             redis:    {r}\n  rerun: DIFF_SEED={} cargo test --release --test {}\n  \
              preceding commands (with redis's replies):\n{}",
             self.resp,
             self.seed,
             show_cmd(&cmd.args),
             self.seed,
+            if self.resp == 3 {
+                "differential_resp3"
+            } else {
+                "differential"
+            },
             history.join("\n")
         );
         if !self.keep_going {
