@@ -178,9 +178,16 @@ fn expire_generic(ctx: &mut Ctx, args: &Args, relative: bool, unit: Unit, cmd: &
     };
     // A refused condition or a missing key (above) changes nothing and is not counted.
     ctx.srv.dirty += 1;
+    // Redis replies before an `expire` event and after a `del` one (the order a RESP3 client
+    // subscribed to its own events sees).
+    if event == "expire" {
+        ctx.out.int(1);
+    }
     ctx.touch(&args[1]);
     ctx.notify(ev::GENERIC, event, &args[1]);
-    ctx.out.int(1);
+    if event == "del" {
+        ctx.out.int(1);
+    }
     Ok(())
 }
 

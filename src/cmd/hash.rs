@@ -252,9 +252,7 @@ fn hset(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn hmset(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    hset_generic(ctx, args, "hmset")?;
-    ctx.out.ok();
-    Ok(())
+    hset_generic(ctx, args, "hmset")
 }
 
 /// HSET / HMSET: sets every pair; replies with the number of new fields for HSET.
@@ -282,11 +280,15 @@ fn hset_generic(ctx: &mut Ctx, args: &Args, name: &str) -> CmdResult {
     }
     // Every pair counts, an overwrite with the same value or a repeated field too.
     ctx.srv.dirty += ((args.len() - 2) / 2) as u64;
-    ctx.touch(key);
-    ctx.notify(ev::HASH, "hset", key);
+    // The reply goes first, then the notification, in Redis's order (a RESP3 client
+    // subscribed to its own events sees them after the reply).
     if name == "hset" {
         ctx.out.int(created);
+    } else {
+        ctx.out.ok();
     }
+    ctx.touch(key);
+    ctx.notify(ev::HASH, "hset", key);
     Ok(())
 }
 
@@ -306,9 +308,9 @@ fn hsetnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
         h.insert(field, value, lim);
     }
     ctx.srv.dirty += 1;
+    ctx.out.int(1);
     ctx.touch(key);
     ctx.notify(ev::HASH, "hset", key);
-    ctx.out.int(1);
     Ok(())
 }
 
@@ -472,9 +474,9 @@ fn hincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
         h.insert(field, itoa::Buffer::new().format(value).as_bytes(), lim);
     }
     ctx.srv.dirty += 1;
+    ctx.out.int(value);
     ctx.touch(key);
     ctx.notify(ev::HASH, "hincrby", key);
-    ctx.out.int(value);
     Ok(())
 }
 
@@ -506,9 +508,9 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
         h.insert(field, &text, lim);
     }
     ctx.srv.dirty += 1;
+    ctx.out.bulk(&text);
     ctx.touch(key);
     ctx.notify(ev::HASH, "hincrbyfloat", key);
-    ctx.out.bulk(&text);
     Ok(())
 }
 

@@ -252,8 +252,11 @@ const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 
 /// Finds `key` in database `db`, deleting it first if it has expired (counted in INFO's
 /// `expired_keys`). Neither counts a hit or miss nor refreshes the access time.
-fn live_slot(srv: &mut Server, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
-    srv.lookup_live(db, key, now_ms)
+fn live_slot(ctx: &mut Ctx, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
+    let slot = ctx.srv.lookup_live(db, key, now_ms);
+    // A lazy expiry's `expired` event goes into the reply where it fired.
+    ctx.write_own_frames();
+    slot
 }
 
 /// A read lookup in the selected database that counts a keyspace hit or miss but leaves the
@@ -270,7 +273,7 @@ fn lookup_object(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
 
 fn lookup_notouch_generic(ctx: &mut Ctx, key: &[u8], notify: bool) -> Option<u32> {
     let idx = ctx.db_index();
-    let slot = live_slot(ctx.srv, idx, key, ctx.now_ms);
+    let slot = live_slot(ctx, idx, key, ctx.now_ms);
     if slot.is_some() {
         ctx.srv.stats.keyspace_hits += 1;
     } else {
@@ -308,7 +311,7 @@ fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (idx, now) = (ctx.db_index(), ctx.now_ms);
     let mut removed = 0u64;
     for key in args.iter().skip(1) {
-        if let Some(slot) = live_slot(ctx.srv, idx, key, now) {
+        if let Some(slot) = live_slot(ctx, idx, key, now) {
             if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
                 removed += 1;
                 ctx.srv.touch_key(idx, key);
@@ -403,7 +406,7 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
         return Ok(());
     }
     let (idx, now, clock) = (ctx.db_index(), ctx.now_ms, ctx.clock);
-    let overwrite = live_slot(ctx.srv, idx, dst, now).is_some();
+    let overwrite = live_slot(ctx, idx, dst, now).is_some();
     if overwrite && nx {
         ctx.out.int(0);
         return Ok(());
@@ -505,7 +508,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
     };
-    if live_slot(ctx.srv, dst_idx, dst, now).is_some() {
+    if live_slot(ctx, dst_idx, dst, now).is_some() {
         if !replace {
             ctx.out.int(0);
             return Ok(());
@@ -538,7 +541,7 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     };
     let (now, clock) = (ctx.now_ms, ctx.clock);
-    if live_slot(ctx.srv, dst_idx, key, now).is_some() {
+    if live_slot(ctx, dst_idx, key, now).is_some() {
         ctx.out.int(0);
         return Ok(());
     }

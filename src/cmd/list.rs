@@ -636,9 +636,9 @@ fn lset(ctx: &mut Ctx, args: &Args) -> CmdResult {
     match resolve_index(index, list.len()) {
         Some(i) if list.set(i, &args[3], fill) => {
             ctx.srv.dirty += 1;
+            ctx.out.ok();
             ctx.touch(&args[1]);
             ctx.notify(ev::LIST, "lset", &args[1]);
-            ctx.out.ok();
             Ok(())
         }
         _ => Err(CmdError::err("index out of range")),

@@ -315,6 +315,7 @@ fn rng(ctx: &mut Ctx) -> impl FnMut() -> u64 {
 
 /// Replaces `dest` with `result` (any old value and TTL go), or deletes it when `result` is
 /// empty; replies with the result's size. `event` is the notification of a stored result.
+/// The reply precedes the notification, in Redis's order.
 fn store_result(ctx: &mut Ctx, dest: &[u8], result: Set, event: &str) {
     let clock = ctx.clock;
     let n = result.len();
@@ -322,16 +323,19 @@ fn store_result(ctx: &mut Ctx, dest: &[u8], result: Set, event: &str) {
         // Redis's setKey looks the key up for writing: an expired one goes first.
         ctx.lookup_write(dest);
         ctx.db().set(dest, Value::Set(result), false, clock);
+        ctx.out.int(n as i64);
         ctx.srv.dirty += 1;
         ctx.touch(dest);
         ctx.notify(ev::SET, event, dest);
-    } else if ctx.db().remove(dest).is_some() {
-        // Redis's dbDelete: whatever is stored goes, expired or not.
-        ctx.srv.dirty += 1;
-        ctx.touch(dest);
-        ctx.notify(ev::GENERIC, "del", dest);
+    } else {
+        ctx.out.int(0);
+        if ctx.db().remove(dest).is_some() {
+            // Redis's dbDelete: whatever is stored goes, expired or not.
+            ctx.srv.dirty += 1;
+            ctx.touch(dest);
+            ctx.notify(ev::GENERIC, "del", dest);
+        }
     }
-    ctx.out.int(n as i64);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -736,7 +740,16 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterMode) -> CmdResult {
         match mode {
             InterMode::Reply => ctx.out.set(0),
             InterMode::Card { .. } => ctx.out.int(0),
-            InterMode::Store { dest } => store_result(ctx, dest, Set::default(), "sinterstore"),
+            InterMode::Store { dest } => {
+                // Redis's early exit for a missing source deletes the destination and
+                // notifies before it replies (the later paths reply first).
+                if ctx.db().remove(dest).is_some() {
+                    ctx.srv.dirty += 1;
+                    ctx.touch(dest);
+                    ctx.notify(ev::GENERIC, "del", dest);
+                }
+                ctx.out.int(0);
+            }
         }
         return Ok(());
     }

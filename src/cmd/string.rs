@@ -928,11 +928,14 @@ fn incrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
         };
         incr_by_float(current, &args[2]).map_err(|e| CmdError::from(e.text()))?
     };
-    ctx.out.bulk(&result);
+    // Redis notifies before it replies (the order a RESP3 client subscribed to its own
+    // events sees).
+    let reply = result.clone();
     store_value(ctx, key, slot, Value::Str(SmallBytes::from_vec(result)));
     ctx.srv.dirty += 1;
     ctx.touch(key);
     ctx.notify(ev::STRING, "incrbyfloat", key);
+    ctx.out.bulk(&reply);
     Ok(())
 }
 

@@ -330,8 +330,7 @@ fn set_op_generic(
                 SetOp::Inter => "zinterstore",
                 SetOp::Diff => "zdiffstore",
             };
-            let n = store_result(ctx, &args[d], z, event);
-            ctx.out.int(n as i64);
+            store_result(ctx, &args[d], z, event);
         }
         None => {
             let mut result = result;

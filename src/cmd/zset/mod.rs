@@ -510,12 +510,14 @@ fn signal_ready(ctx: &mut Ctx, key: &[u8]) {
     blocking::signal_ready(ctx, key);
 }
 
-/// Stores `z` at `key` (replacing any value and TTL), or deletes `key` when `z` is empty.
-/// Returns the stored length. `event` is the notification of a stored result.
-fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet, event: &str) -> usize {
+/// Stores `z` at `key` (replacing any value and TTL), or deletes `key` when `z` is empty, and
+/// replies with the stored length, before the notification as Redis does. `event` is the
+/// notification of a stored result.
+fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet, event: &str) {
     let clock = ctx.clock;
     let n = z.len();
     if n == 0 {
+        ctx.out.int(0);
         // An empty result only counts as a change when it deleted a stored key (Redis's
         // dbDelete: expired or not).
         if ctx.db().remove(key).is_some() {
@@ -527,6 +529,7 @@ fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet, event: &str) -> usize {
         // Redis's setKey looks the key up for writing: an expired one goes first.
         let existed = ctx.lookup_write(key).is_some();
         ctx.db().set(key, Value::ZSet(Box::new(z)), false, clock);
+        ctx.out.int(n as i64);
         ctx.srv.dirty += 1;
         ctx.touch(key);
         ctx.notify(ev::ZSET, event, key);
@@ -536,7 +539,6 @@ fn store_result(ctx: &mut Ctx, key: &[u8], z: ZSet, event: &str) -> usize {
             signal_ready(ctx, key);
         }
     }
-    n
 }
 
 /// Parses a `long` argument (Redis's getLongFromObjectOrReply).
@@ -764,15 +766,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &Args, incr_cmd: bool) -> CmdResult {
     }
     result?;
     ctx.srv.dirty += (added + updated) as u64;
-    if added + updated > 0 {
-        ctx.touch(key);
-        ctx.notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
-    }
-    // Only a new key wakes waiters, as Redis's dbAdd: a BZPOPMIN still waiting on an existing
-    // sorted set (one a ZUNIONSTORE wrote over another type's value) keeps waiting.
-    if slot.is_none() && added > 0 {
-        signal_ready(ctx, key);
-    }
+    // The reply precedes the notification, in Redis's order.
     if f.incr {
         if processed > 0 {
             ctx.out.double(last_score);
@@ -781,6 +775,15 @@ fn zadd_generic(ctx: &mut Ctx, args: &Args, incr_cmd: bool) -> CmdResult {
         }
     } else {
         ctx.out.int(if ch { added + updated } else { added });
+    }
+    if added + updated > 0 {
+        ctx.touch(key);
+        ctx.notify(ev::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
+    // Only a new key wakes waiters, as Redis's dbAdd: a BZPOPMIN still waiting on an existing
+    // sorted set (one a ZUNIONSTORE wrote over another type's value) keeps waiting.
+    if slot.is_none() && added > 0 {
+        signal_ready(ctx, key);
     }
     Ok(())
 }

@@ -104,30 +104,34 @@ fn zpop_generic(
         }
     }
     let len = z.len();
-    {
+    let popped: Vec<(Vec<u8>, f64)> = {
         let items: Box<dyn Iterator<Item = (&[u8], f64)>> = if max {
             Box::new(z.iter_from(len - 1, true))
         } else {
             Box::new(z.iter())
         };
-        for (m, s) in items.take(n) {
-            match how {
-                PopReply::Nested => out.array(2),
-                PopReply::Pairs => out.pair(),
-                PopReply::Flat | PopReply::WithKey => {}
-            }
-            out.bulk(m);
-            out.double(s);
-        }
-    }
+        items.take(n).map(|(m, s)| (m.to_vec(), s)).collect()
+    };
     if max {
         z.remove_ranks(len - n, len);
     } else {
         z.remove_ranks(0, n);
     }
     ctx.srv.dirty += n as u64;
+    // Redis notifies as it pops the first element, after the reply's headers and before the
+    // elements: where a RESP3 client subscribed to its own events sees the event.
     if n > 0 {
         ctx.notify(ev::ZSET, if max { "zpopmax" } else { "zpopmin" }, keys[i]);
+    }
+    let out = &mut *ctx.out;
+    for (m, s) in &popped {
+        match how {
+            PopReply::Nested => out.array(2),
+            PopReply::Pairs => out.pair(),
+            PopReply::Flat | PopReply::WithKey => {}
+        }
+        out.bulk(m);
+        out.double(*s);
     }
     drop_if_empty(ctx, keys[i], slot);
     if n > 0 {

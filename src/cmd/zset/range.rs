@@ -378,7 +378,6 @@ fn zrange_generic(
     let Some(slot) = read_slot(ctx, key)? else {
         if store {
             store_result(ctx, &args[1], ZSet::new(), "zrangestore");
-            ctx.out.int(0);
         } else {
             ctx.out.array(0);
         }
@@ -414,8 +413,7 @@ fn zrange_generic(
     for (m, s) in &items {
         dst.insert_new(m, *s, lim);
     }
-    let n = store_result(ctx, &args[1], dst, "zrangestore");
-    ctx.out.int(n as i64);
+    store_result(ctx, &args[1], dst, "zrangestore");
     Ok(())
 }
 
