@@ -23,8 +23,18 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        // A fresh working directory: the default `dir` is the current one, and a dump.rdb left
+        // in the checkout (by this file's own FLUSHALL/DEBUG RELOAD, or by hand) would be
+        // loaded at start-up.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("ferrodis-server-cmds-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
         let mut child = Command::new(binary())
             .args(["--port", "0"])
+            .current_dir(&dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
