@@ -202,7 +202,9 @@ pub static PARAMS: &[Param] = &[
         protected: false,
         ferrodis_only: false,
         default: "10000",
-        doc: "Maximum number of simultaneously connected clients.",
+        doc: "Maximum number of simultaneously connected clients. At start-up the open-file \
+              limit is raised to `maxclients` + 32; where the system refuses, `maxclients` is \
+              lowered to fit and the log says so, as in Redis.",
         get: |c| c.maxclients.to_string(),
     },
     Param {
@@ -338,7 +340,10 @@ pub static PARAMS: &[Param] = &[
         protected: false,
         ferrodis_only: false,
         default: "0",
-        doc: "Close a client after this many idle seconds; 0 never closes idle clients.",
+        doc: "Close a client after this many idle seconds (whole seconds of the clock, so \
+              between `timeout` and `timeout`+1); 0 never closes idle clients. Any bytes read \
+              or written count as activity. Subscribers, blocked clients and clients held by \
+              CLIENT PAUSE are never closed for idleness; a client inside MULTI is.",
         get: |c| c.timeout.to_string(),
     },
     Param {
@@ -353,7 +358,9 @@ pub static PARAMS: &[Param] = &[
         protected: false,
         ferrodis_only: false,
         default: "300",
-        doc: "TCP keepalive interval in seconds for client sockets; 0 disables keepalive.",
+        doc: "TCP keepalive for accepted client sockets: the first probe after this many \
+              idle seconds, then one every third of it, the peer given up after 3 unanswered \
+              probes; 0 disables keepalive. CONFIG SET applies to connections accepted after.",
         get: |c| c.tcp_keepalive.to_string(),
     },
     Param {
@@ -368,7 +375,8 @@ pub static PARAMS: &[Param] = &[
         protected: false,
         ferrodis_only: false,
         default: "511",
-        doc: "listen(2) backlog of the TCP listener.",
+        doc: "listen(2) backlog of the TCP listeners; the kernel caps it at \
+              `net.core.somaxconn`, and the log warns when that is lower.",
         get: |c| c.tcp_backlog.to_string(),
     },
     Param {

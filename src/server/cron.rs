@@ -12,14 +12,33 @@ pub fn tick(server: &mut Server) {
     enforce_maxmemory_rss(server);
     server.peak_memory = server.peak_memory.max(alloc::allocated());
     crate::cmd::info::sample_metrics(server, unix_ms());
-    let timeout_ms = server.config.timeout.saturating_mul(1000) as i64;
-    if timeout_ms > 0 {
-        let now = unix_ms();
-        for (_, client) in server.clients.iter_mut() {
-            if now - client.last_interaction_ms > timeout_ms {
-                log::debug!("id={} Closing idle client", client.id);
-                client.killed = true;
-            }
+    close_idle_clients(server, unix_ms());
+}
+
+/// `timeout`: marks for closing the clients idle for more than `timeout` seconds, as Redis
+/// 7.0's `clientsCronHandleTimeout` does. Like Redis it counts whole seconds of the wall clock
+/// (its `lastinteraction` is `server.unixtime`), so a client goes between `timeout` and
+/// `timeout + 1` seconds after its last interaction. Not closed, as in Redis: subscribers of
+/// any kind (the `CLIENT_PUBSUB` flag), blocked clients (a blocking command has its own
+/// timeout) and clients held by CLIENT PAUSE (Redis blocks those too). A client inside MULTI
+/// is closed like any other.
+pub fn close_idle_clients(server: &mut Server, now_ms: i64) {
+    let timeout = server.config.timeout;
+    if timeout == 0 {
+        return;
+    }
+    let now = now_ms.div_euclid(1000);
+    for (key, client) in server.clients.iter_mut() {
+        let idle = now - client.last_interaction_ms.div_euclid(1000);
+        if idle > 0
+            && idle as u64 > timeout
+            && !client.killed
+            && !client.subscribed()
+            && !client.postponed
+            && !server.blocking.is_blocked(key)
+        {
+            log::debug!("id={} Closing idle client", client.id);
+            client.killed = true;
         }
     }
 }

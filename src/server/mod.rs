@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod conn;
 pub mod cron;
+pub mod net;
 pub mod notify;
 pub mod pause;
 pub mod pubsub;
@@ -78,7 +79,8 @@ pub fn run(config: Config) -> Result<(), String> {
 
 impl Reactor {
     /// Binds every listener named by the configuration.
-    pub fn bind(config: Config) -> Result<Reactor, String> {
+    pub fn bind(mut config: Config) -> Result<Reactor, String> {
+        net::adjust_open_files_limit(&mut config)?;
         let poll = Poll::new().map_err(|e| format!("cannot create poll: {e}"))?;
         let waker = Arc::new(
             Waker::new(poll.registry(), WAKER).map_err(|e| format!("cannot create waker: {e}"))?,
@@ -86,8 +88,8 @@ impl Reactor {
         let mut listeners = Vec::new();
         for bind in config.bind_addrs() {
             let addr = SocketAddr::new(bind.ip, config.port);
-            let mut listener = match TcpListener::bind(addr) {
-                Ok(l) => l,
+            let mut listener = match net::listen(addr, config.tcp_backlog) {
+                Ok(l) => TcpListener::from_std(l),
                 // A `-` prefixed address is optional, as in Redis: skip it when unavailable.
                 Err(e) if bind.optional => {
                     log::warn!("Could not create server TCP listening socket {addr}: {e}");
@@ -111,6 +113,7 @@ impl Reactor {
         if listeners.is_empty() {
             return Err("no bind address configured".into());
         }
+        net::check_backlog(config.tcp_backlog);
         let mut server = Server::new(config);
         server.persist.waker = Some(Arc::clone(&waker));
         server.tcp_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(0);
@@ -453,6 +456,12 @@ impl Reactor {
                 use std::os::fd::AsRawFd;
                 stream.as_raw_fd()
             };
+            let keepalive = self.server.config.tcp_keepalive;
+            if keepalive > 0 {
+                if let Err(e) = net::set_keepalive(fd, keepalive) {
+                    log::debug!("tcp-keepalive {keepalive} on {peer}: {e}");
+                }
+            }
             let now = unix_ms();
             let id = self.server.next_client_id;
             self.server.next_client_id += 1;
@@ -492,6 +501,9 @@ impl Reactor {
                 ReadOutcome::WouldBlock => return,
                 ReadOutcome::Data { bytes, drained } => {
                     self.server.stats.net_input_bytes += bytes as u64;
+                    // Any bytes read are an interaction (`timeout`, CLIENT LIST idle), even
+                    // part of a request, as Redis's readQueryFromClient counts them.
+                    self.server.clients[key].last_interaction_ms = unix_ms();
                     // A blocked client reads on until the socket is empty or closed: no reply
                     // write would reveal its disconnection (see blocking.rs).
                     if !self.process_input(key)
@@ -691,7 +703,13 @@ impl Reactor {
             return;
         };
         match conn.flush() {
-            Ok(n) => self.server.stats.net_output_bytes += n as u64,
+            Ok(n) => {
+                self.server.stats.net_output_bytes += n as u64;
+                // So is output written: a client reading a big reply slowly is not idle.
+                if n > 0 {
+                    self.server.clients[key].last_interaction_ms = unix_ms();
+                }
+            }
             Err(_) => {
                 self.close(key);
                 return;
