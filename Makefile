@@ -11,13 +11,13 @@ run: build
 	./target/release/ferrodis --port $(PORT)
 
 # The integration and differential tests drive the real redis-server / redis-cli, and an
-# interactive `redis-cli -3` inside tmux.
+# interactive `redis-cli -3` inside tmux, and `ss` (iproute2) to read listen backlogs.
 deps:
 	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null \
-		|| ! command -v tmux >/dev/null; then \
+		|| ! command -v tmux >/dev/null || ! command -v ss >/dev/null; then \
 		echo "installing redis-server, redis-tools and tmux"; \
 		SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
-		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server redis-tools tmux; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server redis-tools tmux iproute2; \
 	fi
 
 test: deps

@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{encode, have_program, show, Raw, Server};
+use common::{encode, show, Raw, Server};
 
 fn connect(port: u16) -> TcpStream {
     let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -281,14 +281,10 @@ fn tcp_backlog_is_the_listen_backlog_and_immutable() {
             "-ERR CONFIG SET failed (possibly related to argument 'tcp-backlog') - can't set \
              immutable config\\r\\n"
         );
-        if have_program("ss") {
-            assert_eq!(listen_backlog(server.port), 37);
-        }
+        assert_eq!(listen_backlog(server.port), 37);
     }
     let ours = Server::ferrodis(&[]);
-    if have_program("ss") {
-        assert_eq!(listen_backlog(ours.port), 511);
-    }
+    assert_eq!(listen_backlog(ours.port), 511);
 }
 
 #[test]
