@@ -1175,3 +1175,30 @@ fn protected_mode_refuses_only_remote_clients_without_a_password() {
     cfg.protected_mode = false;
     assert!(!cfg.protected_mode_refuses(ip("192.0.2.2")));
 }
+
+#[test]
+fn requirepass_and_protected_mode_from_every_source() {
+    let yaml = load_yaml("auth", "requirepass: \"from yaml\"\nprotected-mode: no\n").unwrap();
+    assert_eq!(yaml.requirepass, "from yaml");
+    assert!(!yaml.protected_mode);
+    let e = env(&[
+        ("FERRODIS_REQUIREPASS", "from env"),
+        ("FERRODIS_PROTECTED_MODE", "no"),
+    ]);
+    let from_env = Config::load_from(&CliArgs::default(), &e).unwrap();
+    assert_eq!(from_env.requirepass, "from env");
+    assert!(!from_env.protected_mode);
+    let flags = cli(&["--requirepass", "from flag", "--protected-mode", "no"]);
+    let from_flag = Config::load_from(&flags, &e).unwrap();
+    assert_eq!(get(&from_flag, "requirepass"), "from flag");
+    let mut cfg = Config::default();
+    set(&mut cfg, &[("requirepass", "pw"), ("protected-mode", "no")]).unwrap();
+    assert_eq!(
+        (cfg.requirepass.as_str(), cfg.protected_mode),
+        ("pw", false)
+    );
+    assert_eq!(
+        set(&mut cfg, &[("protected-mode", "maybe")]).unwrap_err(),
+        set_err("protected-mode", "argument must be 'yes' or 'no'")
+    );
+}
