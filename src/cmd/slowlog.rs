@@ -116,10 +116,10 @@ fn secret_args(id: CommandId, args: &Args) -> Vec<usize> {
                 }
             }
         }
-        "config|set" if args.len() % 2 == 0 => {
+        "config|set" if args.len().is_multiple_of(2) => {
             for j in (2..args.len()).step_by(2) {
                 match crate::config::lookup(&args[j]) {
-                    Some((name, _)) if name == "requirepass" => secret.push(j + 1),
+                    Some(("requirepass", _)) => secret.push(j + 1),
                     Some(_) => {}
                     None => break,
                 }
