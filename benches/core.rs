@@ -60,6 +60,7 @@ fn server_with_client() -> (Server, usize) {
         "127.0.0.1:6379".to_string(),
         -1,
         now,
+        true,
     ));
     (server, key)
 }

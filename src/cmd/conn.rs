@@ -137,20 +137,71 @@ fn select(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// The error AUTH and HELLO give for credentials that do not match.
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
-/// Checks a username/password pair. ferrodis has one user, `default`, and no password
-/// configured for it (Redis's `nopass`), so any password authenticates it and every other
-/// user name is unknown.
-fn authenticate(user: &[u8], _password: &[u8]) -> CmdResult {
-    if user == b"default" {
-        Ok(())
-    } else {
-        Err(WRONGPASS.into())
+/// The reply of a command other than AUTH, HELLO and the other `no_auth` commands before the
+/// client authenticated.
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+
+/// HELLO's own refusal when the client is not authenticated (Redis 7.0.15's exact text).
+const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already \
+    authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate \
+    the client and select the RESP protocol version at the same time";
+
+/// What a client protected mode turns away reads before the connection closes: Redis
+/// 7.0.15's text, its "Setup a an" included.
+pub const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because \
+    protected mode is enabled and no password is set for the default user. In this mode \
+    connections are only accepted from the loopback interface. If you want to connect from \
+    external computers to Redis you may adopt one of the following solutions: 1) Just disable \
+    protected mode sending the command 'CONFIG SET protected-mode no' from the loopback \
+    interface by connecting to Redis from the same host the server is running, however MAKE \
+    SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to \
+    make this change permanent. 2) Alternatively you can just disable the protected mode by \
+    editing the Redis configuration file, and setting the protected mode option to 'no', and \
+    then restarting the server. 3) If you started the server manually just for testing, \
+    restart it with the '--protected-mode no' option. 4) Setup a an authentication password \
+    for the default user. NOTE: You only need to do one of the above things in order for the \
+    server to start accepting connections from the outside.\r\n";
+
+/// Compares a candidate password with the configured one in time that depends only on their
+/// lengths, never on where they first differ.
+fn password_matches(given: &[u8], expected: &[u8]) -> bool {
+    let len = given.len().max(expected.len());
+    let mut diff = (given.len() != expected.len()) as u8;
+    for i in 0..len {
+        let a = given.get(i).copied().unwrap_or(0);
+        let b = expected.get(i).copied().unwrap_or(0);
+        diff |= a ^ b;
     }
+    std::hint::black_box(diff) == 0
 }
 
-/// Whether the default user has no password (always, until `requirepass` exists).
-fn default_user_nopass() -> bool {
-    true
+/// Checks a username/password pair and, when it matches, authenticates the client. ferrodis
+/// has one user, `default`, whose password is `requirepass`; with none set (Redis's
+/// `nopass`) any password matches. Every other user name is unknown. A failure is logged
+/// with the client's address and leaves an already authenticated client authenticated, as
+/// in Redis.
+fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> CmdResult {
+    let pass = ctx.srv.config.requirepass.as_bytes();
+    // Both checks run whatever the user name, so a wrong name costs the same time.
+    let password_ok = pass.is_empty() | password_matches(password, pass);
+    if user == b"default" && password_ok {
+        ctx.client().authenticated = true;
+        return Ok(());
+    }
+    let client = ctx.client_ref();
+    log::info!(
+        "id={} addr={} failed to authenticate as '{}'",
+        client.id,
+        client.addr,
+        String::from_utf8_lossy(&user[..user.len().min(128)])
+    );
+    Err(WRONGPASS.into())
+}
+
+/// Whether the default user has no password (`requirepass` empty): every client may run
+/// commands then, authenticated or not (Redis's authRequired).
+pub fn default_user_nopass(srv: &crate::server::state::Server) -> bool {
+    srv.config.requirepass.is_empty()
 }
 
 fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -158,15 +209,15 @@ fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     if args.len() == 2 {
-        if default_user_nopass() {
+        if default_user_nopass(ctx.srv) {
             return Err(CmdError::from(
                 "ERR AUTH <password> called without any password configured for the default \
                  user. Are you sure your configuration is correct?",
             ));
         }
-        authenticate(b"default", &args[1])?;
+        authenticate(ctx, b"default", &args[1])?;
     } else {
-        authenticate(&args[1], &args[2])?;
+        authenticate(ctx, &args[1], &args[2])?;
     }
     ctx.out.ok();
     Ok(())
@@ -193,7 +244,7 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
         let more = args.len() - 1 - j;
         let opt = &args[j];
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
-            authenticate(&args[j + 1], &args[j + 2])?;
+            authenticate(ctx, &args[j + 1], &args[j + 2])?;
             j += 3;
         } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
             super::client::set_name(ctx, &args[j + 1])?;
@@ -204,6 +255,10 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
                 .text("'")
                 .done());
         }
+    }
+    // Checked after the options, as Redis 7.0 does: a SETNAME before it has taken effect.
+    if !ctx.client_ref().authenticated {
+        return Err(HELLO_NOAUTH.into());
     }
     let id = {
         let client = ctx.client();
@@ -231,7 +286,7 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 /// RESET: the connection's state back to that of a new connection, as Redis 7.0's
-/// `clearClientConnectionState`: database 0, RESP2, the default user's authentication, no
+/// `clearClientConnectionState`: database 0, RESP2, the default user (not authenticated if it has a password), no
 /// transaction and no watched keys, no subscriptions, no name, replies ON (a pending SKIP
 /// still drops RESET's own reply, as in Redis), NO-TOUCH off. The id, address, age and
 /// NO-EVICT mode stay.
@@ -240,12 +295,13 @@ fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     ctx.srv.disable_tracking(ctx.client_key);
     super::multi::discard_transaction(ctx.srv, ctx.client_key);
     ctx.srv.unsubscribe_all(ctx.client_key);
+    let nopass = default_user_nopass(ctx.srv);
     let client = ctx.client();
     client.db = 0;
     client.resp = RESP2;
-    // Authentication: every connection is the `default` user with no password
-    // (`authenticate`), which is where RESET leaves it; a per-connection user goes back to
-    // `default` here once ACL users exist.
+    // Back to the `default` user, authenticated only if it has no password (Redis's
+    // clientSetDefaultAuth).
+    client.authenticated = nopass;
     client.name = None;
     client.reply_off = false;
     client.reply_skip_next = false;

@@ -488,6 +488,13 @@ fn run(
         let e = CmdError::err(format!("wrong number of arguments for '{name}' command"));
         return Err(reject(srv, client_key, id, e));
     }
+    // Redis's authRequired: only `no_auth` commands run before AUTH while there is a password.
+    if !srv.clients[client_key].authenticated
+        && !conn::default_user_nopass(srv)
+        && !cmd.has(flags::NO_AUTH)
+    {
+        return Err(reject(srv, client_key, id, conn::NOAUTH.into()));
+    }
     let tx_flags = srv.clients[client_key].multi.as_ref().map(|tx| tx.flags());
     let queues = tx_flags.is_some() && !cmd.has_policy(policy::NOT_QUEUED);
     // EXEC is checked against the flags of the commands it would run.

@@ -91,6 +91,45 @@ pub struct Slowlog {
     next_id: u64,
 }
 
+/// The positions of the arguments Redis 7.0 logs as `(redacted)`: every argument of a
+/// REDACT_ARGS command (AUTH), the user and password of HELLO's AUTH option, and the value of
+/// a sensitive setting (`requirepass`) in CONFIG SET. Options are walked as the commands parse
+/// them, so nothing after the first one Redis would stop at is hidden.
+fn secret_args(id: CommandId, args: &Args) -> Vec<usize> {
+    let reg = registry();
+    if reg.command(id).has_policy(REDACT_ARGS) {
+        return (1..args.len()).collect();
+    }
+    let mut secret = Vec::new();
+    match reg.full_name(id) {
+        "hello" if matches!(args.get(1), b"2" | b"3") => {
+            let mut j = 2;
+            while j < args.len() {
+                let more = args.len() - 1 - j;
+                if args[j].eq_ignore_ascii_case(b"auth") && more >= 2 {
+                    secret.extend([j + 1, j + 2]);
+                    j += 3;
+                } else if args[j].eq_ignore_ascii_case(b"setname") && more >= 1 {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+        }
+        "config|set" if args.len().is_multiple_of(2) => {
+            for j in (2..args.len()).step_by(2) {
+                match crate::config::lookup(&args[j]) {
+                    Some(("requirepass", _)) => secret.push(j + 1),
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+        }
+        _ => {}
+    }
+    secret
+}
+
 /// Offers a finished command to the log.
 pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, micros: u64) {
     let threshold = srv.config.slowlog_log_slower_than;
@@ -101,13 +140,13 @@ pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, m
     let Some(client) = srv.clients.get(client_key) else {
         return;
     };
-    let redact = registry().command(id).has_policy(REDACT_ARGS);
+    let redacted = secret_args(id, args);
     let kept = args.len().min(MAX_ARGS);
     let mut logged = Vec::with_capacity(kept);
     for (i, arg) in args.iter().take(kept).enumerate() {
         if kept != args.len() && i == kept - 1 {
             logged.push(format!("... ({} more arguments)", args.len() - kept + 1).into_bytes());
-        } else if redact && i > 0 {
+        } else if redacted.contains(&i) {
             logged.push(b"(redacted)".to_vec());
         } else if arg.len() > MAX_ARG_BYTES {
             let mut cut = arg[..MAX_ARG_BYTES].to_vec();

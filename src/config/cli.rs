@@ -29,6 +29,14 @@ pub struct CliArgs {
     #[argh(option)]
     pub bind: Option<String>,
 
+    /// only loopback clients while no password is set: yes or no (default yes)
+    #[argh(option)]
+    pub protected_mode: Option<String>,
+
+    /// password of the default user; empty = none (default empty)
+    #[argh(option)]
+    pub requirepass: Option<String>,
+
     /// maximum number of connected clients (default 10000)
     #[argh(option)]
     pub maxclients: Option<String>,
@@ -208,6 +216,8 @@ impl CliArgs {
         let v = match name {
             "port" => &self.port,
             "bind" => &self.bind,
+            "protected-mode" => &self.protected_mode,
+            "requirepass" => &self.requirepass,
             "maxclients" => &self.maxclients,
             "databases" => &self.databases,
             "dir" => &self.dir,

@@ -217,6 +217,10 @@ pub struct Config {
     pub stop_writes_on_bgsave_error: bool,
     pub rdb_key_save_delay: i64,
     pub enable_protected_configs: ProtectedConfigs,
+    /// `protected-mode`: without a password, only loopback clients are accepted.
+    pub protected_mode: bool,
+    /// `requirepass`: the default user's password; empty = none (Redis's `nopass`).
+    pub requirepass: String,
     /// Sets with more members (or a non-integer one) leave the `intset` encoding.
     pub set_max_intset_entries: usize,
     /// Packed list node limit: negative = bytes level (-1..-5), positive = entries.
@@ -330,6 +334,8 @@ impl Default for Config {
             stop_writes_on_bgsave_error: true,
             rdb_key_save_delay: 0,
             enable_protected_configs: ProtectedConfigs::No,
+            protected_mode: true,
+            requirepass: String::new(),
             set_max_intset_entries: crate::store::set::DEFAULT_MAX_INTSET_ENTRIES,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
@@ -510,6 +516,17 @@ impl Config {
         }
 
         Ok(cfg)
+    }
+
+    /// Whether protected mode turns away a TCP client from `peer`, as Redis 7.0's
+    /// clientAcceptHandler: protected mode on, no password for the default user, and a peer
+    /// other than exactly 127.0.0.1 or ::1 (Redis compares the address text, so 127.0.0.2 and
+    /// an IPv4-mapped `::ffff:127.0.0.1` are refused too). `bind` plays no part in 7.0.
+    pub fn protected_mode_refuses(&self, peer: std::net::IpAddr) -> bool {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        let local =
+            peer == IpAddr::V4(Ipv4Addr::LOCALHOST) || peer == IpAddr::V6(Ipv6Addr::LOCALHOST);
+        self.protected_mode && self.requirepass.is_empty() && !local
     }
 
     /// The addresses to listen on, parsed; an empty `bind` means 127.0.0.1.

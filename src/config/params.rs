@@ -191,6 +191,39 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.bind.join(" "),
     },
     Param {
+        name: "protected-mode",
+        alias: None,
+        kind: Kind::Bool(|c, v| {
+            c.protected_mode = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "yes",
+        doc: "While the default user has no password (`requirepass` empty), accept clients \
+              only from 127.0.0.1 and ::1: any other client gets Redis's `-DENIED` \
+              explanation and is disconnected. Applies whatever `bind` says, as in Redis 7.0.",
+        get: |c| yn(c.protected_mode),
+    },
+    Param {
+        name: "requirepass",
+        alias: None,
+        kind: Kind::Str(|c, v| {
+            c.requirepass = v;
+            Ok(())
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "",
+        doc: "Password of the `default` user: clients must AUTH (or HELLO ... AUTH) with it \
+              before running other commands. Empty means no password (`nopass`). CONFIG SET \
+              applies to later AUTHs; connections already authenticated stay so. CONFIG GET \
+              shows the password, as Redis 7.0 does.",
+        get: |c| c.requirepass.clone(),
+    },
+    Param {
         name: "maxclients",
         alias: None,
         kind: Kind::Int {

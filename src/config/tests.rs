@@ -100,6 +100,8 @@ fn config_defaults_print_like_redis() {
         ("stop-writes-on-bgsave-error", "yes"),
         ("rdb-key-save-delay", "0"),
         ("enable-protected-configs", "no"),
+        ("protected-mode", "yes"),
+        ("requirepass", ""),
         ("list-max-listpack-size", "-2"),
         ("list-max-ziplist-size", "-2"),
         ("list-compress-depth", "0"),
@@ -1141,5 +1143,62 @@ fn config_example_yaml_documents_every_key_with_its_default() {
     assert_eq!(
         Config::load_from(&cli(&["--config", file.path()]), &[]).unwrap(),
         Config::default()
+    );
+}
+
+// ---------------------------------------------------------------- protected mode
+
+#[test]
+fn protected_mode_refuses_only_remote_clients_without_a_password() {
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("test address");
+    let mut cfg = Config::default();
+    assert!(cfg.protected_mode);
+    for local in ["127.0.0.1", "::1"] {
+        assert!(!cfg.protected_mode_refuses(ip(local)), "{local}");
+    }
+    // Redis 7.0 compares the peer's text with "127.0.0.1" and "::1" only.
+    for remote in [
+        "192.0.2.2",
+        "10.0.0.1",
+        "127.0.0.2",
+        "::ffff:127.0.0.1",
+        "fe80::1",
+    ] {
+        assert!(cfg.protected_mode_refuses(ip(remote)), "{remote}");
+    }
+    // An explicit bind does not matter in 7.0.
+    cfg.bind = vec!["0.0.0.0".to_string()];
+    assert!(cfg.protected_mode_refuses(ip("192.0.2.2")));
+    cfg.requirepass = "sekret".to_string();
+    assert!(!cfg.protected_mode_refuses(ip("192.0.2.2")));
+    cfg.requirepass.clear();
+    cfg.protected_mode = false;
+    assert!(!cfg.protected_mode_refuses(ip("192.0.2.2")));
+}
+
+#[test]
+fn requirepass_and_protected_mode_from_every_source() {
+    let yaml = load_yaml("auth", "requirepass: \"from yaml\"\nprotected-mode: no\n").unwrap();
+    assert_eq!(yaml.requirepass, "from yaml");
+    assert!(!yaml.protected_mode);
+    let e = env(&[
+        ("FERRODIS_REQUIREPASS", "from env"),
+        ("FERRODIS_PROTECTED_MODE", "no"),
+    ]);
+    let from_env = Config::load_from(&CliArgs::default(), &e).unwrap();
+    assert_eq!(from_env.requirepass, "from env");
+    assert!(!from_env.protected_mode);
+    let flags = cli(&["--requirepass", "from flag", "--protected-mode", "no"]);
+    let from_flag = Config::load_from(&flags, &e).unwrap();
+    assert_eq!(get(&from_flag, "requirepass"), "from flag");
+    let mut cfg = Config::default();
+    set(&mut cfg, &[("requirepass", "pw"), ("protected-mode", "no")]).unwrap();
+    assert_eq!(
+        (cfg.requirepass.as_str(), cfg.protected_mode),
+        ("pw", false)
+    );
+    assert_eq!(
+        set(&mut cfg, &[("protected-mode", "maybe")]).unwrap_err(),
+        set_err("protected-mode", "argument must be 'yes' or 'no'")
     );
 }

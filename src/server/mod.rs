@@ -447,6 +447,15 @@ impl Reactor {
                 self.server.stats.rejected_connections += 1;
                 continue;
             }
+            if self.server.config.protected_mode_refuses(peer.ip()) {
+                use std::io::Write;
+                let _ = stream.write(crate::cmd::conn::PROTECTED_MODE_DENIED);
+                // Redis counts it as rejected, not as a connection received.
+                self.server.stats.rejected_connections += 1;
+                self.server.stats.connections_received -= 1;
+                log::debug!("Protected mode: refused the client {peer}");
+                continue;
+            }
             let _ = stream.set_nodelay(true);
             let laddr = stream
                 .local_addr()
@@ -463,6 +472,7 @@ impl Reactor {
                 }
             }
             let now = unix_ms();
+            let nopass = self.server.config.requirepass.is_empty();
             let id = self.server.next_client_id;
             self.server.next_client_id += 1;
             let entry = self.conns.vacant_entry();
@@ -476,10 +486,14 @@ impl Reactor {
                 continue;
             }
             entry.insert(Conn::new(Stream::Plain(stream), now));
-            let client_key =
-                self.server
-                    .clients
-                    .insert(Client::new(id, peer.to_string(), laddr, fd, now));
+            let client_key = self.server.clients.insert(Client::new(
+                id,
+                peer.to_string(),
+                laddr,
+                fd,
+                now,
+                nopass,
+            ));
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
             log::debug!("id={id} Accepted {peer}");
         }

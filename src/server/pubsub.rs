@@ -597,7 +597,7 @@ mod tests {
             .map(|&resp| {
                 server.clients.insert(Client {
                     resp,
-                    ..Client::new(1, String::new(), String::new(), -1, 0)
+                    ..Client::new(1, String::new(), String::new(), -1, 0, true)
                 })
             })
             .collect();

@@ -35,6 +35,9 @@ pub struct Client {
     pub no_evict: bool,
     /// CLIENT NO-TOUCH ON (shown as flag `T`): commands do not update keys' access time.
     pub no_touch: bool,
+    /// Authenticated as the `default` user (Redis's `c->authenticated`): set by a successful
+    /// AUTH / HELLO AUTH, and from the start when the server has no password at connect time.
+    pub authenticated: bool,
     /// CLIENT REPLY OFF: no reply is sent (pub/sub pushes excepted, as in Redis 7.0).
     pub reply_off: bool,
     /// CLIENT REPLY SKIP ran: the next command's reply is dropped (Redis's
@@ -69,8 +72,9 @@ pub struct Client {
 
 impl Client {
     /// A client as a new connection starts: database 0, RESP2, no name, no subscriptions,
-    /// connected and last active at `now_ms`.
-    pub fn new(id: u64, addr: String, laddr: String, fd: i32, now_ms: i64) -> Client {
+    /// connected and last active at `now_ms`; authenticated when the default user has no
+    /// password (`nopass`) at connect time, as Redis's createClient.
+    pub fn new(id: u64, addr: String, laddr: String, fd: i32, now_ms: i64, nopass: bool) -> Client {
         Client {
             id,
             addr,
@@ -88,6 +92,7 @@ impl Client {
             killed: false,
             no_evict: false,
             no_touch: false,
+            authenticated: nopass,
             reply_off: false,
             reply_skip_next: false,
             reply_skip: false,
