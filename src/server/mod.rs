@@ -732,6 +732,11 @@ impl Reactor {
 
     /// Writes what `key` has pending and adjusts its interest; closes it when done and asked to.
     fn write_conn(&mut self, key: usize) {
+        // A killed client (CLIENT KILL, output buffer limits) is sent nothing more.
+        if self.server.clients.get(key).is_some_and(|c| c.killed) {
+            self.close(key);
+            return;
+        }
         let Some(conn) = self.conns.get_mut(key) else {
             return;
         };
