@@ -480,6 +480,26 @@ fn client_info(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// Client `key`'s CLIENT LIST line without its newline, as Redis's `catClientInfoString` for
+/// log lines about a client the server closes (output buffer limits, request timeouts).
+pub fn describe(srv: &Server, key: usize, now_ms: i64) -> String {
+    let Some(client) = srv.clients.get(key) else {
+        return String::new();
+    };
+    let caller = Caller {
+        key: usize::MAX,
+        argv_mem: 0,
+        pending_out: 0,
+        blocking: &srv.blocking,
+    };
+    let mut line = Vec::new();
+    write_client_line(&mut line, key, client, now_ms, &caller);
+    while line.last().is_some_and(|b| b.is_ascii_whitespace()) {
+        line.pop();
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}
+
 /// Closes client `key`: the caller after this reply, anyone else at the end of this turn.
 fn kill_one(ctx: &mut Ctx, key: usize) {
     if key == ctx.client_key {

@@ -600,6 +600,26 @@ fn stats_section(srv: &mut Server, out: &mut String) {
     field!(out, "io_threaded_writes_processed", "0");
     field!(out, "reply_buffer_shrinks", "0");
     field!(out, "reply_buffer_expands", "0");
+    // Beyond Redis 7.0: the disconnection counters Redis 7.2 added, and ferrodis's
+    // `client-request-timeout` closes.
+    field!(
+        out,
+        "client_query_buffer_limit_disconnections",
+        "{}",
+        st.client_qbuf_limit_disconnections
+    );
+    field!(
+        out,
+        "client_output_buffer_limit_disconnections",
+        "{}",
+        st.client_outbuf_limit_disconnections
+    );
+    field!(
+        out,
+        "client_request_timeouts",
+        "{}",
+        st.client_request_timeouts
+    );
 }
 
 fn replication_section(srv: &mut Server, out: &mut String) {

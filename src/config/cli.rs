@@ -77,6 +77,11 @@ pub struct CliArgs {
     #[argh(option)]
     pub timeout: Option<String>,
 
+    /// seconds an incomplete request may stall before the client is closed; 0 never
+    /// (default 30)
+    #[argh(option)]
+    pub client_request_timeout: Option<String>,
+
     /// TCP keepalive seconds; 0 disables (default 300)
     #[argh(option)]
     pub tcp_keepalive: Option<String>,
@@ -228,6 +233,7 @@ impl CliArgs {
             "proto-max-bulk-len" => &self.proto_max_bulk_len,
             "client-query-buffer-limit" => &self.client_query_buffer_limit,
             "timeout" => &self.timeout,
+            "client-request-timeout" => &self.client_request_timeout,
             "tcp-keepalive" => &self.tcp_keepalive,
             "tcp-backlog" => &self.tcp_backlog,
             "hz" => &self.hz,

@@ -195,6 +195,8 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     /// Seconds; 0 = never.
     pub timeout: u64,
+    /// Seconds an incomplete request may go without completing or growing; 0 = never.
+    pub client_request_timeout: u64,
     /// Seconds; 0 = off.
     pub tcp_keepalive: u64,
     pub tcp_backlog: u64,
@@ -319,6 +321,7 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             timeout: 0,
+            client_request_timeout: 30,
             tcp_keepalive: 300,
             tcp_backlog: 511,
             hz: 10,

@@ -380,6 +380,25 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.timeout.to_string(),
     },
     Param {
+        name: "client-request-timeout",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.client_request_timeout = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "30",
+        doc: "Close a client whose incomplete request (bytes of a command not yet whole in its \
+              query buffer) neither completes nor grows by 16 KiB within this many seconds; \
+              each time it does, the deadline restarts, so a large value arriving steadily \
+              is never cut. Idle, blocked and subscribed clients, and clients slow to read \
+              their replies, are not affected. 0 disables the check.",
+        get: |c| c.client_request_timeout.to_string(),
+    },
+    Param {
         name: "tcp-keepalive",
         alias: None,
         kind: Kind::Int {
@@ -473,10 +492,13 @@ pub static PARAMS: &[Param] = &[
         doc: "Output buffer limits per client class, as groups of `<class> <hard> <soft> \
               <soft-seconds>` (class `normal`, `replica`/`slave` or `pubsub`; sizes accept \
               memory units; 0 disables a limit). Classes not mentioned keep their value. \
-              CONFIG GET spells the replica class `slave`, as Redis does. Enforced for messages \
-              and other out-of-band pushes: a client whose unsent output passes the hard \
-              limit of its class (`pubsub` once it has a subscription, `normal` otherwise) is \
-              disconnected; other clients stop being read at 8 MiB of unsent replies instead.",
+              CONFIG GET spells the replica class `slave`, as Redis does. A client whose \
+              unsent output reaches the hard limit of its class (`pubsub` while it has a \
+              subscription, `normal` otherwise), or stays at or above the soft limit for more \
+              than soft-seconds, is closed and counted in INFO's \
+              `client_output_buffer_limit_disconnections`. A client also stops being read \
+              while it has more than 8 MiB of unsent replies (or its class's larger \
+              limit) until it catches up.",
         get: |c| {
             let l = &c.client_output_buffer_limit;
             let one = |n: &str, o: &OutputLimit| {

@@ -82,6 +82,7 @@ fn config_defaults_print_like_redis() {
         ("proto-max-bulk-len", "536870912"),
         ("client-query-buffer-limit", "1073741824"),
         ("timeout", "0"),
+        ("client-request-timeout", "30"),
         ("tcp-keepalive", "300"),
         ("tcp-backlog", "511"),
         ("hz", "10"),
@@ -564,7 +565,11 @@ fn config_get_glob_and_dedup() {
     assert_eq!(names(&["db*"]), vec!["dbfilename"]);
     assert_eq!(
         names(&["client-*"]),
-        vec!["client-query-buffer-limit", "client-output-buffer-limit"]
+        vec![
+            "client-query-buffer-limit",
+            "client-request-timeout",
+            "client-output-buffer-limit"
+        ]
     );
     assert_eq!(names(&["tcp-[bk]*"]), vec!["tcp-keepalive", "tcp-backlog"]);
     // A backslash is not a glob character: exact lookup, no match.

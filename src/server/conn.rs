@@ -85,6 +85,12 @@ pub struct Conn {
     /// Most output held at once since `rpeak_reset_ms` (Redis's `buf_peak`).
     pub rpeak: usize,
     pub rpeak_reset_ms: i64,
+    /// Bytes ever read from the socket.
+    pub bytes_in: u64,
+    /// When the incomplete request in `rbuf` last started or made progress (0: none), and
+    /// `bytes_in` then: `client-request-timeout`'s clock (see `cron::request_deadlines`).
+    pub partial_since_ms: i64,
+    pub partial_mark: u64,
 }
 
 impl Conn {
@@ -107,6 +113,9 @@ impl Conn {
             qpeak: 0,
             rpeak: 0,
             rpeak_reset_ms: now_ms,
+            bytes_in: 0,
+            partial_since_ms: 0,
+            partial_mark: 0,
         }
     }
 
@@ -133,6 +142,7 @@ impl Conn {
             Ok(0) => ReadOutcome::Closed,
             Ok(n) => {
                 self.rend += n;
+                self.bytes_in += n as u64;
                 self.qpeak = self.qpeak.max(self.rend - self.rpos);
                 ReadOutcome::Data {
                     bytes: n,

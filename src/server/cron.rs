@@ -93,3 +93,56 @@ fn enforce_maxmemory_rss(server: &mut Server) {
         log::warn!("RSS {rss} bytes above maxmemory-rss {limit}: evicted {evicted} keys");
     }
 }
+
+/// `client-request-timeout`: closes the clients in `partial` (those holding an incomplete
+/// request) whose request neither completed nor grew by [`MIN_REQUEST_PROGRESS`] bytes in
+/// the last `client-request-timeout` seconds. A client that did make that progress starts a
+/// new window, so a large value arriving steadily over a slow link is never cut. Clients that
+/// are not being read (blocked, held by CLIENT PAUSE, paused by their own unread output, or
+/// waiting for their next turn) are not judged: their window restarts.
+///
+/// [`MIN_REQUEST_PROGRESS`]: super::limits::MIN_REQUEST_PROGRESS
+pub fn request_deadlines(
+    server: &mut Server,
+    conns: &mut slab::Slab<super::conn::Conn>,
+    partial: &hashbrown::HashSet<usize>,
+    now: i64,
+) {
+    let timeout_ms = server.config.client_request_timeout.saturating_mul(1000) as i64;
+    if timeout_ms <= 0 {
+        return;
+    }
+    let mut expired = Vec::new();
+    for &key in partial {
+        let (Some(conn), Some(client)) = (conns.get_mut(key), server.clients.get(key)) else {
+            continue;
+        };
+        if conn.partial_since_ms == 0 || now - conn.partial_since_ms < timeout_ms {
+            continue;
+        }
+        let held = conn.paused
+            || conn.resume_queued
+            || client.postponed
+            || client.killed
+            || server.blocking.is_blocked(key);
+        if held || conn.bytes_in - conn.partial_mark >= super::limits::MIN_REQUEST_PROGRESS {
+            conn.partial_since_ms = now;
+            conn.partial_mark = conn.bytes_in;
+            continue;
+        }
+        expired.push((key, conn.pending_input()));
+    }
+    for (key, pending) in expired {
+        let client = &server.clients[key];
+        log::warn!(
+            "id={} addr={} Closing client: request incomplete after {}s ({} bytes pending, \
+             client-request-timeout)",
+            client.id,
+            client.addr,
+            server.config.client_request_timeout,
+            pending
+        );
+        server.stats.client_request_timeouts += 1;
+        server.kill_client(key);
+    }
+}

@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod conn;
 pub mod cron;
+pub mod limits;
 pub mod net;
 pub mod notify;
 pub mod pause;
@@ -43,8 +44,6 @@ const MAX_COMMANDS_PER_TURN: usize = 1024;
 const MAX_BATCH_TIME: Duration = Duration::from_millis(1);
 /// Reads per connection per loop turn (each up to the buffer's free space, ≥ 16 KiB).
 const MAX_READS_PER_TURN: usize = 4;
-/// Output at which a connection stops being read until its client catches up.
-const OUTPUT_PAUSE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Signals the reactor acts on, set by the signal thread.
 #[derive(Default)]
@@ -64,6 +63,8 @@ pub struct Reactor {
     waker: Arc<Waker>,
     signals: Arc<SignalFlags>,
     next_cron: Instant,
+    /// Connections holding an incomplete request, watched by `client-request-timeout`.
+    partial: hashbrown::HashSet<usize>,
     /// When the cron last resized the connections' buffers (once a second, as Redis's
     /// clientsCron visits each client about once a second).
     last_buffer_resize: Instant,
@@ -128,6 +129,7 @@ impl Reactor {
             signals: Arc::new(SignalFlags::default()),
             next_cron: Instant::now(),
             last_buffer_resize: Instant::now(),
+            partial: hashbrown::HashSet::new(),
         })
     }
 
@@ -301,6 +303,9 @@ impl Reactor {
         if self.server.tracking.clients > 0 {
             self.server.limit_tracking_table();
         }
+        if !self.partial.is_empty() {
+            cron::request_deadlines(&mut self.server, &mut self.conns, &self.partial, unix_ms());
+        }
         let killed: Vec<usize> = self
             .server
             .clients
@@ -314,12 +319,25 @@ impl Reactor {
         if self.last_buffer_resize.elapsed() >= Duration::from_secs(1) {
             self.last_buffer_resize = Instant::now();
             let now = unix_ms();
+            let limits = &self.server.config.client_output_buffer_limit;
+            let mut over_limit = Vec::new();
             for (key, conn) in self.conns.iter_mut() {
                 if let Some(client) = self.server.clients.get_mut(key) {
                     let idle_secs = (now - client.last_interaction_ms) / 1000;
                     conn.cron_resize(idle_secs, now);
                     client.bufs = conn.stats();
+                    // A client above its soft limit that gets no new output is closed here
+                    // once soft-seconds pass, as Redis's clientsCron does.
+                    let pending = conn.out.len() - conn.wpos;
+                    if !client.killed
+                        && limits::output_limit_reached(client, pending, limits, now / 1000)
+                    {
+                        over_limit.push(key);
+                    }
                 }
+            }
+            for key in over_limit {
+                self.output_limit_close(key);
             }
         }
         // Timeouts and CLIENT UNBLOCK replies. (No sweep for waited keys that exist: Redis
@@ -353,15 +371,14 @@ impl Reactor {
     /// into their clients' output and queues those connections for writing. Called after
     /// every command, and before the turn's output is written for frames queued elsewhere.
     ///
-    /// A client that does not read lets its output grow with every frame: past the hard
-    /// `client-output-buffer-limit` of its class (`pubsub` for a client with subscriptions,
-    /// `normal` otherwise) it is disconnected, as Redis does (the soft limit is not enforced).
+    /// A client that does not read lets its output grow with every frame: past the
+    /// `client-output-buffer-limit` of its class it is closed (see `limits.rs`).
     fn deliver_messages(&mut self) {
         let limits = &self.server.config.client_output_buffer_limit;
-        let (pubsub_hard, normal_hard) = (limits.pubsub.hard, limits.normal.hard);
-        let clients = &self.server.clients;
+        let clients = &mut self.server.clients;
         let conns = &mut self.conns;
         let to_flush = &mut self.to_flush;
+        let now_s = unix_ms() / 1000;
         let mut over_limit = Vec::new();
         let mut dropped = hashbrown::HashSet::new();
         self.server.pubsub.deliver_pending(|key, bytes| {
@@ -370,16 +387,15 @@ impl Reactor {
             if dropped.contains(&key) {
                 return;
             }
-            let (Some(conn), Some(client)) = (conns.get_mut(key), clients.get(key)) else {
+            let (Some(conn), Some(client)) = (conns.get_mut(key), clients.get_mut(key)) else {
                 return;
             };
+            if client.killed {
+                return;
+            }
             conn.out.raw(bytes);
-            let hard = if client.subscribed() {
-                pubsub_hard
-            } else {
-                normal_hard
-            };
-            if hard > 0 && (conn.out.len() - conn.wpos) as u64 > hard {
+            let pending = conn.out.len() - conn.wpos;
+            if limits::output_limit_reached(client, pending, limits, now_s) {
                 dropped.insert(key);
                 over_limit.push(key);
             } else if !conn.flush_queued {
@@ -388,20 +404,24 @@ impl Reactor {
             }
         });
         for key in over_limit {
-            if self.conns.contains(key) {
-                let id = self.server.clients[key].id;
-                let class = if self.server.clients[key].subscribed() {
-                    "pubsub"
-                } else {
-                    "normal"
-                };
-                log::warn!(
-                    "id={id} Client closed for overcoming of output buffer limits ({class})"
-                );
-                self.server.stats.client_outbuf_limit_disconnections += 1;
-                self.close(key);
-            }
+            self.output_limit_close(key);
         }
+    }
+
+    /// Closes client `key` for passing its output buffer limits, asynchronously as Redis's
+    /// `closeClientOnOutputBufferLimitReached`: it runs nothing more, is sent nothing more,
+    /// and its connection goes at the end of this loop turn.
+    fn output_limit_close(&mut self, key: usize) {
+        let Some(client) = self.server.clients.get(key) else {
+            return;
+        };
+        if client.killed {
+            return;
+        }
+        let info = cmd::client::describe(&self.server, key, unix_ms());
+        log::warn!("Client {info} closed for overcoming of output buffer limits.");
+        self.server.stats.client_outbuf_limit_disconnections += 1;
+        self.server.kill_client(key);
     }
 
     /// Queues `key` to continue its buffered input next turn. Once only: a connection queued
@@ -628,7 +648,20 @@ impl Reactor {
                         keep_reading = false;
                         break;
                     }
-                    if conn.out.len() > OUTPUT_PAUSE_BYTES {
+                    let pending = conn.out.len() - conn.wpos;
+                    let client = &mut self.server.clients[key];
+                    let limits = &self.server.config.client_output_buffer_limit;
+                    if limits::output_limit_reached(client, pending, limits, now / 1000) {
+                        self.output_limit_close(key);
+                        conn = match self.conns.get_mut(key) {
+                            Some(conn) => conn,
+                            None => return false,
+                        };
+                        conn.rpos = conn.rend;
+                        keep_reading = false;
+                        break;
+                    }
+                    if pending > limits::pause_threshold(client, limits) {
                         conn.paused = true;
                         keep_reading = false;
                         break;
@@ -673,6 +706,18 @@ impl Reactor {
             conn.rpos = 0;
             conn.rend = 0;
         }
+        // `client-request-timeout`: the clock of an incomplete request starts with its first
+        // bytes and restarts whenever a command completes (see `cron::request_deadlines`).
+        if conn.rpos != conn.rend {
+            if conn.partial_since_ms == 0 || ran > 0 {
+                conn.partial_since_ms = now;
+                conn.partial_mark = conn.bytes_in;
+                self.partial.insert(key);
+            }
+        } else if conn.partial_since_ms != 0 {
+            conn.partial_since_ms = 0;
+            self.partial.remove(&key);
+        }
         if ran > 0 {
             self.server.clients[key].last_interaction_ms = now;
         }
@@ -713,6 +758,11 @@ impl Reactor {
 
     /// Writes what `key` has pending and adjusts its interest; closes it when done and asked to.
     fn write_conn(&mut self, key: usize) {
+        // A killed client (CLIENT KILL, output buffer limits) is sent nothing more.
+        if self.server.clients.get(key).is_some_and(|c| c.killed) {
+            self.close(key);
+            return;
+        }
         let Some(conn) = self.conns.get_mut(key) else {
             return;
         };
@@ -756,7 +806,7 @@ impl Reactor {
             conn.want_write = want_write;
             client.bufs.writing = want_write;
         }
-        if conn.paused && conn.out.len() - conn.wpos < OUTPUT_PAUSE_BYTES / 2 {
+        if conn.paused && conn.out.len() - conn.wpos < limits::OUTPUT_PAUSE_BYTES / 2 {
             conn.paused = false;
             // Edge-triggered readiness will not repeat for bytes already waiting: look now.
             if self.process_input(key) {
@@ -774,6 +824,7 @@ impl Reactor {
         self.server.disable_tracking(key);
         // Its slot may go to the next connection, which must not inherit its messages.
         self.server.pubsub.forget_deliveries(key);
+        self.partial.remove(&key);
         if let Some(mut conn) = self.conns.try_remove(key) {
             let _ = self.poll.registry().deregister(conn.stream.source());
         }

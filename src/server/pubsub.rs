@@ -294,7 +294,7 @@ impl Server {
     /// reply (after EXEC's reply inside a transaction), or at the end of the loop turn when it
     /// was queued outside a command (cron, blocked clients). That is where Redis 7.0 puts a
     /// client's own invalidations. A client that is gone gets nothing; one whose output then
-    /// passes its class's hard `client-output-buffer-limit` is disconnected.
+    /// passes its class's `client-output-buffer-limit` is disconnected (see `limits.rs`).
     pub fn push_to(&mut self, client: usize, render: impl Fn(&mut Reply)) {
         let Some(c) = self.clients.get(client) else {
             return;

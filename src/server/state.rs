@@ -48,6 +48,10 @@ pub struct Client {
     /// Held by CLIENT PAUSE: its next command waits unparsed in its input buffer until the
     /// pause ends (see `server/pause.rs`).
     pub postponed: bool,
+    /// Unix second at which its pending output was first seen above the soft
+    /// `client-output-buffer-limit` of its class (Redis's `obuf_soft_limit_reached_time`);
+    /// 0 while under it.
+    pub obuf_soft_since_s: i64,
     /// The connection's buffers as CLIENT LIST shows them, refreshed by the reactor.
     pub bufs: BufferStats,
     /// Between MULTI and EXEC/DISCARD: the queued commands.
@@ -97,6 +101,7 @@ impl Client {
             reply_skip_next: false,
             reply_skip: false,
             postponed: false,
+            obuf_soft_since_s: 0,
             bufs: Default::default(),
             multi: None,
             watched: Vec::new(),
@@ -176,6 +181,8 @@ pub struct Stats {
     pub unexpected_error_replies: u64,
     pub client_qbuf_limit_disconnections: u64,
     pub client_outbuf_limit_disconnections: u64,
+    /// Clients closed by `client-request-timeout` (a request left incomplete too long).
+    pub client_request_timeouts: u64,
 }
 
 /// Per-command counters for INFO commandstats.
