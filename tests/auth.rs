@@ -430,3 +430,47 @@ fn passwords_stay_out_of_the_slowlog_as_in_redis() {
     assert_eq!(got.matches("pw").count(), 1, "{got}");
     assert_eq!(got, run(redis.port), "left ferrodis, right redis-server");
 }
+
+/// Before AUTH, Redis refuses requests of more than 10 arguments or with an argument over
+/// 16 KiB as protocol errors (and closes the connection); after AUTH, in the same pipeline,
+/// they are fine.
+#[test]
+fn unauthenticated_requests_are_size_limited_as_redis() {
+    let run = |port: u16| {
+        let mut steps = Vec::new();
+        let big = "x".repeat(16385);
+        let eleven: Vec<&str> = std::iter::once("MSET")
+            .chain(std::iter::repeat_n("k", 10))
+            .collect();
+        for request in [eleven.clone(), vec!["SET", "k", big.as_str()]] {
+            let mut c = Raw::connect(port);
+            let (reply, closed) = {
+                c.write(&encode(
+                    &request.iter().map(|a| a.as_bytes()).collect::<Vec<_>>(),
+                ));
+                c.read_until_quiet(Duration::from_millis(300))
+            };
+            steps.push(format!("{} closed={closed}", show(&reply)));
+        }
+        // Exactly at the limits, and past them once authenticated in the same write.
+        let mut c = Raw::connect(port);
+        let ten: Vec<&str> = std::iter::once("MSET")
+            .chain(std::iter::repeat_n("k", 9))
+            .collect();
+        let at_limit = "x".repeat(16384);
+        let mut pipeline = encode(&ten.iter().map(|a| a.as_bytes()).collect::<Vec<_>>());
+        pipeline.extend(encode(&[b"SET", b"k", at_limit.as_bytes()]));
+        pipeline.extend(encode(&[b"AUTH", PASS.as_bytes()]));
+        pipeline.extend(encode(
+            &eleven.iter().map(|a| a.as_bytes()).collect::<Vec<_>>(),
+        ));
+        pipeline.extend(encode(&[b"SET", b"k", big.as_bytes()]));
+        c.write(&pipeline);
+        steps.push(show(&c.read_replies(5)));
+        steps
+    };
+    let ferrodis = Server::ferrodis(&["--requirepass", PASS]);
+    let redis = Server::redis();
+    Raw::connect(redis.port).cmd(&["CONFIG", "SET", "requirepass", PASS]);
+    assert_eq!(run(ferrodis.port), run(redis.port));
+}

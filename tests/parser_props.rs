@@ -288,7 +288,10 @@ proptest! {
         sizes in prop::collection::vec(1usize..16, 1..16),
         max_bulk in 0i64..64,
     ) {
-        let limits = Limits { max_bulk_len: max_bulk };
+        let limits = Limits {
+            max_bulk_len: max_bulk,
+            ..Limits::default()
+        };
         let whole = run_chunks(&[&input], &limits);
         let split = run_chunks(&chunked(&input, &sizes), &limits);
         prop_assert_eq!(whole, split);
@@ -508,7 +511,10 @@ fn protocol_errors_every_split() {
         check_all_splits(input, want, &d);
     }
     // A configured proto-max-bulk-len.
-    let small = Limits { max_bulk_len: 16 };
+    let small = Limits {
+        max_bulk_len: 16,
+        ..Limits::default()
+    };
     check_all_splits(
         b"*1\r\n$16\r\n0123456789abcdef\r\n",
         &ok(vec![cmd(&[b"0123456789abcdef"])], ALL),

@@ -56,9 +56,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let (sizes, stream) = rest.split_at(n_sizes);
+    // Small bulk limits (bit 3) also exercise the unauthenticated limits (bit 4 of the size).
     let limits = if mode & 8 != 0 {
         Limits {
             max_bulk_len: (mode >> 4) as i64 * 4,
+            unauthenticated: mode & 16 != 0,
         }
     } else {
         Limits::default()

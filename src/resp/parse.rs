@@ -24,12 +24,22 @@ pub const MULTIBULK_MAX: i64 = 1024 * 1024;
 pub struct Limits {
     /// `proto-max-bulk-len`: longest single argument.
     pub max_bulk_len: i64,
+    /// The client must still authenticate: as in Redis, a request of more than
+    /// [`UNAUTH_MAX_ARGS`] arguments or with an argument longer than [`UNAUTH_MAX_BULK`] is a
+    /// protocol error, so an unauthenticated client cannot make the server buffer much.
+    pub unauthenticated: bool,
 }
+
+/// Most arguments a multibulk request may have before the client authenticates.
+pub const UNAUTH_MAX_ARGS: i64 = 10;
+/// Longest argument before the client authenticates.
+pub const UNAUTH_MAX_BULK: i64 = 16384;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
+            unauthenticated: false,
         }
     }
 }
@@ -44,6 +54,8 @@ pub enum ProtoError {
     TooBigBulkCount,
     ExpectedDollar(u8),
     InvalidBulkLength,
+    UnauthenticatedMultibulkLength,
+    UnauthenticatedBulkLength,
 }
 
 impl ProtoError {
@@ -67,6 +79,8 @@ impl ProtoError {
                 return text;
             }
             ProtoError::InvalidBulkLength => "invalid bulk length",
+            ProtoError::UnauthenticatedMultibulkLength => "unauthenticated multibulk length",
+            ProtoError::UnauthenticatedBulkLength => "unauthenticated bulk length",
         };
         format!("ERR Protocol error: {detail}").into_bytes()
     }
@@ -204,6 +218,9 @@ impl Parser {
             if count > MULTIBULK_MAX {
                 return Err(ProtoError::InvalidMultibulkLength);
             }
+            if count > UNAUTH_MAX_ARGS && limits.unauthenticated {
+                return Err(ProtoError::UnauthenticatedMultibulkLength);
+            }
             let consumed = line_end + 2;
             if count <= 0 {
                 return Ok(Parsed::Empty { consumed });
@@ -234,6 +251,9 @@ impl Parser {
                 parse_i64(&input[start + 1..line_end]).ok_or(ProtoError::InvalidBulkLength)?;
             if len < 0 || len > limits.max_bulk_len {
                 return Err(ProtoError::InvalidBulkLength);
+            }
+            if len > UNAUTH_MAX_BULK && limits.unauthenticated {
+                return Err(ProtoError::UnauthenticatedBulkLength);
             }
             let data_start = line_end + 2;
             let data_end = data_start + len as usize;

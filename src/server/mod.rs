@@ -558,8 +558,9 @@ impl Reactor {
     /// Runs the complete commands in `key`'s buffer. Returns false when the connection was
     /// closed or must not read more now.
     fn process_input(&mut self, key: usize) -> bool {
-        let limits = Limits {
+        let mut limits = Limits {
             max_bulk_len: self.server.config.proto_max_bulk_len as i64,
+            unauthenticated: false,
         };
         let Some(mut conn) = self.conns.get_mut(key) else {
             return false;
@@ -602,6 +603,8 @@ impl Reactor {
                 break;
             }
             let input = &conn.rbuf[conn.rpos..conn.rend];
+            // Per request: an AUTH earlier in the same batch lifts the limits for the next one.
+            limits.unauthenticated = !self.server.clients[key].authenticated;
             match conn.parser.parse(input, &limits) {
                 Ok(Parsed::Incomplete) => {
                     if conn.pending_input() as u64 > self.server.config.client_query_buffer_limit {
