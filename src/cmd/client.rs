@@ -441,8 +441,8 @@ fn client_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
         Filter::Ids(ids) => {
             // One line per requested id that exists, in the order asked (as Redis).
             for id in ids {
-                if let Some((key, client)) = clients.iter().find(|(_, c)| c.id == id) {
-                    write_client_line(&mut text, key, client, now, &caller);
+                if let Some(key) = ctx.srv.client_key_by_id(id) {
+                    write_client_line(&mut text, key, &clients[key], now, &caller);
                 }
             }
         }

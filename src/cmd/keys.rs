@@ -250,15 +250,6 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
 const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 
-/// Finds `key` in database `db`, deleting it first if it has expired (counted in INFO's
-/// `expired_keys`). Neither counts a hit or miss nor refreshes the access time.
-fn live_slot(ctx: &mut Ctx, db: usize, key: &[u8], now_ms: i64) -> Option<u32> {
-    let slot = ctx.srv.lookup_live(db, key, now_ms);
-    // A lazy expiry's `expired` event goes into the reply where it fired.
-    ctx.write_own_frames();
-    slot
-}
-
 /// A read lookup in the selected database that counts a keyspace hit or miss but leaves the
 /// access time alone (Redis's `LOOKUP_NOTOUCH`): EXISTS, TYPE.
 fn lookup_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
@@ -273,7 +264,7 @@ fn lookup_object(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
 
 fn lookup_notouch_generic(ctx: &mut Ctx, key: &[u8], notify: bool) -> Option<u32> {
     let idx = ctx.db_index();
-    let slot = live_slot(ctx, idx, key, ctx.now_ms);
+    let slot = ctx.lookup_live(idx, key);
     if slot.is_some() {
         ctx.srv.stats.keyspace_hits += 1;
     } else {
@@ -308,10 +299,10 @@ fn db_index_arg(srv: &Server, arg: &[u8]) -> Result<usize, CmdError> {
 }
 
 fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let (idx, now) = (ctx.db_index(), ctx.now_ms);
+    let idx = ctx.db_index();
     let mut removed = 0u64;
     for key in args.iter().skip(1) {
-        if let Some(slot) = live_slot(ctx, idx, key, now) {
+        if let Some(slot) = ctx.lookup_live(idx, key) {
             if ctx.srv.dbs[idx].remove_slot(slot).is_some() {
                 removed += 1;
                 ctx.srv.touch_key(idx, key);
@@ -379,7 +370,7 @@ fn keys(ctx: &mut Ctx, args: &Args) -> CmdResult {
             n += 1;
         }
     }
-    out.end_deferred_array(header, n);
+    out.end_deferred(header, n);
     Ok(())
 }
 
@@ -405,8 +396,8 @@ fn rename_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
         }
         return Ok(());
     }
-    let (idx, now, clock) = (ctx.db_index(), ctx.now_ms, ctx.clock);
-    let overwrite = live_slot(ctx, idx, dst, now).is_some();
+    let (idx, clock) = (ctx.db_index(), ctx.clock);
+    let overwrite = ctx.lookup_live(idx, dst).is_some();
     if overwrite && nx {
         ctx.out.int(0);
         return Ok(());
@@ -497,7 +488,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let (now, clock) = (ctx.now_ms, ctx.clock);
+    let clock = ctx.clock;
     let (deadline, value) = {
         let db = &ctx.srv.dbs[src_idx];
         match db.entry(slot) {
@@ -508,7 +499,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
     };
-    if live_slot(ctx, dst_idx, dst, now).is_some() {
+    if ctx.lookup_live(dst_idx, dst).is_some() {
         if !replace {
             ctx.out.int(0);
             return Ok(());
@@ -540,8 +531,8 @@ fn move_(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let (now, clock) = (ctx.now_ms, ctx.clock);
-    if live_slot(ctx, dst_idx, key, now).is_some() {
+    let clock = ctx.clock;
+    if ctx.lookup_live(dst_idx, key).is_some() {
         ctx.out.int(0);
         return Ok(());
     }

@@ -222,14 +222,7 @@ impl<'a> Ctx<'a> {
         } else {
             0
         };
-        let srv = &mut *self.srv;
-        let slot = srv.lookup_live(idx, key, now);
-        if !srv.own_frames.is_empty() {
-            // A lazy expiry's `expired` event, fired inside the lookup.
-            let own = &mut srv.own_frames;
-            self.out.raw(&own.buf);
-            own.buf.clear();
-        }
+        let slot = self.lookup_live(idx, key);
         let srv = &mut *self.srv;
         let db = &mut srv.dbs[idx];
         if touch {
@@ -268,6 +261,15 @@ impl<'a> Ctx<'a> {
     pub fn notify_db(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
         self.srv.notify(class, event, db, key);
         self.write_own_frames();
+    }
+
+    /// Finds `key` in database `db`, expiring it lazily (held during CLIENT PAUSE); the
+    /// `expired` event a RESP3 subscriber gets about its own lookup goes into the reply here,
+    /// where it fired. No statistics, no access time.
+    pub fn lookup_live(&mut self, db: usize, key: &[u8]) -> Option<u32> {
+        let slot = self.srv.lookup_live(db, key, self.now_ms);
+        self.write_own_frames();
+        slot
     }
 
     /// Writes the notifications this client receives about its own command (a RESP3
@@ -441,9 +443,10 @@ pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply
     // any CLIENT subcommand and commands queued in MULTI keep it.
     if let Some(client) = srv.clients.get_mut(client_key) {
         if let Some(t) = client.tracking.as_mut() {
-            let is_client_cmd =
-                found_id.is_some_and(|id| registry().full_name(id).starts_with("client"));
-            if t.caching && client.multi.is_none() && !is_client_cmd {
+            if t.caching
+                && client.multi.is_none()
+                && !found_id.is_some_and(|id| registry().full_name(id).starts_with("client|"))
+            {
                 t.caching = false;
             }
         }

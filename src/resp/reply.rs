@@ -35,14 +35,6 @@ impl Reply {
         self.resp3 = resp == 3;
     }
 
-    pub fn protocol(&self) -> u8 {
-        if self.resp3 {
-            3
-        } else {
-            2
-        }
-    }
-
     pub fn is_resp3(&self) -> bool {
         self.resp3
     }
@@ -261,12 +253,7 @@ impl Reply {
         }
     }
 
-    /// Starts a [`Reply::pairs`] list whose length is known only after it is written.
-    pub fn deferred_pairs(&mut self) -> DeferredLen {
-        self.deferred(b'*', if self.resp3 { 1 } else { 2 })
-    }
-
-    /// Fills in a deferred header with `len` elements (pairs, for maps and pair lists). The
+    /// Fills in a deferred header with `len` elements (pairs, for maps). The
     /// reserved room is closed by moving this reply's own elements back, never the output
     /// written before it.
     pub fn end_deferred(&mut self, slot: DeferredLen, len: usize) {
@@ -282,11 +269,6 @@ impl Reply {
         let end = self.buf.len();
         self.buf.copy_within(body..end, slot.at + header_len);
         self.buf.truncate(end - (DEFERRED_ROOM - header_len));
-    }
-
-    /// Old name of [`Reply::end_deferred`].
-    pub fn end_deferred_array(&mut self, slot: DeferredLen, len: usize) {
-        self.end_deferred(slot, len);
     }
 
     pub fn bulks<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a [u8]>) {

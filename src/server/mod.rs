@@ -63,6 +63,10 @@ pub struct Reactor {
     waker: Arc<Waker>,
     signals: Arc<SignalFlags>,
     next_cron: Instant,
+    /// Unix ms read once after each poll: the activity clock of reads and writes (`timeout`,
+    /// CLIENT LIST idle), as Redis stamps them with its cached `server.unixtime` rather than a
+    /// clock read per read and per write.
+    turn_ms: i64,
     /// Connections holding an incomplete request, watched by `client-request-timeout`.
     partial: hashbrown::HashSet<usize>,
     /// When the cron last resized the connections' buffers (once a second, as Redis's
@@ -128,6 +132,7 @@ impl Reactor {
             waker,
             signals: Arc::new(SignalFlags::default()),
             next_cron: Instant::now(),
+            turn_ms: unix_ms(),
             last_buffer_resize: Instant::now(),
             partial: hashbrown::HashSet::new(),
         })
@@ -200,6 +205,7 @@ impl Reactor {
                     return Err(format!("poll failed: {e}"));
                 }
             }
+            self.turn_ms = unix_ms();
             for event in events.iter() {
                 match event.token() {
                     WAKER => {}
@@ -537,7 +543,7 @@ impl Reactor {
                     self.server.stats.net_input_bytes += bytes as u64;
                     // Any bytes read are an interaction (`timeout`, CLIENT LIST idle), even
                     // part of a request, as Redis's readQueryFromClient counts them.
-                    self.server.clients[key].last_interaction_ms = unix_ms();
+                    self.server.clients[key].last_interaction_ms = self.turn_ms;
                     // A blocked client reads on until the socket is empty or closed: no reply
                     // write would reveal its disconnection (see blocking.rs).
                     if !self.process_input(key)
@@ -774,7 +780,7 @@ impl Reactor {
                 self.server.stats.net_output_bytes += n as u64;
                 // So is output written: a client reading a big reply slowly is not idle.
                 if n > 0 {
-                    self.server.clients[key].last_interaction_ms = unix_ms();
+                    self.server.clients[key].last_interaction_ms = self.turn_ms;
                 }
             }
             Err(_) => {

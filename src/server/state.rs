@@ -394,6 +394,15 @@ impl Server {
         slot
     }
 
+    /// The slab key of the connected client with id `id` (CLIENT LIST ID, CLIENT TRACKING
+    /// REDIRECT): a scan, as clients are keyed by slab slot.
+    pub fn client_key_by_id(&self, id: u64) -> Option<usize> {
+        self.clients
+            .iter()
+            .find(|(_, c)| c.id == id)
+            .map(|(k, _)| k)
+    }
+
     /// A fast pseudo-random number (xorshift64*); not for anything security-related.
     pub fn random(&mut self) -> u64 {
         let mut x = self.rng_state;

@@ -110,14 +110,6 @@ enum Keys<'a> {
 }
 
 impl Server {
-    /// The slab key of the connected client with id `id`.
-    pub fn client_key_by_id(&self, id: u64) -> Option<usize> {
-        self.clients
-            .iter()
-            .find(|(_, c)| c.id == id)
-            .map(|(k, _)| k)
-    }
-
     /// The first of `prefixes` that overlaps one `client` already has (`Existing`) or one
     /// given after it (`Given`), with the prefix it overlaps, for Redis's error.
     pub fn prefix_collision<'a>(
