@@ -259,6 +259,10 @@ impl<'a> Ctx<'a> {
 
     /// [`Ctx::notify`] for a key of database `db` (MOVE, COPY … DB).
     pub fn notify_db(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
+        // Every write comes here: with notifications off, one branch and nothing more.
+        if self.srv.config.notify_keyspace_events == 0 {
+            return;
+        }
         self.srv.notify(class, event, db, key);
         self.write_own_frames();
     }

@@ -214,7 +214,15 @@ impl Parser {
             if line_end + 1 >= input.len() {
                 return Ok(Parsed::Incomplete);
             }
-            let count = parse_i64(&input[1..line_end]).ok_or(ProtoError::InvalidMultibulkLength)?;
+            let Some(count) = parse_i64(&input[1..line_end]) else {
+                let too_big = input.len() > INLINE_MAX;
+                return hidden_by_nul(
+                    &input[1..line_end],
+                    too_big,
+                    ProtoError::TooBigMultibulkCount,
+                )
+                .unwrap_or(Err(ProtoError::InvalidMultibulkLength));
+            };
             if count > MULTIBULK_MAX {
                 return Err(ProtoError::InvalidMultibulkLength);
             }
@@ -244,11 +252,23 @@ impl Parser {
             if line_end + 1 >= input.len() {
                 return Ok(Parsed::Incomplete);
             }
+            let too_big = input.len() - start > INLINE_MAX;
             if first != b'$' {
-                return Err(ProtoError::ExpectedDollar(first));
+                return hidden_by_nul(
+                    &input[start..line_end],
+                    too_big,
+                    ProtoError::TooBigBulkCount,
+                )
+                .unwrap_or(Err(ProtoError::ExpectedDollar(first)));
             }
-            let len =
-                parse_i64(&input[start + 1..line_end]).ok_or(ProtoError::InvalidBulkLength)?;
+            let Some(len) = parse_i64(&input[start + 1..line_end]) else {
+                return hidden_by_nul(
+                    &input[start..line_end],
+                    too_big,
+                    ProtoError::TooBigBulkCount,
+                )
+                .unwrap_or(Err(ProtoError::InvalidBulkLength));
+            };
             if len < 0 || len > limits.max_bulk_len {
                 return Err(ProtoError::InvalidBulkLength);
             }
@@ -305,15 +325,29 @@ impl Parser {
     }
 }
 
-/// The first CR at or after `from`, searched the way Redis's `strchr` does: a NUL byte ends the
-/// search (Redis then waits for more input, up to the header limit).
+/// The first CR at or after `from`.
 fn find_cr(input: &[u8], from: usize) -> Option<usize> {
-    let at = input
+    input
         .get(from..)?
         .iter()
-        .position(|&b| b == b'\r' || b == 0)?
-        + from;
-    (input[at] == b'\r').then_some(at)
+        .position(|&b| b == b'\r')
+        .map(|p| p + from)
+}
+
+/// Redis finds a header's CR with `strchr`, so a NUL before it hides the CR: to Redis the
+/// header is still incomplete, and it waits for more input (an error once the header passes
+/// its limit, `too_big`). Asked only of a header that failed to parse, so a well-formed
+/// request pays nothing for it; `None` when `line` holds no NUL.
+fn hidden_by_nul(
+    line: &[u8],
+    too_big: bool,
+    too_big_error: ProtoError,
+) -> Option<Result<Parsed, ProtoError>> {
+    line.contains(&0).then_some(if too_big {
+        Err(too_big_error)
+    } else {
+        Ok(Parsed::Incomplete)
+    })
 }
 
 fn is_space(b: u8) -> bool {

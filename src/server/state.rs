@@ -389,8 +389,10 @@ impl Server {
         }
         let slot = d.lookup(key, now_ms);
         // A lazily expired key goes through the "key deleted" hook now, before anything the
-        // command does next.
-        self.drain_key_events(db);
+        // command does next (checked here, inline, as almost every lookup logs nothing).
+        if d.has_events() {
+            self.drain_key_events(db);
+        }
         slot
     }
 
