@@ -20,6 +20,7 @@ pub mod keys;
 pub mod list;
 pub mod memory;
 pub mod multi;
+pub mod name_index;
 pub mod persist;
 pub mod pubsub;
 pub mod server;
@@ -253,7 +254,11 @@ impl<'a> Ctx<'a> {
     /// Redis's `notifyKeyspaceEvent`: `event` of class `class` (an [`ev`] constant) happened
     /// to `key` in the caller's database. Call it where Redis does, in the same order; it costs
     /// one branch while notifications are off.
+    #[inline]
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        if self.srv.config.notify_keyspace_events == 0 {
+            return;
+        }
         let db = self.db_index();
         self.notify_db(class, event, db, key);
     }

@@ -113,12 +113,20 @@ fn secret_args(id: CommandId, args: &Args) -> Vec<usize> {
 }
 
 /// Offers a finished command to the log.
+#[inline]
 pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, micros: u64) {
     let threshold = srv.config.slowlog_log_slower_than;
-    let max_len = srv.config.slowlog_max_len;
-    if threshold < 0 || max_len == 0 || (micros as i128) < i128::from(threshold) {
+    if threshold < 0 || srv.config.slowlog_max_len == 0 || (micros as i128) < i128::from(threshold)
+    {
         return;
     }
+    add_entry(srv, client_key, id, args, micros);
+}
+
+/// Adds a command that ran for `micros` to the log (its arguments redacted and shortened as
+/// Redis logs them), dropping the oldest entries past `slowlog-max-len`.
+fn add_entry(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, micros: u64) {
+    let max_len = srv.config.slowlog_max_len;
     let Some(client) = srv.clients.get(client_key) else {
         return;
     };

@@ -98,8 +98,16 @@ impl Server {
         }
     }
 
-    /// Redis's `signalModifiedKey`: `key` in `db` was modified.
+    /// Redis's `signalModifiedKey`: `key` in `db` was modified. Every write calls it, so the
+    /// common case (nobody tracks or watches anything) is one inlined test.
+    #[inline]
     pub fn touch_key(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.is_active() || !self.watches.is_empty() {
+            self.touch_watched_or_tracked(db, key);
+        }
+    }
+
+    fn touch_watched_or_tracked(&mut self, db: usize, key: &[u8]) {
         if self.tracking.is_active() {
             self.invalidate_key(key, self.current_client, true);
         }
