@@ -11,6 +11,7 @@
 //! - `logging`: fern set-up (text or JSON lines).
 //! - `persist`: the RDB format (snapshot files, DUMP/RESTORE payloads).
 
+pub mod acl;
 pub mod alloc;
 pub mod cmd;
 pub mod config;
