@@ -120,6 +120,7 @@ impl Reactor {
         }
         net::check_backlog(config.tcp_backlog);
         let mut server = Server::new(config);
+        server.acl = crate::acl::Acl::from_config(&server.config)?;
         server.persist.waker = Some(Arc::clone(&waker));
         server.tcp_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(0);
         Ok(Reactor {
@@ -498,7 +499,7 @@ impl Reactor {
                 }
             }
             let now = unix_ms();
-            let nopass = self.server.config.requirepass.is_empty();
+            let nopass = self.server.acl.default_open();
             let id = self.server.next_client_id;
             self.server.next_client_id += 1;
             let entry = self.conns.vacant_entry();
@@ -521,6 +522,8 @@ impl Reactor {
                 nopass,
             ));
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
+            self.server.clients[client_key].acl_unrestricted =
+                self.server.acl.unrestricted(b"default");
             log::debug!("id={id} Accepted {peer}");
         }
     }
