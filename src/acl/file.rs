@@ -14,6 +14,11 @@ pub fn merge_selector_args(args: &[&[u8]]) -> Result<Vec<Vec<u8>>, usize> {
     let mut out = Vec::with_capacity(args.len());
     let mut open: Option<(usize, Vec<u8>)> = None;
     for (j, &op) in args.iter().enumerate() {
+        // A new opening parenthesis starts over, dropping an unfinished selector, as in Redis.
+        if op.first() == Some(&b'(') && op.last() != Some(&b')') {
+            open = Some((j, op.to_vec()));
+            continue;
+        }
         if let Some((start, mut sel)) = open.take() {
             sel.push(b' ');
             sel.extend_from_slice(op);
@@ -22,10 +27,6 @@ pub fn merge_selector_args(args: &[&[u8]]) -> Result<Vec<Vec<u8>>, usize> {
             } else {
                 open = Some((start, sel));
             }
-            continue;
-        }
-        if op.first() == Some(&b'(') && op.last() != Some(&b')') {
-            open = Some((j, op.to_vec()));
             continue;
         }
         out.push(op.to_vec());
