@@ -138,7 +138,7 @@ pub fn save(path: &str, text: &[u8]) -> Result<(), ()> {
     let tmp = format!(
         "{path}.tmp-{}-{}",
         std::process::id(),
-        crate::server::state::unix_ms()
+        crate::state::unix_ms()
     );
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()

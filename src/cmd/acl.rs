@@ -9,7 +9,7 @@ use crate::acl::log::{Context, Entry, Reason};
 use crate::acl::user::{has_spaces, User};
 use crate::acl::{file, user_check, Denied};
 use crate::resp::Args;
-use crate::server::state::Server;
+use crate::state::Server;
 
 pub static COMMANDS: &[Command] = &[Command::new("acl", -2, container)
     .group(Group::Server)

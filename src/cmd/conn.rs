@@ -4,7 +4,7 @@
 use super::table::{acl, flags::*, policy::*, tips::*, Command, Group};
 use super::{CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
-use crate::server::state::Server;
+use crate::state::Server;
 
 /// The Redis version ferrodis reports (HELLO, INFO `redis_version`): the 7.0 release whose
 /// behaviour it follows.
