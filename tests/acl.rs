@@ -61,7 +61,12 @@ fn mask(reply: &[u8]) -> String {
                     .trim_end_matches("\\r\\n")
                     .to_string()
             };
-            out.push_str(&format!("<{} {} {}>", field("cmd="), field("user="), field("flags=")));
+            out.push_str(&format!(
+                "<{} {} {}>",
+                field("cmd="),
+                field("user="),
+                field("flags=")
+            ));
         } else {
             out.push_str("<age>");
         }
@@ -112,14 +117,90 @@ fn rules_and_descriptions_match_redis() {
     let steps: &[Step] = &[
         (0, &["ACL", "LIST"]),
         (0, &["ACL", "GETUSER", "default"]),
-        (0, &["ACL", "SETUSER", "u1", "on", ">p1", "~k*", "%R~r*", "&ch*", "+@hash", "-hset"]),
+        (
+            0,
+            &[
+                "ACL", "SETUSER", "u1", "on", ">p1", "~k*", "%R~r*", "&ch*", "+@hash", "-hset",
+            ],
+        ),
         (0, &["ACL", "SETUSER", "u1", "(+set ~s*)", "(", "%W~w", ")"]),
-        (0, &["ACL", "SETUSER", "u2", "+@all", "-@dangerous", "allkeys", "allchannels"]),
-        (0, &["ACL", "SETUSER", "u3", "+select|0", "%RW~x", "%R~y", "%W~y", "%R"]),
-        (0, &["ACL", "SETUSER", "u4", "reset", "#f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a"]),
-        (0, &["ACL", "SETUSER", "u5", "on", "nopass", "+client|list", "skip-sanitize-payload"]),
-        (0, &["ACL", "SETUSER", "u6", "+@all", "-@all", "+get", "nocommands", "+@read", "-@read", "+@string"]),
-        (0, &["ACL", "SETUSER", "u7", ">a", ">b", "<a", "(+get)", "clearselectors", "+@all", "-config|set"]),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "u2",
+                "+@all",
+                "-@dangerous",
+                "allkeys",
+                "allchannels",
+            ],
+        ),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "u3",
+                "+select|0",
+                "%RW~x",
+                "%R~y",
+                "%W~y",
+                "%R",
+            ],
+        ),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "u4",
+                "reset",
+                "#f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a",
+            ],
+        ),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "u5",
+                "on",
+                "nopass",
+                "+client|list",
+                "skip-sanitize-payload",
+            ],
+        ),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "u6",
+                "+@all",
+                "-@all",
+                "+get",
+                "nocommands",
+                "+@read",
+                "-@read",
+                "+@string",
+            ],
+        ),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "u7",
+                ">a",
+                ">b",
+                "<a",
+                "(+get)",
+                "clearselectors",
+                "+@all",
+                "-config|set",
+            ],
+        ),
         (0, &["ACL", "SETUSER", "u8", "allcommands", "-get", "+get"]),
         (0, &["ACL", "LIST"]),
         (0, &["ACL", "USERS"]),
@@ -195,9 +276,26 @@ fn setuser_errors_match_redis() {
 #[test]
 fn enforcement_and_log_match_redis() {
     let rules = [
-        "ACL", "SETUSER", "u", "on", "nopass", "~a*", "%R~r*", "%W~w*", "&ch", "-@all", "+@string",
-        "+@keyspace", "+publish", "+psubscribe", "+subscribe", "+multi", "+exec", "+select|0",
-        "+client|info", "-del",
+        "ACL",
+        "SETUSER",
+        "u",
+        "on",
+        "nopass",
+        "~a*",
+        "%R~r*",
+        "%W~w*",
+        "&ch",
+        "-@all",
+        "+@string",
+        "+@keyspace",
+        "+publish",
+        "+psubscribe",
+        "+subscribe",
+        "+multi",
+        "+exec",
+        "+select|0",
+        "+client|info",
+        "-del",
     ];
     let steps: &[Step] = &[
         (0, &rules),
@@ -260,7 +358,20 @@ fn enforcement_and_log_match_redis() {
 #[test]
 fn selectors_dryrun_and_first_args_match_redis() {
     let steps: &[Step] = &[
-        (0, &["ACL", "SETUSER", "s", "on", "nopass", "+get", "~a*", "(+set ~b*)", "(+del %R~c*)"]),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "s",
+                "on",
+                "nopass",
+                "+get",
+                "~a*",
+                "(+set ~b*)",
+                "(+del %R~c*)",
+            ],
+        ),
         (0, &["ACL", "DRYRUN", "s", "get", "a"]),
         (0, &["ACL", "DRYRUN", "s", "get", "b"]),
         (0, &["ACL", "DRYRUN", "s", "set", "b", "v"]),
@@ -276,7 +387,12 @@ fn selectors_dryrun_and_first_args_match_redis() {
         (0, &["ACL", "DRYRUN", "s", "get"]),
         (0, &["ACL", "DRYRUN", "nosuch", "get", "a"]),
         (0, &["ACL", "DRYRUN", "s"]),
-        (0, &["ACL", "SETUSER", "p", "on", "nopass", "&news.*", "&exact", "+@pubsub"]),
+        (
+            0,
+            &[
+                "ACL", "SETUSER", "p", "on", "nopass", "&news.*", "&exact", "+@pubsub",
+            ],
+        ),
         (0, &["ACL", "DRYRUN", "p", "publish", "news.x", "m"]),
         (0, &["ACL", "DRYRUN", "p", "publish", "other", "m"]),
         (0, &["ACL", "DRYRUN", "p", "subscribe", "exact", "other"]),
@@ -284,7 +400,19 @@ fn selectors_dryrun_and_first_args_match_redis() {
         (0, &["ACL", "DRYRUN", "p", "psubscribe", "news.x"]),
         (0, &["ACL", "DRYRUN", "p", "ssubscribe", "news.x"]),
         (0, &["ACL", "DRYRUN", "p", "unsubscribe", "other"]),
-        (0, &["ACL", "SETUSER", "f", "on", "nopass", "-@all", "+select|0", "+select|2"]),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "f",
+                "on",
+                "nopass",
+                "-@all",
+                "+select|0",
+                "+select|2",
+            ],
+        ),
         (0, &["ACL", "DRYRUN", "f", "select", "0"]),
         (0, &["ACL", "DRYRUN", "f", "select", "2"]),
         (0, &["ACL", "DRYRUN", "f", "select", "1"]),
@@ -292,7 +420,19 @@ fn selectors_dryrun_and_first_args_match_redis() {
         (0, &["ACL", "GETUSER", "f"]),
         (0, &["ACL", "SETUSER", "f", "-select", "+select|3"]),
         (0, &["ACL", "GETUSER", "f"]),
-        (0, &["ACL", "SETUSER", "c", "on", "nopass", "-@all", "+config", "-config|set"]),
+        (
+            0,
+            &[
+                "ACL",
+                "SETUSER",
+                "c",
+                "on",
+                "nopass",
+                "-@all",
+                "+config",
+                "-config|set",
+            ],
+        ),
         (0, &["ACL", "DRYRUN", "c", "config", "get", "x"]),
         (0, &["ACL", "DRYRUN", "c", "config", "set", "x", "y"]),
         (0, &["ACL", "GETUSER", "c"]),
@@ -304,7 +444,10 @@ fn selectors_dryrun_and_first_args_match_redis() {
 #[test]
 fn deleted_users_and_shrunk_channels_disconnect_as_in_redis() {
     let steps: &[Step] = &[
-        (0, &["ACL", "SETUSER", "k", "on", "nopass", "~*", "&*", "+@all"]),
+        (
+            0,
+            &["ACL", "SETUSER", "k", "on", "nopass", "~*", "&*", "+@all"],
+        ),
         (1, &["AUTH", "k", "x"]),
         (2, &["AUTH", "k", "x"]),
         (2, &["SUBSCRIBE", "foo"]),
@@ -426,7 +569,10 @@ fn aclfile_load_and_save_match_redis() {
     assert_eq!(saved_f, saved_r);
     // Broken files change nothing and report every problem.
     for (content, what) in [
-        ("user alice on bogus\nnouser x\nuser alice on\nuser a\u{1}b on\n", "errors"),
+        (
+            "user alice on bogus\nnouser x\nuser alice on\nuser a\u{1}b on\n",
+            "errors",
+        ),
         ("user x (+get\n", "paren"),
     ] {
         std::fs::write(&fpath, content).unwrap();
@@ -451,7 +597,10 @@ fn users_from_the_configuration() {
     let ferrodis = Server::ferrodis(&["--user", "alice on >pw ~* +@all", "--user", "default off"]);
     let redis = Server::redis_with(&["--user", "alice", "on", ">pw", "~*", "+@all"]);
     let mut r = Raw::connect(redis.port);
-    assert_eq!(r.cmd(&["ACL", "SETUSER", "default", "reset", "off"]), b"+OK\r\n");
+    assert_eq!(
+        r.cmd(&["ACL", "SETUSER", "default", "reset", "off"]),
+        b"+OK\r\n"
+    );
     let steps: &[Step] = &[
         (0, &["GET", "x"]),
         (0, &["AUTH", "alice", "pw"]),

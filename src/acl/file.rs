@@ -133,8 +133,8 @@ pub fn render<'a>(users: impl Iterator<Item = &'a User>) -> Vec<u8> {
 }
 
 /// Writes `text` to `path` through a temporary file renamed over it, as Redis's
-/// `ACLSaveToFile`; failures are logged (Redis's wording) and reported as `Err`.
-pub fn save(path: &str, text: &[u8]) -> Result<(), ()> {
+/// `ACLSaveToFile`; a failure is logged (Redis's wording) and returned.
+pub fn save(path: &str, text: &[u8]) -> Result<(), String> {
     let tmp = format!(
         "{path}.tmp-{}-{}",
         std::process::id(),
@@ -155,7 +155,7 @@ pub fn save(path: &str, text: &[u8]) -> Result<(), ()> {
     if let Err(msg) = result {
         log::warn!("{msg}");
         let _ = std::fs::remove_file(&tmp);
-        return Err(());
+        return Err(msg);
     }
     Ok(())
 }

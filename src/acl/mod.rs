@@ -116,7 +116,9 @@ fn selector_check(
         let ok = argv.len() >= 2
             && first.is_some_and(|a| {
                 let a = a.iter().position(|&b| b == 0).map_or(a, |i| &a[..i]);
-                sel.first_args_of(id).iter().any(|f| f.eq_ignore_ascii_case(a))
+                sel.first_args_of(id)
+                    .iter()
+                    .any(|f| f.eq_ignore_ascii_case(a))
             });
         if !ok {
             return Err(Denied::Command);
@@ -190,11 +192,13 @@ impl Acl {
         let mut acl = Acl::default();
         acl.set_default_password(config.requirepass.as_bytes());
         if !config.aclfile.is_empty() && !config.users.is_empty() {
-            return Err("Configuring Redis with users defined in redis.conf and at the same \
+            return Err(
+                "Configuring Redis with users defined in redis.conf and at the same \
                         setting an ACL file path is invalid. This setup is very likely to lead \
                         to configuration errors and security holes, please define either an \
                         ACL file or declare users directly in your redis.conf, but not both."
-                .to_string());
+                    .to_string(),
+            );
         }
         let all_channels = config.acl_pubsub_all;
         let mut seen: Vec<Vec<u8>> = Vec::new();
@@ -344,7 +348,16 @@ mod tests {
 
     #[test]
     fn commands_keys_and_channels() {
-        let r = &["~a*", "%R~r*", "&ch", "+get", "+set", "+publish", "+psubscribe", "+select|0"];
+        let r = &[
+            "~a*",
+            "%R~r*",
+            "&ch",
+            "+get",
+            "+set",
+            "+publish",
+            "+psubscribe",
+            "+select|0",
+        ];
         assert_eq!(check(r, &["get", "a1"]), Ok(()));
         assert_eq!(check(r, &["get", "b1"]), Err(Denied::Key(1)));
         assert_eq!(check(r, &["get", "r1"]), Ok(()));
@@ -360,6 +373,9 @@ mod tests {
         assert_eq!(check(r, &["auth", "x"]), Ok(()));
         // A second selector may allow what the root denies.
         assert_eq!(check(&["+get", "(+del ~b*)"], &["del", "b"]), Ok(()));
-        assert_eq!(check(&["+get", "(+del ~b*)"], &["get", "b"]), Err(Denied::Key(1)));
+        assert_eq!(
+            check(&["+get", "(+del ~b*)"], &["get", "b"]),
+            Err(Denied::Key(1))
+        );
     }
 }

@@ -67,7 +67,9 @@ impl RuleError {
                 "The password hash must be exactly 64 characters and contain only lowercase \
                  hexadecimal characters"
             }
-            RuleError::FirstArgOfSubcommand => "Allowing first-arg of a subcommand is not supported",
+            RuleError::FirstArgOfSubcommand => {
+                "Allowing first-arg of a subcommand is not supported"
+            }
         }
     }
 }
@@ -518,7 +520,10 @@ pub struct User {
 
 /// Whether `hash` is 64 lowercase hex digits (Redis's `ACLCheckPasswordHash`).
 fn valid_hash(hash: &[u8]) -> bool {
-    hash.len() == 64 && hash.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    hash.len() == 64
+        && hash
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
 impl User {
@@ -789,13 +794,12 @@ mod tests {
 
     #[test]
     fn describes_as_redis_does() {
-        assert_eq!(
-            text(&User::new_default()),
-            "on nopass ~* &* +@all"
-        );
+        assert_eq!(text(&User::new_default()), "on nopass ~* &* +@all");
         assert_eq!(text(&user(&[])), "off resetchannels -@all");
         assert_eq!(
-            text(&user(&["on", ">p1", "~k*", "%R~r*", "&ch*", "+@all", "-get"])),
+            text(&user(&[
+                "on", ">p1", "~k*", "%R~r*", "&ch*", "+@all", "-get"
+            ])),
             "on #f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a ~k* %R~r* \
              resetchannels &ch* +@all -get"
         );

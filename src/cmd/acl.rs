@@ -242,7 +242,9 @@ pub fn check(
         Context::Toplevel
     };
     log_denial(srv, key, id, args, denied, context, now_ms);
-    Err(CmdError::Msg(denied.noperm(registry().full_name(id)).into()))
+    Err(CmdError::Msg(
+        denied.noperm(registry().full_name(id)).into(),
+    ))
 }
 
 /// EXEC's second check of a queued command: the rules may have changed since it was queued.
@@ -362,9 +364,7 @@ fn setuser(ctx: &mut Ctx, args: &Args) -> CmdResult {
     })?;
     let all_channels = ctx.srv.config.acl_pubsub_all;
     let old = ctx.srv.acl.users.get(name).cloned();
-    let mut user = old
-        .clone()
-        .unwrap_or_else(|| User::new(name, all_channels));
+    let mut user = old.clone().unwrap_or_else(|| User::new(name, all_channels));
     for rule in &merged {
         user.apply(rule, all_channels).map_err(|e| {
             ErrorText::new("ERR Error in ACL SETUSER modifier '")
@@ -563,7 +563,9 @@ fn log(ctx: &mut Ctx, args: &Args) -> CmdResult {
         count = arg_i64(&args[2])?.max(0);
     }
     let entries = &ctx.srv.acl.log.entries;
-    let count = usize::try_from(count).unwrap_or(usize::MAX).min(entries.len());
+    let count = usize::try_from(count)
+        .unwrap_or(usize::MAX)
+        .min(entries.len());
     let now = ctx.now_ms;
     ctx.out.array(count);
     for e in entries.iter().take(count) {
@@ -666,7 +668,7 @@ fn save(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         return Err(NO_ACLFILE.into());
     }
     let text = file::render(ctx.srv.acl.users.values());
-    file::save(&ctx.srv.config.aclfile, &text).map_err(|()| {
+    file::save(&ctx.srv.config.aclfile, &text).map_err(|_| {
         CmdError::from(
             "ERR There was an error trying to save the ACLs. Please check the server logs for \
              more information",

@@ -498,9 +498,7 @@ fn run(
         return Err(reject(srv, client_key, id, e));
     }
     // Redis's authRequired: only `no_auth` commands run before AUTH while there is a password.
-    if !srv.clients[client_key].authenticated
-        && !srv.acl.default_open()
-        && !cmd.has(flags::NO_AUTH)
+    if !srv.clients[client_key].authenticated && !srv.acl.default_open() && !cmd.has(flags::NO_AUTH)
     {
         return Err(reject(srv, client_key, id, conn::NOAUTH.into()));
     }
