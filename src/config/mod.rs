@@ -575,10 +575,17 @@ impl Config {
     /// other than exactly 127.0.0.1 or ::1 (Redis compares the address text, so 127.0.0.2 and
     /// an IPv4-mapped `::ffff:127.0.0.1` are refused too). `bind` plays no part in 7.0.
     pub fn protected_mode_refuses(&self, peer: std::net::IpAddr) -> bool {
+        self.protected_mode_refuses_with(peer, self.requirepass.is_empty())
+    }
+
+    /// [`Config::protected_mode_refuses`] with the default ACL user's `nopass` flag as it is
+    /// now (ACL SETUSER default may have changed it since `requirepass` was read): what the
+    /// listener asks, as Redis tests `DefaultUser->flags & USER_FLAG_NOPASS`.
+    pub fn protected_mode_refuses_with(&self, peer: std::net::IpAddr, nopass: bool) -> bool {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         let local =
             peer == IpAddr::V4(Ipv4Addr::LOCALHOST) || peer == IpAddr::V6(Ipv6Addr::LOCALHOST);
-        self.protected_mode && self.requirepass.is_empty() && !local
+        self.protected_mode && nopass && !local
     }
 
     /// The addresses to listen on, parsed; an empty `bind` means 127.0.0.1.

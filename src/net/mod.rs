@@ -464,7 +464,12 @@ impl Reactor {
                 self.server.stats.rejected_connections += 1;
                 continue;
             }
-            if self.server.config.protected_mode_refuses(peer.ip()) {
+            let nopass = self.server.acl.default_user().is_some_and(|u| u.nopass());
+            if self
+                .server
+                .config
+                .protected_mode_refuses_with(peer.ip(), nopass)
+            {
                 use std::io::Write;
                 let _ = stream.write(crate::cmd::conn::PROTECTED_MODE_DENIED);
                 // Redis counts it as rejected, not as a connection received.
