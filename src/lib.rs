@@ -15,6 +15,7 @@
 //! - `util`: Redis-exact number parsing/formatting and glob matching.
 //! - `logging`: fern set-up (text or JSON lines).
 
+pub mod acl;
 pub mod alloc;
 pub mod cmd;
 pub mod config;

@@ -394,7 +394,8 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
         " age={age} idle={idle} flags={flags} db={db} sub={sub} psub={psub} ssub={ssub} multi={multi} \
          qbuf={qbuf} qbuf-free={qbuf_free} argv-mem={argv_mem} multi-mem={multi_mem} rbs={rbs} \
          rbp={rbp} obl={obl} oll={oll} omem={omem} tot-mem={tot_mem} events={events} cmd={cmd} \
-         user=default redir={redir} resp={resp}",
+         user={user} redir={redir} resp={resp}",
+        user = String::from_utf8_lossy(client.user_name()),
         redir = client.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
         db = client.db,
         sub = client.channels.len(),
@@ -536,6 +537,7 @@ fn client_kill(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let mut addr: Option<&[u8]> = None;
     let mut laddr: Option<&[u8]> = None;
     let mut skipme = true;
+    let mut user: Option<&[u8]> = None;
     let mut i = 2;
     while i < args.len() {
         let opt = &args[i];
@@ -554,13 +556,13 @@ fn client_kill(ctx: &mut Ctx, args: &Args) -> CmdResult {
         } else if opt.eq_ignore_ascii_case(b"laddr") {
             laddr = Some(value);
         } else if opt.eq_ignore_ascii_case(b"user") {
-            // Every connection is authenticated as `default`, the only user.
-            if value != b"default" {
+            if !ctx.srv.acl.users.contains_key(value) {
                 return Err(ErrorText::new("ERR No such user '")
                     .arg(value)
                     .text("'")
                     .done());
             }
+            user = Some(value);
         } else if opt.eq_ignore_ascii_case(b"skipme") {
             if value.eq_ignore_ascii_case(b"yes") {
                 skipme = true;
@@ -585,6 +587,7 @@ fn client_kill(ctx: &mut Ctx, args: &Args) -> CmdResult {
                 && addr.is_none_or(|a| c.addr.as_bytes() == a)
                 && laddr.is_none_or(|a| c.laddr.as_bytes() == a)
                 && id.is_none_or(|n| c.id == n)
+                && user.is_none_or(|u| c.user_name() == u)
                 && ctype.is_none_or(|t| ClientType::of(c) == t)
                 && !(skipme && key == me)
         })

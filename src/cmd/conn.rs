@@ -4,6 +4,7 @@
 use super::table::{acl, flags::*, policy::*, tips::*, Command, Group};
 use super::{CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
+use crate::state::Server;
 
 /// The Redis version ferrodis reports (HELLO, INFO `redis_version`): the 7.0 release whose
 /// behaviour it follows.
@@ -162,30 +163,13 @@ pub const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected
     for the default user. NOTE: You only need to do one of the above things in order for the \
     server to start accepting connections from the outside.\r\n";
 
-/// Compares a candidate password with the configured one in time that depends only on their
-/// lengths, never on where they first differ.
-fn password_matches(given: &[u8], expected: &[u8]) -> bool {
-    let len = given.len().max(expected.len());
-    let mut diff = (given.len() != expected.len()) as u8;
-    for i in 0..len {
-        let a = given.get(i).copied().unwrap_or(0);
-        let b = expected.get(i).copied().unwrap_or(0);
-        diff |= a ^ b;
-    }
-    std::hint::black_box(diff) == 0
-}
-
-/// Checks a username/password pair and, when it matches, authenticates the client. ferrodis
-/// has one user, `default`, whose password is `requirepass`; with none set (Redis's
-/// `nopass`) any password matches. Every other user name is unknown. A failure is logged
-/// with the client's address and leaves an already authenticated client authenticated, as
-/// in Redis.
-fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> CmdResult {
-    let pass = ctx.srv.config.requirepass.as_bytes();
-    // Both checks run whatever the user name, so a wrong name costs the same time.
-    let password_ok = pass.is_empty() | password_matches(password, pass);
-    if user == b"default" && password_ok {
-        ctx.client().authenticated = true;
+/// Checks a username/password pair against the ACL users and, when it matches, logs the
+/// client in as that user (Redis's `ACLAuthenticateUser`). A failure is logged with the
+/// client's address, recorded in the ACL log (object: the command name as sent), and leaves an
+/// already authenticated client as it was, as in Redis.
+fn authenticate(ctx: &mut Ctx, command: &[u8], user: &[u8], password: &[u8]) -> CmdResult {
+    if ctx.srv.acl.credentials_ok(user, password) {
+        login(ctx.srv, ctx.client_key, user);
         return Ok(());
     }
     let client = ctx.client_ref();
@@ -195,13 +179,47 @@ fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> CmdResult {
         client.addr,
         String::from_utf8_lossy(&user[..user.len().min(128)])
     );
+    let context = if client.multi.is_some() {
+        crate::acl::log::Context::Multi
+    } else {
+        crate::acl::log::Context::Toplevel
+    };
+    super::acl::log_event(
+        ctx.srv,
+        ctx.client_key,
+        crate::acl::log::Reason::Auth,
+        context,
+        command,
+        Some(user),
+        ctx.now_ms,
+    );
     Err(WRONGPASS.into())
 }
 
-/// Whether the default user has no password (`requirepass` empty): every client may run
-/// commands then, authenticated or not (Redis's authRequired).
-pub fn default_user_nopass(srv: &crate::state::Server) -> bool {
-    srv.config.requirepass.is_empty()
+/// Makes client `client_key` authenticated as `user` (an existing user).
+fn login(srv: &mut Server, client_key: usize, user: &[u8]) {
+    let unrestricted = srv.acl.unrestricted(user);
+    if let Some(client) = srv.clients.get_mut(client_key) {
+        client.authenticated = true;
+        client.user = (user != b"default").then(|| user.to_vec());
+        client.acl_unrestricted = unrestricted;
+    }
+}
+
+/// Logs client `client_key` in as `username` without a password, if that user exists and is
+/// enabled (TLS client certificates: the certificate's CN names the user). Returns whether it
+/// did.
+pub fn authenticate_user(srv: &mut Server, client_key: usize, username: &[u8]) -> bool {
+    if !srv.acl.users.get(username).is_some_and(|u| u.enabled()) {
+        return false;
+    }
+    login(srv, client_key, username);
+    true
+}
+
+/// Whether the default user has `nopass` (AUTH with only a password is then an error).
+pub fn default_user_nopass(srv: &Server) -> bool {
+    srv.acl.default_user().is_some_and(|u| u.nopass())
 }
 
 fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -215,9 +233,9 @@ fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
                  user. Are you sure your configuration is correct?",
             ));
         }
-        authenticate(ctx, b"default", &args[1])?;
+        authenticate(ctx, &args[0], b"default", &args[1])?;
     } else {
-        authenticate(ctx, &args[1], &args[2])?;
+        authenticate(ctx, &args[0], &args[1], &args[2])?;
     }
     ctx.out.ok();
     Ok(())
@@ -244,7 +262,7 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
         let more = args.len() - 1 - j;
         let opt = &args[j];
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
-            authenticate(ctx, &args[j + 1], &args[j + 2])?;
+            authenticate(ctx, &args[0], &args[j + 1], &args[j + 2])?;
             j += 3;
         } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
             super::client::set_name(ctx, &args[j + 1])?;
@@ -295,13 +313,16 @@ fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     ctx.srv.disable_tracking(ctx.client_key);
     super::multi::discard_transaction(ctx.srv, ctx.client_key);
     ctx.srv.unsubscribe_all(ctx.client_key);
-    let nopass = default_user_nopass(ctx.srv);
+    let nopass = ctx.srv.acl.default_open();
+    let unrestricted = ctx.srv.acl.unrestricted(b"default");
     let client = ctx.client();
     client.db = 0;
     client.resp = RESP2;
     // Back to the `default` user, authenticated only if it has no password (Redis's
     // clientSetDefaultAuth).
     client.authenticated = nopass;
+    client.user = None;
+    client.acl_unrestricted = unrestricted;
     client.name = None;
     client.reply_off = false;
     client.reply_skip_next = false;

@@ -6,6 +6,7 @@ use crate::resp::{Args, Reply};
 use crate::state::{Client, DeferredCall, Server};
 use crate::store::Db;
 
+pub mod acl;
 pub mod argspec;
 pub mod bits;
 pub mod blocking;
@@ -502,11 +503,16 @@ fn run(
         return Err(reject(srv, client_key, id, e));
     }
     // Redis's authRequired: only `no_auth` commands run before AUTH while there is a password.
-    if !srv.clients[client_key].authenticated
-        && !conn::default_user_nopass(srv)
-        && !cmd.has(flags::NO_AUTH)
+    if !srv.clients[client_key].authenticated && !srv.acl.default_open() && !cmd.has(flags::NO_AUTH)
     {
         return Err(reject(srv, client_key, id, conn::NOAUTH.into()));
+    }
+    // ACL: a client of an all-permissions user (the default user, usually) skips the check
+    // on this one cached flag; the others are checked against their user's selectors.
+    if !srv.clients[client_key].acl_unrestricted {
+        if let Err(e) = acl::check(srv, client_key, id, args, now_ms) {
+            return Err(reject(srv, client_key, id, e));
+        }
     }
     let tx_flags = srv.clients[client_key].multi.as_ref().map(|tx| tx.flags());
     let queues = tx_flags.is_some() && !cmd.has_policy(policy::NOT_QUEUED);

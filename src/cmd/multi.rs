@@ -154,6 +154,13 @@ fn exec(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     client.in_exec = true;
     for q in &queued {
         let args = Args::new(&q.buf, &q.ranges);
+        // The ACL rules may have changed since the command was queued (Redis checks again).
+        if !ctx.srv.clients[key].acl_unrestricted {
+            if let Err(e) = super::acl::check_queued(ctx.srv, key, q.id, &args, ctx.now_ms) {
+                super::reply_error(ctx.srv, ctx.out, &e);
+                continue;
+            }
+        }
         super::call_and_reply(ctx.srv, key, q.id, &args, ctx.out, ctx.now_ms);
         if ctx.srv.clients.get(key).is_none() {
             break;

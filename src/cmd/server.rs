@@ -654,6 +654,11 @@ fn apply_config_change(ctx: &mut Ctx, name: &str) {
     if name == "loglevel" {
         crate::logging::set_level(ctx.srv.config.loglevel);
     }
+    if name == "requirepass" {
+        // The default user's password, as Redis's ACLUpdateDefaultUserPassword.
+        let password = ctx.srv.config.requirepass.clone();
+        ctx.srv.acl.set_default_password(password.as_bytes());
+    }
 }
 
 fn config_resetstat(ctx: &mut Ctx, _args: &Args) -> CmdResult {

@@ -84,6 +84,8 @@ fn secret_args(id: CommandId, args: &Args) -> Vec<usize> {
     }
     let mut secret = Vec::new();
     match reg.full_name(id) {
+        // Everything after SETUSER: the user name and its rules (passwords), as Redis.
+        "acl|setuser" => secret.extend(2..args.len()),
         "hello" if matches!(args.get(1), b"2" | b"3") => {
             let mut j = 2;
             while j < args.len() {

@@ -680,6 +680,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::multi::COMMANDS,
     super::pubsub::COMMANDS,
     super::slowlog::COMMANDS,
+    super::acl::COMMANDS,
 ];
 
 /// A command's position in [`Registry::all`], used to index per-command statistics.

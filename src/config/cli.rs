@@ -37,6 +37,22 @@ pub struct CliArgs {
     #[argh(option)]
     pub requirepass: Option<String>,
 
+    /// ACL file read at start-up and by ACL LOAD/SAVE; empty = none (default empty)
+    #[argh(option)]
+    pub aclfile: Option<String>,
+
+    /// channels of new ACL users: allchannels or resetchannels (default resetchannels)
+    #[argh(option)]
+    pub acl_pubsub_default: Option<String>,
+
+    /// entries kept in the ACL log (default 128)
+    #[argh(option)]
+    pub acllog_max_len: Option<String>,
+
+    /// an ACL user: "<name> <rule> ..."; repeat for more users
+    #[argh(option)]
+    pub user: Vec<String>,
+
     /// maximum number of connected clients (default 10000)
     #[argh(option)]
     pub maxclients: Option<String>,
@@ -223,6 +239,9 @@ impl CliArgs {
             "bind" => &self.bind,
             "protected-mode" => &self.protected_mode,
             "requirepass" => &self.requirepass,
+            "aclfile" => &self.aclfile,
+            "acl-pubsub-default" => &self.acl_pubsub_default,
+            "acllog-max-len" => &self.acllog_max_len,
             "maxclients" => &self.maxclients,
             "databases" => &self.databases,
             "dir" => &self.dir,

@@ -21,6 +21,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub use cli::CliArgs;
 pub use params::{Kind, Param, BINDADDR_MAX, MAX_HZ, MIN_HZ, PARAMS};
 pub use parse::memtoull;
+pub(crate) use parse::strerror;
 
 /// Redis's default port.
 pub const DEFAULT_PORT: u16 = 6379;
@@ -223,6 +224,16 @@ pub struct Config {
     pub protected_mode: bool,
     /// `requirepass`: the default user's password; empty = none (Redis's `nopass`).
     pub requirepass: String,
+    /// `aclfile`: the ACL file read at start-up and by ACL LOAD / SAVE; empty = none.
+    pub aclfile: String,
+    /// `acl-pubsub-default`: new users and selectors start with all channels (`allchannels`)
+    /// or none (`resetchannels`, the 7.0 default).
+    pub acl_pubsub_all: bool,
+    /// `acllog-max-len`: entries the ACL log keeps.
+    pub acllog_max_len: i64,
+    /// Users defined in the configuration (Redis's `user` directive): each entry is
+    /// `<name> <rule> ...`.
+    pub users: Vec<String>,
     /// Sets with more members (or a non-integer one) leave the `intset` encoding.
     pub set_max_intset_entries: usize,
     /// Packed list node limit: negative = bytes level (-1..-5), positive = entries.
@@ -339,6 +350,10 @@ impl Default for Config {
             enable_protected_configs: ProtectedConfigs::No,
             protected_mode: true,
             requirepass: String::new(),
+            aclfile: String::new(),
+            acl_pubsub_all: false,
+            acllog_max_len: 128,
+            users: Vec::new(),
             set_max_intset_entries: crate::store::set::DEFAULT_MAX_INTSET_ENTRIES,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
@@ -434,6 +449,23 @@ fn yaml_value(p: &Param, v: &serde_yaml::Value) -> Result<String, String> {
     Ok(out.join(" "))
 }
 
+/// The YAML `user:` setting: one `<name> <rule> ...` string, or a list of them.
+fn yaml_users(v: &serde_yaml::Value) -> Result<Vec<String>, String> {
+    use serde_yaml::Value;
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Sequence(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s.clone()),
+                _ => Err("each user must be a string of rules".to_string()),
+            })
+            .collect(),
+        _ => Err("expected a list of user rule strings".to_string()),
+    }
+}
+
 impl Config {
     /// Loads the configuration from the flags, the YAML file they name, the
     /// process environment and the defaults (see [`Config::load_from`]), then
@@ -489,6 +521,11 @@ impl Config {
                             serde_yaml::Value::Bool(b) => b.to_string(),
                             _ => return Err(format!("{source}: setting names must be strings")),
                         };
+                        if key == "user" {
+                            cfg.users = yaml_users(v)
+                                .map_err(|e| format!("{source}: invalid value for 'user': {e}"))?;
+                            continue;
+                        }
                         let (_, p) = lookup(key.as_bytes())
                             .ok_or_else(|| format!("{source}: unknown setting '{key}'"))?;
                         let value = yaml_value(p, v).map_err(|e| {
@@ -512,6 +549,18 @@ impl Config {
             }
         }
 
+        if let Some((_, users)) = env.iter().rev().find(|(k, _)| k == "FERRODIS_USER") {
+            // One user per line in the environment form.
+            cfg.users = users
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        if !cli.user.is_empty() {
+            cfg.users = cli.user.clone();
+        }
+
         for p in PARAMS {
             if let Some(value) = cli.flag(p.name) {
                 apply_startup(&mut cfg, p, value, &format!("flag --{}", p.name))?;
@@ -526,10 +575,17 @@ impl Config {
     /// other than exactly 127.0.0.1 or ::1 (Redis compares the address text, so 127.0.0.2 and
     /// an IPv4-mapped `::ffff:127.0.0.1` are refused too). `bind` plays no part in 7.0.
     pub fn protected_mode_refuses(&self, peer: std::net::IpAddr) -> bool {
+        self.protected_mode_refuses_with(peer, self.requirepass.is_empty())
+    }
+
+    /// [`Config::protected_mode_refuses`] with the default ACL user's `nopass` flag as it is
+    /// now (ACL SETUSER default may have changed it since `requirepass` was read): what the
+    /// listener asks, as Redis tests `DefaultUser->flags & USER_FLAG_NOPASS`.
+    pub fn protected_mode_refuses_with(&self, peer: std::net::IpAddr, nopass: bool) -> bool {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         let local =
             peer == IpAddr::V4(Ipv4Addr::LOCALHOST) || peer == IpAddr::V6(Ipv6Addr::LOCALHOST);
-        self.protected_mode && self.requirepass.is_empty() && !local
+        self.protected_mode && nopass && !local
     }
 
     /// The addresses to listen on, parsed; an empty `bind` means 127.0.0.1.

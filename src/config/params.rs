@@ -224,6 +224,59 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.requirepass.clone(),
     },
     Param {
+        name: "aclfile",
+        alias: None,
+        kind: Kind::Str(|c, v| {
+            c.aclfile = v;
+            Ok(())
+        }),
+        immutable: true,
+        protected: false,
+        ferrodis_only: false,
+        default: "",
+        doc: "ACL file: `user <name> <rules...>` lines, loaded at start-up (an error aborts \
+              start-up) and by ACL LOAD, written by ACL SAVE. Cannot be combined with `user` \
+              entries in the configuration. Empty means none.",
+        get: |c| c.aclfile.clone(),
+    },
+    Param {
+        name: "acl-pubsub-default",
+        alias: None,
+        kind: Kind::Enum(&["allchannels", "resetchannels"], |c, i| {
+            c.acl_pubsub_all = i == 0
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "resetchannels",
+        doc: "Channel permissions of a new ACL user (and of each new selector, and of `reset`): \
+              all channels, or none until `&pattern` rules allow some.",
+        get: |c| {
+            if c.acl_pubsub_all {
+                "allchannels"
+            } else {
+                "resetchannels"
+            }
+            .to_string()
+        },
+    },
+    Param {
+        name: "acllog-max-len",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: LONG_MAX,
+            set: |c, v| c.acllog_max_len = v,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "128",
+        doc: "Entries kept in the ACL log (ACL LOG): denied commands, keys and channels, and \
+              failed authentications.",
+        get: |c| c.acllog_max_len.to_string(),
+    },
+    Param {
         name: "maxclients",
         alias: None,
         kind: Kind::Int {

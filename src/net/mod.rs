@@ -113,6 +113,7 @@ impl Reactor {
         }
         sockets::check_backlog(config.tcp_backlog);
         let mut server = Server::new(config, cmd::table::registry().all.len());
+        server.acl = crate::acl::Acl::from_config(&server.config)?;
         server.persist.waker = Some(Arc::clone(&waker));
         server.tcp_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(0);
         Ok(Reactor {
@@ -463,7 +464,12 @@ impl Reactor {
                 self.server.stats.rejected_connections += 1;
                 continue;
             }
-            if self.server.config.protected_mode_refuses(peer.ip()) {
+            let nopass = self.server.acl.default_user().is_some_and(|u| u.nopass());
+            if self
+                .server
+                .config
+                .protected_mode_refuses_with(peer.ip(), nopass)
+            {
                 use std::io::Write;
                 let _ = stream.write(crate::cmd::conn::PROTECTED_MODE_DENIED);
                 // Redis counts it as rejected, not as a connection received.
@@ -488,7 +494,7 @@ impl Reactor {
                 }
             }
             let now = unix_ms();
-            let nopass = self.server.config.requirepass.is_empty();
+            let nopass = self.server.acl.default_open();
             let id = self.server.next_client_id;
             self.server.next_client_id += 1;
             let entry = self.conns.vacant_entry();
@@ -511,6 +517,8 @@ impl Reactor {
                 nopass,
             ));
             debug_assert_eq!(client_key, key, "connection and client slabs move together");
+            self.server.clients[client_key].acl_unrestricted =
+                self.server.acl.unrestricted(b"default");
             log::debug!("id={id} Accepted {peer}");
         }
     }

@@ -49,6 +49,11 @@ pub struct Client {
     /// Authenticated as the `default` user (Redis's `c->authenticated`): set by a successful
     /// AUTH / HELLO AUTH, and from the start when the server has no password at connect time.
     pub authenticated: bool,
+    /// The ACL user the client is authenticated as (Redis's `c->user`); `None` is `default`.
+    pub user: Option<Vec<u8>>,
+    /// Its user may run every command on every key and channel: the dispatcher skips the ACL
+    /// check (one branch). Refreshed whenever the client's user or that user's rules change.
+    pub acl_unrestricted: bool,
     /// CLIENT REPLY OFF: no reply is sent (pub/sub pushes excepted, as in Redis 7.0).
     pub reply_off: bool,
     /// CLIENT REPLY SKIP ran: the next command's reply is dropped (Redis's
@@ -108,6 +113,8 @@ impl Client {
             no_evict: false,
             no_touch: false,
             authenticated: nopass,
+            user: None,
+            acl_unrestricted: true,
             reply_off: false,
             reply_skip_next: false,
             reply_skip: false,
@@ -128,6 +135,11 @@ impl Client {
     /// Whether the client holds any subscription (channel, pattern or shard channel): Redis's
     /// `CLIENT_PUBSUB` flag, which puts a RESP2 client in the subscribed context, shows as
     /// flag `P` and makes its class `pubsub`.
+    /// The name of the client's ACL user.
+    pub fn user_name(&self) -> &[u8] {
+        self.user.as_deref().unwrap_or(b"default")
+    }
+
     pub fn subscribed(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
     }
@@ -304,6 +316,8 @@ pub struct Server {
     pub own_frames: crate::resp::Reply,
     /// CLIENT PAUSE and the clients it holds (see `state/pause.rs`).
     pub pause: pause::Pause,
+    /// ACL users and the ACL log (see `crate::acl`).
+    pub acl: crate::acl::Acl,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -360,6 +374,7 @@ impl Server {
             current_client: None,
             own_frames: crate::resp::Reply::new(),
             pause: Default::default(),
+            acl: Default::default(),
         };
         server.startup_allocated = crate::alloc::allocated();
         server.run_id = (0..40)
