@@ -771,7 +771,7 @@ const MAY_REPLICATE_COMMANDS: &[&str] =
 pub fn postpone(srv: &mut Server, client_key: usize, args: &Args) -> bool {
     use super::table::flags::{DENYOOM, MAY_REPLICATE, WRITE};
     let reg = super::table::registry();
-    let Ok(id) = super::resolve(args) else {
+    let Ok(id) = super::resolve(&srv.command_names, args) else {
         return false;
     };
     let cmd = reg.command(id);

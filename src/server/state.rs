@@ -72,6 +72,8 @@ pub struct Client {
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
     /// Shard channels (SSUBSCRIBE): a set, like `channels`.
     pub shard_channels: hashbrown::HashSet<Vec<u8>>,
+    /// Its `client-rate-limit` bucket (see `server/ratelimit.rs`).
+    pub rate_bucket: super::ratelimit::TokenBucket,
 }
 
 impl Client {
@@ -111,6 +113,7 @@ impl Client {
             patterns: Vec::new(),
             tracking: None,
             shard_channels: hashbrown::HashSet::new(),
+            rate_bucket: Default::default(),
         }
     }
 
@@ -183,6 +186,10 @@ pub struct Stats {
     pub client_outbuf_limit_disconnections: u64,
     /// Clients closed by `client-request-timeout` (a request left incomplete too long).
     pub client_request_timeouts: u64,
+    /// Clients closed by client eviction (`maxmemory-clients`).
+    pub evicted_clients: u64,
+    /// Requests delayed or refused by a rate limit, each counted once.
+    pub rate_limited_commands: u64,
 }
 
 /// Per-command counters for INFO commandstats.
@@ -263,6 +270,13 @@ pub struct Server {
     pub own_frames: crate::resp::Reply,
     /// CLIENT PAUSE and the clients it holds (see `server/pause.rs`).
     pub pause: super::pause::Pause,
+    /// Rate limits and the server's token bucket (see `server/ratelimit.rs`).
+    pub rate: super::ratelimit::RateLimits,
+    /// Sum of every client's `bufs.conn_mem`: what client eviction (`maxmemory-clients`)
+    /// weighs, kept up to date by [`Server::set_bufs`].
+    pub clients_buf_mem: usize,
+    /// The names commands answer to, after `rename-command`.
+    pub command_names: crate::cmd::table::CommandNames,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -317,12 +331,31 @@ impl Server {
             current_client: None,
             own_frames: crate::resp::Reply::new(),
             pause: Default::default(),
+            rate: Default::default(),
+            clients_buf_mem: 0,
+            command_names: Default::default(),
         };
+        server.rate.configure(&server.config);
         server.startup_allocated = crate::alloc::allocated();
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
             .collect();
         server
+    }
+
+    /// Stores the buffer figures of client `key` and keeps [`Server::clients_buf_mem`] in step.
+    pub fn set_bufs(&mut self, key: usize, bufs: BufferStats) {
+        if let Some(client) = self.clients.get_mut(key) {
+            self.clients_buf_mem = self.clients_buf_mem - client.bufs.conn_mem + bufs.conn_mem;
+            client.bufs = bufs;
+        }
+    }
+
+    /// Removes client `key` from the slab (and its buffers from [`Server::clients_buf_mem`]).
+    pub fn remove_client(&mut self, key: usize) -> Option<Client> {
+        let client = self.clients.try_remove(key)?;
+        self.clients_buf_mem -= client.bufs.conn_mem;
+        Some(client)
     }
 
     /// Refreshes the clocks commands read; called before each batch of commands.
