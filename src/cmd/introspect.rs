@@ -6,8 +6,8 @@
 
 use super::argspec::{Arg, Kind as ArgKind};
 use super::table::{
-    acl, doc_flags, flags, flags::*, key_flags, registry, tips::*, BeginSearch, Command, CommandId,
-    CommandNames, FindKeys, GetKeys, Group, KeySpec,
+    acl, doc_flags, flags, flags::*, key_flags, names, registry, tips::*, BeginSearch, Command,
+    CommandId, CommandNames, FindKeys, GetKeys, Group, KeySpec,
 };
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
@@ -347,7 +347,7 @@ fn lookup_full_name(names: &CommandNames, name: &[u8]) -> Option<CommandId> {
 /// Bare COMMAND: every command's info entry.
 fn command_all(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     let reg = registry();
-    let names = &ctx.srv.command_names;
+    let names = names();
     let all: Vec<(CommandId, &Command)> = reg
         .top_level()
         .filter(|&(id, _)| names.listed(id))
@@ -360,7 +360,7 @@ fn command_all(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 }
 
 fn command_count(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    let names = &ctx.srv.command_names;
+    let names = names();
     let n = registry()
         .top_level()
         .filter(|&(id, _)| names.listed(id))
@@ -376,7 +376,7 @@ fn command_info(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let reg = registry();
     ctx.out.array(args.len() - 2);
     for name in args.iter().skip(2) {
-        match lookup_full_name(&ctx.srv.command_names, name) {
+        match lookup_full_name(names(), name) {
             Some(id) => write_info(ctx.out, reg.full_name(id), reg.command(id)),
             None => ctx.out.null(),
         }
@@ -386,7 +386,7 @@ fn command_info(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn command_docs(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let reg = registry();
-    let names = &ctx.srv.command_names;
+    let names = names();
     let ids: Vec<CommandId> = if args.len() == 2 {
         reg.top_level()
             .map(|(id, _)| id)
@@ -435,7 +435,7 @@ fn command_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
         i += 3;
     }
     let reg = registry();
-    let in_force = &ctx.srv.command_names;
+    let in_force = names();
     let names: Vec<&str> = reg
         .all
         .iter()
@@ -695,7 +695,7 @@ fn keys_of(names: &CommandNames, args: &Args) -> Result<Vec<FoundKey>, CmdError>
 }
 
 fn command_getkeys(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let keys = keys_of(&ctx.srv.command_names, args)?;
+    let keys = keys_of(names(), args)?;
     ctx.out.array(keys.len());
     for k in keys {
         ctx.out.bulk(&args[k.pos + 2]);
@@ -704,7 +704,7 @@ fn command_getkeys(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn command_getkeysandflags(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let keys = keys_of(&ctx.srv.command_names, args)?;
+    let keys = keys_of(names(), args)?;
     ctx.out.array(keys.len());
     for k in keys {
         ctx.out.array(2);

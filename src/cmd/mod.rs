@@ -3,11 +3,12 @@
 use std::borrow::Cow;
 
 use crate::resp::{Args, Reply};
-use crate::server::state::{Client, Server};
+use crate::state::{Client, DeferredCall, Server};
 use crate::store::Db;
 
 pub mod argspec;
 pub mod bits;
+pub mod blocking;
 pub mod client;
 pub mod conn;
 pub mod docs;
@@ -366,10 +367,10 @@ pub fn parse_scan_options<'a>(
 
 /// Resolves a request to a command (or subcommand) by the names in force (`rename-command`),
 /// or the error Redis gives for it.
-pub fn resolve(names: &table::CommandNames, args: &Args) -> Result<CommandId, CmdError> {
+pub fn resolve(args: &Args) -> Result<CommandId, CmdError> {
     let reg = registry();
     let name = args.get(0);
-    let Some(id) = names.lookup(name) else {
+    let Some(id) = table::names().lookup(name) else {
         return Err(unknown_command(args));
     };
     let cmd = reg.command(id);
@@ -415,7 +416,7 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 
 /// Runs one request for the client `client_key`, appending its reply to `out`.
 pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply, now_ms: i64) {
-    let found = resolve(&srv.command_names, args);
+    let found = resolve(args);
     note_last_command(srv, client_key, &found);
     srv.current_client = Some(client_key);
     // Keep the tracking table within tracking-table-max-keys (Redis's processCommand does).
@@ -473,7 +474,7 @@ pub fn refuse(
     out: &mut Reply,
     text: &'static str,
 ) {
-    let found = resolve(&srv.command_names, args);
+    let found = resolve(args);
     note_last_command(srv, client_key, &found);
     let e = match found {
         Ok(id) => reject(srv, client_key, id, CmdError::from(text)),
@@ -554,7 +555,7 @@ fn run(
             || cmd.has_policy(policy::MISCONF_REFUSED)
             || exec_flags & flags::WRITE != 0)
     {
-        let e = crate::persist::snapshot::MISCONF.into();
+        let e = crate::state::snapshot::MISCONF.into();
         return Err(reject(srv, client_key, id, e));
     }
     // The subscribed context is RESP2's: a RESP3 client's messages are pushes it can tell
@@ -667,19 +668,6 @@ fn call(
         record_call(srv, client_key, id, args, usec, failed);
     }
     result
-}
-
-/// A command that left pub/sub messages to deliver, waiting for the reactor to deliver them
-/// before its duration is known (see [`finish_deferred_call`]).
-#[derive(Debug)]
-pub struct DeferredCall {
-    id: CommandId,
-    client_key: usize,
-    usec: u64,
-    failed: bool,
-    /// The arguments, back to back, and their lengths, for the slow log.
-    args_buf: Vec<u8>,
-    lens: Vec<usize>,
 }
 
 /// Called by the reactor once it has delivered the messages a command left: the command's

@@ -799,6 +799,28 @@ pub struct CommandNames {
     renamed: Option<Box<Renamed>>,
 }
 
+/// The renamed names, once the config file asked for any (see [`install_renames`]).
+static NAMES: OnceLock<CommandNames> = OnceLock::new();
+
+/// Applies the config file's `rename-command` lines for the rest of the process, before the
+/// server starts (Redis renames in its one command dict while loading its config). A no-op
+/// without renames; an error for a bad rename, or when renames were installed already.
+pub fn install_renames(renames: &[(String, String)]) -> Result<(), String> {
+    if renames.is_empty() {
+        return Ok(());
+    }
+    let names = CommandNames::build(renames)?;
+    NAMES
+        .set(names)
+        .map_err(|_| "rename-command: the command names were set already".to_string())
+}
+
+/// The names commands answer to now.
+pub fn names() -> &'static CommandNames {
+    static PLAIN: CommandNames = CommandNames { renamed: None };
+    NAMES.get().unwrap_or(&PLAIN)
+}
+
 #[derive(Debug)]
 struct Renamed {
     /// Top-level name in force (lowercase) -> command.

@@ -1324,14 +1324,18 @@ fn rate_limit_settings_parse() {
     let mut cfg = Config::default();
     assert_eq!(
         set(&mut cfg, &[("rate-limit-mode", "drop")]),
-        Err("CONFIG SET failed (possibly related to argument 'rate-limit-mode') - argument(s) \
+        Err(
+            "CONFIG SET failed (possibly related to argument 'rate-limit-mode') - argument(s) \
              must be one of the following: pause, reject"
-            .to_string())
+                .to_string()
+        )
     );
     assert_eq!(
         set(&mut cfg, &[("client-rate-limit", "-1")]),
-        Err("CONFIG SET failed (possibly related to argument 'client-rate-limit') - argument \
+        Err(
+            "CONFIG SET failed (possibly related to argument 'client-rate-limit') - argument \
              must be between 0 and 2147483647 inclusive"
-            .to_string())
+                .to_string()
+        )
     );
 }
