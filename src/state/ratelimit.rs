@@ -17,30 +17,27 @@ use crate::config::{Config, RateLimitMode};
 /// make it spin (its poll timer has millisecond resolution anyway).
 const MIN_WAIT: Duration = Duration::from_micros(1);
 
-/// One token bucket. A new bucket is full.
-#[derive(Clone, Copy, Debug)]
+/// One token bucket. A new bucket is full, and so is one first used after the limits
+/// changed.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct TokenBucket {
     tokens: f64,
     /// When `tokens` was last brought up to date; `None` for a bucket never used.
     last: Option<Instant>,
-}
-
-impl Default for TokenBucket {
-    fn default() -> Self {
-        TokenBucket {
-            tokens: f64::INFINITY,
-            last: None,
-        }
-    }
+    /// The [`RateLimits::generation`] it was last refilled under.
+    generation: u64,
 }
 
 impl TokenBucket {
     /// Adds the tokens earned since the last refill, capped at `burst`.
-    fn refill(&mut self, rate: f64, burst: f64, now: Instant) {
+    fn refill(&mut self, rate: f64, burst: f64, now: Instant, generation: u64) {
         let earned = match self.last {
-            Some(last) => now.saturating_duration_since(last).as_secs_f64() * rate,
-            None => f64::INFINITY,
+            Some(last) if self.generation == generation => {
+                now.saturating_duration_since(last).as_secs_f64() * rate
+            }
+            _ => f64::INFINITY,
         };
+        self.generation = generation;
         self.tokens = (self.tokens + earned).min(burst);
         self.last = Some(now);
     }
@@ -77,6 +74,10 @@ pub struct RateLimits {
     global: Option<(f64, f64)>,
     reject: bool,
     global_bucket: TokenBucket,
+    /// Bumped by every [`RateLimits::configure`]: a CONFIG SET of any rate setting starts
+    /// every bucket full again (a limit turned on counts from then, not from the last time
+    /// it was on).
+    generation: u64,
     /// The limits changed (CONFIG SET): the reactor lets every waiting client try again now
     /// rather than at the time the old limits gave it.
     pub changed: bool,
@@ -97,6 +98,7 @@ impl RateLimits {
         self.global = limit(cfg.global_rate_limit, cfg.global_rate_limit_burst);
         self.reject = cfg.rate_limit_mode == RateLimitMode::Reject;
         self.on = self.client.is_some() || self.global.is_some();
+        self.generation += 1;
         self.changed = true;
     }
 
@@ -106,13 +108,13 @@ impl RateLimits {
     pub fn admit(&mut self, bucket: &mut TokenBucket, now: Instant) -> Admission {
         let mut wait = Duration::ZERO;
         if let Some((rate, burst)) = self.client {
-            bucket.refill(rate, burst, now);
+            bucket.refill(rate, burst, now, self.generation);
             if bucket.tokens < 1.0 {
                 wait = bucket.wait_for_one(rate);
             }
         }
         if let Some((rate, burst)) = self.global {
-            self.global_bucket.refill(rate, burst, now);
+            self.global_bucket.refill(rate, burst, now, self.generation);
             if self.global_bucket.tokens < 1.0 {
                 wait = wait.max(self.global_bucket.wait_for_one(rate));
             }
@@ -228,17 +230,18 @@ mod tests {
     }
 
     #[test]
-    fn lowering_the_burst_caps_a_full_bucket() {
-        let mut l = limits((1000, 1000), (0, 0), RateLimitMode::Reject);
+    fn new_limits_start_every_bucket_full() {
+        let mut l = limits((1, 1), (0, 0), RateLimitMode::Reject);
         let mut b = TokenBucket::default();
         let t0 = Instant::now();
         assert_eq!(l.admit(&mut b, t0), Admission::Run);
+        assert_eq!(l.admit(&mut b, t0), Admission::Refuse);
         l.configure(&Config {
-            client_rate_limit: 1,
-            client_rate_limit_burst: 1,
+            client_rate_limit: 2,
             rate_limit_mode: RateLimitMode::Reject,
             ..Config::default()
         });
+        assert_eq!(l.admit(&mut b, t0), Admission::Run);
         assert_eq!(l.admit(&mut b, t0), Admission::Run);
         assert_eq!(l.admit(&mut b, t0), Admission::Refuse);
     }
