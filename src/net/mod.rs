@@ -881,7 +881,13 @@ impl Reactor {
                 return;
             }
         }
-        self.server.set_bufs(key, conn.stats());
+        // Only the pending figure moves on a write, unless the flush released the reply
+        // buffer: then client eviction's total must see it go.
+        if conn.out.buf.capacity() == self.server.clients[key].bufs.rbs {
+            self.server.clients[key].bufs.pending_out = conn.out.len() - conn.wpos;
+        } else {
+            self.server.set_bufs(key, conn.stats());
+        }
         let client = &mut self.server.clients[key];
         let done = !conn.has_output();
         if done && (client.close_after_reply || client.killed) {
