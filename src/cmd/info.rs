@@ -501,7 +501,7 @@ fn stats_section(srv: &mut Server, out: &mut String) {
     );
     field!(out, "expire_cycle_cpu_milliseconds", "0");
     field!(out, "evicted_keys", "{}", st.evicted_keys);
-    field!(out, "evicted_clients", "0");
+    field!(out, "evicted_clients", "{}", st.evicted_clients);
     field!(out, "total_eviction_exceeded_time", "0");
     field!(out, "current_eviction_exceeded_time", "0");
     field!(out, "keyspace_hits", "{}", st.keyspace_hits);
@@ -569,6 +569,8 @@ fn stats_section(srv: &mut Server, out: &mut String) {
         "{}",
         st.client_request_timeouts
     );
+    // ferrodis's rate limits: requests delayed or refused.
+    field!(out, "rate_limited_commands", "{}", st.rate_limited_commands);
 }
 
 fn replication_section(srv: &mut Server, out: &mut String) {

@@ -6,8 +6,8 @@
 
 use super::argspec::{Arg, Kind as ArgKind};
 use super::table::{
-    acl, doc_flags, flags, flags::*, key_flags, registry, tips::*, BeginSearch, Command, CommandId,
-    FindKeys, GetKeys, Group, KeySpec,
+    acl, doc_flags, flags, flags::*, key_flags, names, registry, tips::*, BeginSearch, Command,
+    CommandId, CommandNames, FindKeys, GetKeys, Group, KeySpec,
 };
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
@@ -333,10 +333,10 @@ fn write_args(out: &mut Reply, args: &[Arg]) {
 }
 
 /// Looks a command up by its full name (`get`, `config|get`), case-insensitively.
-fn lookup_full_name(name: &[u8]) -> Option<CommandId> {
+fn lookup_full_name(names: &CommandNames, name: &[u8]) -> Option<CommandId> {
     let reg = registry();
     let mut parts = name.splitn(3, |&b| b == b'|');
-    let base = reg.lookup(parts.next()?)?;
+    let base = names.lookup(parts.next()?)?;
     match (parts.next(), parts.next()) {
         (None, _) => Some(base),
         (Some(sub), None) => reg.lookup_sub(base, sub),
@@ -347,7 +347,11 @@ fn lookup_full_name(name: &[u8]) -> Option<CommandId> {
 /// Bare COMMAND: every command's info entry.
 fn command_all(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     let reg = registry();
-    let all: Vec<(CommandId, &Command)> = reg.top_level().collect();
+    let names = names();
+    let all: Vec<(CommandId, &Command)> = reg
+        .top_level()
+        .filter(|&(id, _)| names.listed(id))
+        .collect();
     ctx.out.array(all.len());
     for (id, cmd) in all {
         write_info(ctx.out, reg.full_name(id), cmd);
@@ -356,7 +360,11 @@ fn command_all(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 }
 
 fn command_count(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    let n = registry().top_level().count();
+    let names = names();
+    let n = registry()
+        .top_level()
+        .filter(|&(id, _)| names.listed(id))
+        .count();
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -368,7 +376,7 @@ fn command_info(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let reg = registry();
     ctx.out.array(args.len() - 2);
     for name in args.iter().skip(2) {
-        match lookup_full_name(name) {
+        match lookup_full_name(names(), name) {
             Some(id) => write_info(ctx.out, reg.full_name(id), reg.command(id)),
             None => ctx.out.null(),
         }
@@ -378,10 +386,17 @@ fn command_info(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn command_docs(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let reg = registry();
+    let names = names();
     let ids: Vec<CommandId> = if args.len() == 2 {
-        reg.top_level().map(|(id, _)| id).collect()
+        reg.top_level()
+            .map(|(id, _)| id)
+            .filter(|&id| names.listed(id))
+            .collect()
     } else {
-        args.iter().skip(2).filter_map(lookup_full_name).collect()
+        args.iter()
+            .skip(2)
+            .filter_map(|name| lookup_full_name(names, name))
+            .collect()
     };
     ctx.out.map(ids.len());
     for id in ids {
@@ -420,9 +435,13 @@ fn command_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
         i += 3;
     }
     let reg = registry();
+    let in_force = names();
     let names: Vec<&str> = reg
         .all
         .iter()
+        .enumerate()
+        .filter(|&(id, _)| in_force.listed(id))
+        .map(|(_, entry)| entry)
         .filter(|(full, cmd)| match filter {
             ListFilter::None => true,
             ListFilter::Module => false,
@@ -646,10 +665,10 @@ fn keys_from_proc(proc: GetKeys, argv: &[&[u8]]) -> Vec<FoundKey> {
 }
 
 /// The keys of the command GETKEYS was given (`args[2..]`), with Redis's errors.
-fn keys_of(args: &Args) -> Result<Vec<FoundKey>, CmdError> {
+fn keys_of(names: &CommandNames, args: &Args) -> Result<Vec<FoundKey>, CmdError> {
     let reg = registry();
     let argv: Vec<&[u8]> = args.iter().skip(2).collect();
-    let id = reg.lookup(argv[0]).and_then(|id| {
+    let id = names.lookup(argv[0]).and_then(|id| {
         if argv.len() >= 2 && !reg.command(id).subcommands.is_empty() {
             reg.lookup_sub(id, argv[1])
         } else {
@@ -676,7 +695,7 @@ fn keys_of(args: &Args) -> Result<Vec<FoundKey>, CmdError> {
 }
 
 fn command_getkeys(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let keys = keys_of(args)?;
+    let keys = keys_of(names(), args)?;
     ctx.out.array(keys.len());
     for k in keys {
         ctx.out.bulk(&args[k.pos + 2]);
@@ -685,7 +704,7 @@ fn command_getkeys(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn command_getkeysandflags(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let keys = keys_of(args)?;
+    let keys = keys_of(names(), args)?;
     ctx.out.array(keys.len());
     for k in keys {
         ctx.out.array(2);

@@ -371,11 +371,12 @@ pub fn parse_scan_options<'a>(
     Ok((count, pattern))
 }
 
-/// Resolves a request to a command (or subcommand), or the error Redis gives for it.
+/// Resolves a request to a command (or subcommand) by the names in force (`rename-command`),
+/// or the error Redis gives for it.
 pub fn resolve(args: &Args) -> Result<CommandId, CmdError> {
     let reg = registry();
     let name = args.get(0);
-    let Some(id) = reg.lookup(name) else {
+    let Some(id) = table::names().lookup(name) else {
         return Err(unknown_command(args));
     };
     let cmd = reg.command(id);
@@ -422,16 +423,7 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 /// Runs one request for the client `client_key`, appending its reply to `out`.
 pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply, now_ms: i64) {
     let found = resolve(args);
-    // Recorded at lookup, as Redis does: a queued or refused command is the client's last
-    // (`NULL` when unknown), and inside EXEC it stays EXEC.
-    let last = found
-        .as_ref()
-        .map_or("NULL", |&id| registry().full_name(id));
-    let client = &mut srv.clients[client_key];
-    if client.last_cmd != last {
-        client.last_cmd.clear();
-        client.last_cmd.push_str(last);
-    }
+    note_last_command(srv, client_key, &found);
     srv.current_client = Some(client_key);
     // Keep the tracking table within tracking-table-max-keys (Redis's processCommand does).
     if srv.tracking.clients > 0 {
@@ -462,6 +454,42 @@ pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply
             }
         }
     }
+}
+
+/// Records the command looked up as the client's last, as Redis does at lookup: a queued or
+/// refused command is the client's last (`NULL` when unknown), and inside EXEC it stays EXEC.
+fn note_last_command(srv: &mut Server, client_key: usize, found: &Result<CommandId, CmdError>) {
+    let last = found
+        .as_ref()
+        .map_or("NULL", |&id| registry().full_name(id));
+    let client = &mut srv.clients[client_key];
+    if client.last_cmd != last {
+        client.last_cmd.clear();
+        client.last_cmd.push_str(last);
+    }
+}
+
+/// Answers the request in `args` with the error `text` instead of running it (a rate limit in
+/// `reject` mode), as Redis's `rejectCommand` refuses: a known command counts a rejected call
+/// in INFO commandstats, a transaction it would have joined is spoilt (an EXEC refused
+/// discards its transaction), and the error is counted in INFO errorstats.
+pub fn refuse(
+    srv: &mut Server,
+    client_key: usize,
+    args: &Args,
+    out: &mut Reply,
+    text: &'static str,
+) {
+    let found = resolve(args);
+    note_last_command(srv, client_key, &found);
+    let e = match found {
+        Ok(id) => reject(srv, client_key, id, CmdError::from(text)),
+        Err(_) => {
+            multi::flag_aborted(srv, client_key);
+            CmdError::from(text)
+        }
+    };
+    reply_error(srv, out, &e);
 }
 
 fn reply_error(srv: &mut Server, out: &mut Reply, e: &CmdError) {

@@ -651,8 +651,16 @@ fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// Side effects of a setting that changed under CONFIG SET. Settings read where they are used
 /// (hz, maxclients, timeout, tcp-keepalive, buffer limits, …) need none.
 fn apply_config_change(ctx: &mut Ctx, name: &str) {
-    if name == "loglevel" {
-        crate::logging::set_level(ctx.srv.config.loglevel);
+    match name {
+        "loglevel" => crate::logging::set_level(ctx.srv.config.loglevel),
+        // Connected clients get the new limits at their next request, and the ones waiting
+        // are let go to try again now.
+        "client-rate-limit"
+        | "client-rate-limit-burst"
+        | "global-rate-limit"
+        | "global-rate-limit-burst"
+        | "rate-limit-mode" => ctx.srv.rate.configure(&ctx.srv.config),
+        _ => {}
     }
     if name == "requirepass" {
         // The default user's password, as Redis's ACLUpdateDefaultUserPassword.

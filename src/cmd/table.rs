@@ -792,9 +792,160 @@ impl Registry {
     }
 }
 
+/// The names commands answer to. Without `rename-command` these are the table's own and
+/// every lookup goes straight to the [`Registry`]; with it, a name index built once at start-up
+/// maps the names in force to the same static entries, as Redis 7.0 re-keys its command dict:
+/// the old name is unknown, the new one finds the command, and a command renamed to "" is
+/// gone. The command keeps its own name everywhere it is shown (COMMAND INFO/LIST/DOCS, error
+/// texts, INFO commandstats), as in Redis; one renamed to "" is left out of COMMAND, COMMAND
+/// COUNT, COMMAND LIST and COMMAND DOCS.
+#[derive(Debug, Default)]
+pub struct CommandNames {
+    renamed: Option<Box<Renamed>>,
+}
+
+/// The renamed names, once the config file asked for any (see [`install_renames`]).
+static NAMES: OnceLock<CommandNames> = OnceLock::new();
+
+/// Applies the config file's `rename-command` lines for the rest of the process, before the
+/// server starts (Redis renames in its one command dict while loading its config). A no-op
+/// without renames; an error for a bad rename, or when renames were installed already.
+pub fn install_renames(renames: &[(String, String)]) -> Result<(), String> {
+    if renames.is_empty() {
+        return Ok(());
+    }
+    let names = CommandNames::build(renames)?;
+    NAMES
+        .set(names)
+        .map_err(|_| "rename-command: the command names were set already".to_string())
+}
+
+/// The names commands answer to now.
+pub fn names() -> &'static CommandNames {
+    static PLAIN: CommandNames = CommandNames { renamed: None };
+    NAMES.get().unwrap_or(&PLAIN)
+}
+
+#[derive(Debug)]
+struct Renamed {
+    /// Top-level name in force (lowercase) -> command.
+    by_name: HashMap<Vec<u8>, CommandId>,
+    /// By command id (subcommands included): no name reaches it any more.
+    gone: Vec<bool>,
+}
+
+impl CommandNames {
+    /// Applies the config file's `rename-command` lines in order, with Redis's start-up errors
+    /// (`No such command in rename-command`, `Target command name already exists`).
+    pub fn build(renames: &[(String, String)]) -> Result<CommandNames, String> {
+        if renames.is_empty() {
+            return Ok(CommandNames::default());
+        }
+        let reg = registry();
+        let mut by_name: HashMap<Vec<u8>, CommandId> = reg
+            .top_level()
+            .map(|(id, cmd)| (cmd.name.as_bytes().to_vec(), id))
+            .collect();
+        for (from, to) in renames {
+            let from_key = from.to_ascii_lowercase().into_bytes();
+            let Some(id) = by_name.remove(&from_key) else {
+                return Err(format!(
+                    "rename-command {from} {to}: No such command in rename-command"
+                ));
+            };
+            if to.is_empty() {
+                continue;
+            }
+            let to_key = to.to_ascii_lowercase().into_bytes();
+            if to_key.len() > MAX_NAME {
+                return Err(format!(
+                    "rename-command {from} {to}: names longer than {MAX_NAME} bytes are not \
+                     supported"
+                ));
+            }
+            if by_name.insert(to_key, id).is_some() {
+                return Err(format!(
+                    "rename-command {from} {to}: Target command name already exists"
+                ));
+            }
+        }
+        let reachable: std::collections::HashSet<CommandId> = by_name.values().copied().collect();
+        let gone = reg
+            .all
+            .iter()
+            .enumerate()
+            .map(|(id, (full, _))| {
+                let top = match full.split_once('|') {
+                    Some((parent, _)) => reg.lookup(parent.as_bytes()),
+                    None => Some(id),
+                };
+                !top.is_some_and(|top| reachable.contains(&top))
+            })
+            .collect();
+        Ok(CommandNames {
+            renamed: Some(Box::new(Renamed { by_name, gone })),
+        })
+    }
+
+    /// The top-level command `name` calls now, case-insensitively, without allocating.
+    pub fn lookup(&self, name: &[u8]) -> Option<CommandId> {
+        match &self.renamed {
+            None => registry().lookup(name),
+            Some(r) => {
+                let mut buf = [0u8; MAX_NAME];
+                let lower = lowercase_into(name, &mut buf)?;
+                r.by_name.get(lower).copied()
+            }
+        }
+    }
+
+    /// Whether command `id` (or subcommand) can still be called by some name, so that
+    /// COMMAND and COMMAND LIST show it.
+    pub fn listed(&self, id: CommandId) -> bool {
+        self.renamed
+            .as_ref()
+            .is_none_or(|r| !r.gone.get(id).copied().unwrap_or(true))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renamed_commands_answer_to_their_new_name_only() {
+        let renames = |pairs: &[(&str, &str)]| {
+            let owned: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+            CommandNames::build(&owned)
+        };
+        let reg = registry();
+        let get = reg.lookup(b"get").unwrap();
+        let config = reg.lookup(b"config").unwrap();
+        let config_get = reg.lookup_sub(config, b"get").unwrap();
+        let flushall = reg.lookup(b"flushall").unwrap();
+        let names = renames(&[("GET", "fetch"), ("config", ""), ("set", "get")]).unwrap();
+        assert_eq!(names.lookup(b"FETCH"), Some(get));
+        assert_eq!(names.lookup(b"get"), reg.lookup(b"set"));
+        assert_eq!(names.lookup(b"set"), None);
+        assert_eq!(names.lookup(b"config"), None);
+        assert!(!names.listed(config) && !names.listed(config_get));
+        assert!(names.listed(get) && names.listed(flushall));
+        assert_eq!(
+            renames(&[("nosuch", "x")]).unwrap_err(),
+            "rename-command nosuch x: No such command in rename-command"
+        );
+        assert_eq!(
+            renames(&[("get", "set")]).unwrap_err(),
+            "rename-command get set: Target command name already exists"
+        );
+        assert!(renames(&[("config|get", "x")]).is_err());
+        let plain = CommandNames::default();
+        assert_eq!(plain.lookup(b"GeT"), Some(get));
+        assert!(plain.listed(config_get));
+    }
 
     #[test]
     fn names_are_unique_lowercase_and_short() {

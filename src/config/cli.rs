@@ -229,6 +229,30 @@ pub struct CliArgs {
     /// keys the client-side caching table remembers (default 1000000, 0 = no limit)
     #[argh(option)]
     pub tracking_table_max_keys: Option<String>,
+
+    /// requests per second per connection (default 0 = no limit)
+    #[argh(option)]
+    pub client_rate_limit: Option<String>,
+
+    /// burst of client-rate-limit (default 0 = the rate)
+    #[argh(option)]
+    pub client_rate_limit_burst: Option<String>,
+
+    /// requests per second for the whole server (default 0 = no limit)
+    #[argh(option)]
+    pub global_rate_limit: Option<String>,
+
+    /// burst of global-rate-limit (default 0 = the rate)
+    #[argh(option)]
+    pub global_rate_limit_burst: Option<String>,
+
+    /// over a rate limit: pause (delay) or reject (error) (default pause)
+    #[argh(option)]
+    pub rate_limit_mode: Option<String>,
+
+    /// memory all clients' buffers may hold, bytes or % of maxmemory (default 1gb)
+    #[argh(option)]
+    pub maxmemory_clients: Option<String>,
 }
 
 impl CliArgs {
@@ -286,6 +310,12 @@ impl CliArgs {
             "slowlog-log-slower-than" => &self.slowlog_log_slower_than,
             "slowlog-max-len" => &self.slowlog_max_len,
             "tracking-table-max-keys" => &self.tracking_table_max_keys,
+            "client-rate-limit" => &self.client_rate_limit,
+            "client-rate-limit-burst" => &self.client_rate_limit_burst,
+            "global-rate-limit" => &self.global_rate_limit,
+            "global-rate-limit-burst" => &self.global_rate_limit_burst,
+            "rate-limit-mode" => &self.rate_limit_mode,
+            "maxmemory-clients" => &self.maxmemory_clients,
             _ => return None,
         };
         v.as_deref()

@@ -26,6 +26,13 @@ pub(crate) use parse::strerror;
 /// Redis's default port.
 pub const DEFAULT_PORT: u16 = 6379;
 
+/// `maxmemory-clients` default: 1 GiB of client buffers in all (Redis's default is 0, off).
+pub const DEFAULT_MAXMEMORY_CLIENTS: i64 = 1024 * 1024 * 1024;
+
+/// Redis's floor for the client eviction limit, so a tiny setting cannot cut every client
+/// off (`getClientEvictionLimit`).
+pub const MIN_CLIENT_EVICTION_LIMIT: u64 = 128 * 1024;
+
 /// Prefix of the environment variables read by [`Config::load`].
 pub const ENV_PREFIX: &str = "FERRODIS_";
 
@@ -112,6 +119,26 @@ impl ProtectedConfigs {
             ProtectedConfigs::Yes => true,
             ProtectedConfigs::Local => client_is_local,
         }
+    }
+}
+
+/// `rate-limit-mode` (ferrodis only): what happens to a request over a rate limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RateLimitMode {
+    /// The client is not read until its tokens refill: it sees latency, not errors.
+    #[default]
+    Pause,
+    /// The request is answered `-ERR rate limit exceeded`.
+    Reject,
+}
+
+impl RateLimitMode {
+    /// In the order of the enum names.
+    pub const ALL: [RateLimitMode; 2] = [RateLimitMode::Pause, RateLimitMode::Reject];
+
+    /// `pause` or `reject`.
+    pub fn as_str(self) -> &'static str {
+        params::RATE_LIMIT_MODES[self as usize]
     }
 }
 
@@ -264,6 +291,21 @@ pub struct Config {
     pub slowlog_max_len: u64,
     /// Keys the tracking table may hold before invalidating some (0: no limit).
     pub tracking_table_max_keys: u64,
+    /// Requests per second per connection; 0 = no limit (ferrodis only).
+    pub client_rate_limit: u64,
+    /// Tokens a connection's bucket holds at most; 0 = `client_rate_limit`.
+    pub client_rate_limit_burst: u64,
+    /// Requests per second for the whole server; 0 = no limit (ferrodis only).
+    pub global_rate_limit: u64,
+    /// Tokens the server's bucket holds at most; 0 = `global_rate_limit`.
+    pub global_rate_limit_burst: u64,
+    pub rate_limit_mode: RateLimitMode,
+    /// `maxmemory-clients` as Redis stores it: bytes when positive, a percentage of
+    /// `maxmemory` when negative (-5 is `5%`), 0 = off. See [`Config::client_eviction_limit`].
+    pub maxmemory_clients: i64,
+    /// `rename-command` lines of the config file, in order: (name, new name); an empty new
+    /// name removes the command. Start-up only, and not a CONFIG parameter (as in Redis).
+    pub rename_commands: Vec<(String, String)>,
 }
 
 /// `maxmemory-policy`.
@@ -372,6 +414,13 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             tracking_table_max_keys: 1_000_000,
+            client_rate_limit: 0,
+            client_rate_limit_burst: 0,
+            global_rate_limit: 0,
+            global_rate_limit_burst: 0,
+            rate_limit_mode: RateLimitMode::Pause,
+            maxmemory_clients: DEFAULT_MAXMEMORY_CLIENTS,
+            rename_commands: Vec::new(),
         }
     }
 }
@@ -466,7 +515,54 @@ fn yaml_users(v: &serde_yaml::Value) -> Result<Vec<String>, String> {
     }
 }
 
+/// The `rename-command` entry of the YAML file: one `NAME NEWNAME` line in Redis's syntax
+/// (quotes as in redis.conf, so `CONFIG ""` removes CONFIG), a list of such lines, or a
+/// mapping `NAME: NEWNAME`. Whether the names make sense is checked when the command table's
+/// names are built (`cmd::table::CommandNames`).
+fn rename_commands(v: &serde_yaml::Value) -> Result<Vec<(String, String)>, String> {
+    use serde_yaml::Value;
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Null => Ok(String::new()),
+        _ => Err("expected a command name".to_string()),
+    };
+    let line = |v: &Value| -> Result<(String, String), String> {
+        let text = scalar(v)?;
+        match parse::split_quoted(&text).as_deref() {
+            Some([name, new]) => Ok((name.clone(), new.clone())),
+            _ => Err(format!(
+                "'{text}': expected NAME NEWNAME (NEWNAME \"\" removes the command)"
+            )),
+        }
+    };
+    match v {
+        Value::Sequence(items) => items.iter().map(line).collect(),
+        Value::Mapping(map) => map
+            .iter()
+            .map(|(k, v)| Ok((scalar(k)?, scalar(v)?)))
+            .collect(),
+        other => Ok(vec![line(other)?]),
+    }
+}
+
 impl Config {
+    /// The client eviction limit in bytes, as Redis's `getClientEvictionLimit`: 0 when off
+    /// (`maxmemory-clients 0`, or a percentage while `maxmemory` is 0), and never below
+    /// 128 KiB, so a tiny setting cannot cut every client off.
+    pub fn client_eviction_limit(&self) -> u64 {
+        let bytes = if self.maxmemory_clients > 0 {
+            self.maxmemory_clients as u64
+        } else if self.maxmemory_clients < 0 && self.maxmemory > 0 {
+            let percent = self.maxmemory_clients.unsigned_abs() as f64;
+            (self.maxmemory as f64 * percent / 100.0) as u64
+        } else {
+            return 0;
+        };
+        bytes.max(MIN_CLIENT_EVICTION_LIMIT)
+    }
+
     /// Loads the configuration from the flags, the YAML file they name, the
     /// process environment and the defaults (see [`Config::load_from`]), then
     /// changes into `dir` (as Redis does while reading its config) and stores
@@ -524,6 +620,13 @@ impl Config {
                         if key == "user" {
                             cfg.users = yaml_users(v)
                                 .map_err(|e| format!("{source}: invalid value for 'user': {e}"))?;
+                            continue;
+                        }
+                        if key.eq_ignore_ascii_case("rename-command") {
+                            let renames = rename_commands(v).map_err(|e| {
+                                format!("{source}: invalid value for 'rename-command': {e}")
+                            })?;
+                            cfg.rename_commands.extend(renames);
                             continue;
                         }
                         let (_, p) = lookup(key.as_bytes())

@@ -7,7 +7,9 @@
 //! tests say which one is missing).
 
 use super::parse::{cstr, lossy, memtoull, split_args, strtoll};
-use super::{Config, LogFormat, LogLevel, MaxmemoryPolicy, OutputLimit, ProtectedConfigs};
+use super::{
+    Config, LogFormat, LogLevel, MaxmemoryPolicy, OutputLimit, ProtectedConfigs, RateLimitMode,
+};
 
 /// How a parameter's value is parsed, with the function storing it.
 ///
@@ -24,6 +26,14 @@ pub enum Kind {
     Memory {
         min: i64,
         max: i64,
+        set: fn(&mut Config, i64),
+    },
+    /// A byte count (`memtoull`) or a percentage (`5%`), stored as Redis stores it: bytes
+    /// as they are, a percentage negated (Redis's MEMORY_CONFIG | PERCENT_CONFIG), checked
+    /// against `0..=max` and `0%..=max_percent%`.
+    MemoryOrPercent {
+        max: i64,
+        max_percent: i64,
         set: fn(&mut Config, i64),
     },
     /// `yes` / `no` (case-insensitive). The setter may still refuse a value.
@@ -67,6 +77,9 @@ impl Param {
                 format!("memory, at least {}mb", min / MB)
             }
             Kind::Memory { min, max, .. } => format!("memory {min}..{max}"),
+            Kind::MemoryOrPercent { max_percent, .. } => {
+                format!("memory, or 0%..{max_percent}% of maxmemory")
+            }
             Kind::Bool(_) => "yes/no".to_string(),
             Kind::Enum(names, _) => names.join(" / "),
             Kind::Str(_) => "string".to_string(),
@@ -89,6 +102,24 @@ impl Param {
                 // Redis stores memtoull's unsigned result in a long long.
                 let v = memtoull(value).ok_or("argument must be a memory value")? as i64;
                 check_bounds(v, *min, *max)?;
+                set(cfg, v);
+                Ok(())
+            }
+            Kind::MemoryOrPercent {
+                max,
+                max_percent,
+                set,
+            } => {
+                let v = parse_memory_or_percent(value)
+                    .ok_or("argument must be a memory or percent value")?;
+                if v < 0 && v < -max_percent {
+                    return Err(format!(
+                        "percentage argument must be less or equal to {max_percent}"
+                    ));
+                }
+                if v >= 0 {
+                    check_bounds(v, 0, *max)?;
+                }
                 set(cfg, v);
                 Ok(())
             }
@@ -116,6 +147,18 @@ impl Param {
             Kind::List(set) => set(cfg, value),
         }
     }
+}
+
+/// Redis's `numericParseString` for a MEMORY_CONFIG | PERCENT_CONFIG setting: a memory value
+/// (stored in a long long, so one above `i64::MAX` wraps negative and reads as a percentage,
+/// as in Redis), else `<digits>%` with Redis's strict integer syntax, returned negated.
+fn parse_memory_or_percent(value: &[u8]) -> Option<i64> {
+    if let Some(v) = memtoull(value) {
+        return Some(v as i64);
+    }
+    let digits = value.strip_suffix(b"%").filter(|d| !d.is_empty())?;
+    let v = crate::util::num::parse_i64(digits).filter(|&v| v >= 0)?;
+    Some(-v)
 }
 
 /// Redis's `numericBoundaryCheck`. All bounds here are non-negative and at
@@ -155,6 +198,8 @@ pub(crate) const MAXMEMORY_POLICIES: &[&str] = &[
 ];
 pub(crate) const LOGFORMATS: &[&str] = &["text", "json"];
 pub(crate) const PROTECTED_VALUES: &[&str] = &["no", "yes", "local"];
+/// `rate-limit-mode` names, in the order of [`RateLimitMode::ALL`].
+pub(crate) const RATE_LIMIT_MODES: &[&str] = &["pause", "reject"];
 
 fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
@@ -450,6 +495,87 @@ pub static PARAMS: &[Param] = &[
               is never cut. Idle, blocked and subscribed clients, and clients slow to read \
               their replies, are not affected. 0 disables the check.",
         get: |c| c.client_request_timeout.to_string(),
+    },
+    Param {
+        name: "client-rate-limit",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.client_rate_limit = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "0",
+        doc: "Requests per second each connection may send (a token bucket refilled \
+              continuously, as golang.org/x/time/rate); 0 = no limit. Every request counts, \
+              AUTH, HELLO and QUIT included. CONFIG SET applies to connected clients at once.",
+        get: |c| c.client_rate_limit.to_string(),
+    },
+    Param {
+        name: "client-rate-limit-burst",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.client_rate_limit_burst = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "0",
+        doc: "Requests a connection may send at once after being quiet (its bucket's size); \
+              0 = one second's worth, `client-rate-limit`. Keep it at least a thousandth of \
+              the rate: a waiting client is woken on a millisecond timer.",
+        get: |c| c.client_rate_limit_burst.to_string(),
+    },
+    Param {
+        name: "global-rate-limit",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.global_rate_limit = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "0",
+        doc: "Requests per second the whole server runs, all clients together (one shared \
+              token bucket); 0 = no limit.",
+        get: |c| c.global_rate_limit.to_string(),
+    },
+    Param {
+        name: "global-rate-limit-burst",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.global_rate_limit_burst = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "0",
+        doc: "Size of the server's bucket; 0 = one second's worth, `global-rate-limit`.",
+        get: |c| c.global_rate_limit_burst.to_string(),
+    },
+    Param {
+        name: "rate-limit-mode",
+        alias: None,
+        kind: Kind::Enum(RATE_LIMIT_MODES, |c, i| {
+            c.rate_limit_mode = RateLimitMode::ALL[i]
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "pause",
+        doc: "What a request over a rate limit gets: `pause` (the client is not read, and its \
+              pipelined requests wait, until tokens refill: latency, not errors) or `reject` \
+              (the reply `-ERR rate limit exceeded`). Either way INFO stats \
+              `rate_limited_commands` counts it.",
+        get: |c| c.rate_limit_mode.as_str().to_string(),
     },
     Param {
         name: "tcp-keepalive",
@@ -914,6 +1040,32 @@ pub static PARAMS: &[Param] = &[
         default: "1",
         doc: "Minutes after which an idle key's LFU counter is halved (decremented).",
         get: |c| c.lfu_decay_time.to_string(),
+    },
+    Param {
+        name: "maxmemory-clients",
+        alias: None,
+        kind: Kind::MemoryOrPercent {
+            max: LONG_MAX,
+            max_percent: 100,
+            set: |c, v| c.maxmemory_clients = v,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "1gb",
+        doc: "Memory all client connections together may hold in buffers (query buffers and \
+              output buffers), in bytes or as a percentage of maxmemory (`5%`; off while \
+              maxmemory is 0); 0 = no limit; never below 128 KiB. Past it the clients holding \
+              the most are closed first until the total is back under, as Redis 7.0's client \
+              eviction (INFO `evicted_clients`); CLIENT NO-EVICT ON exempts a client. Redis's \
+              default is 0; see docs/security.md for why ferrodis's is 1gb.",
+        get: |c| {
+            if c.maxmemory_clients < 0 {
+                format!("{}%", c.maxmemory_clients.unsigned_abs())
+            } else {
+                c.maxmemory_clients.to_string()
+            }
+        },
     },
     Param {
         name: "maxmemory-rss",

@@ -127,6 +127,73 @@ pub(crate) fn split_args(v: &[u8]) -> Vec<&[u8]> {
     v.split(|&b| b == b' ').collect()
 }
 
+/// Splits a config line into words as Redis's `sdssplitargs` does: words separated by
+/// blanks; `"..."` with the escapes `\n \r \t \b \a \\ \"` and `\xHH`; `'...'` with `\'`.
+/// A closing quote must end the word. `None` for unbalanced quotes.
+pub(crate) fn split_quoted(line: &str) -> Option<Vec<String>> {
+    let b = line.as_bytes();
+    let mut words = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i == b.len() {
+            return Some(words);
+        }
+        let mut word = Vec::new();
+        let quote = matches!(b[i], b'"' | b'\'').then_some(b[i]);
+        if let Some(q) = quote {
+            i += 1;
+            loop {
+                let c = *b.get(i)?;
+                if c == q {
+                    i += 1;
+                    // The closing quote must be followed by a blank or the end.
+                    if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
+                        return None;
+                    }
+                    break;
+                }
+                if c == b'\\' && i + 1 < b.len() {
+                    let next = b[i + 1];
+                    let hex = |c: u8| (c as char).to_digit(16);
+                    if q == b'"' && next == b'x' && i + 3 < b.len() {
+                        if let (Some(h), Some(l)) = (hex(b[i + 2]), hex(b[i + 3])) {
+                            word.push((h * 16 + l) as u8);
+                            i += 4;
+                            continue;
+                        }
+                    }
+                    let escaped = match (q, next) {
+                        (b'"', b'n') => Some(b'\n'),
+                        (b'"', b'r') => Some(b'\r'),
+                        (b'"', b't') => Some(b'\t'),
+                        (b'"', b'b') => Some(8),
+                        (b'"', b'a') => Some(7),
+                        (b'"', c) => Some(c),
+                        (_, b'\'') => Some(b'\''),
+                        _ => None,
+                    };
+                    if let Some(e) = escaped {
+                        word.push(e);
+                        i += 2;
+                        continue;
+                    }
+                }
+                word.push(c);
+                i += 1;
+            }
+        } else {
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                word.push(b[i]);
+                i += 1;
+            }
+        }
+        words.push(String::from_utf8_lossy(&word).into_owned());
+    }
+}
+
 /// The C `strerror` text of an I/O error (Rust appends " (os error N)").
 pub(crate) fn strerror(e: &std::io::Error) -> String {
     let s = e.to_string();

@@ -124,8 +124,14 @@ fn config_defaults_print_like_redis() {
         ("maxmemory-eviction-tenacity", "10"),
         ("lfu-log-factor", "10"),
         ("lfu-decay-time", "1"),
+        ("maxmemory-clients", "1073741824"),
         ("maxmemory-rss", "0"),
         ("active-expire-effort", "1"),
+        ("client-rate-limit", "0"),
+        ("client-rate-limit-burst", "0"),
+        ("global-rate-limit", "0"),
+        ("global-rate-limit-burst", "0"),
+        ("rate-limit-mode", "pause"),
         ("slowlog-log-slower-than", "10000"),
         ("slowlog-max-len", "128"),
         ("tracking-table-max-keys", "1000000"),
@@ -571,6 +577,8 @@ fn config_get_glob_and_dedup() {
         vec![
             "client-query-buffer-limit",
             "client-request-timeout",
+            "client-rate-limit",
+            "client-rate-limit-burst",
             "client-output-buffer-limit"
         ]
     );
@@ -1208,5 +1216,129 @@ fn requirepass_and_protected_mode_from_every_source() {
     assert_eq!(
         set(&mut cfg, &[("protected-mode", "maybe")]).unwrap_err(),
         set_err("protected-mode", "argument must be 'yes' or 'no'")
+    );
+}
+
+// ---------------------------------------------------------------- limits and renames
+
+#[test]
+fn maxmemory_clients_takes_bytes_or_a_percentage_like_redis() {
+    let mut cfg = Config::default();
+    let fail = |why: &str| {
+        format!("CONFIG SET failed (possibly related to argument 'maxmemory-clients') - {why}")
+    };
+    let not_a_value = fail("argument must be a memory or percent value");
+    let over = fail("percentage argument must be less or equal to 100");
+    // Values and errors as a redis-server 7.0.15 gives them.
+    for (value, want) in [
+        ("5%", Ok("5%")),
+        ("100%", Ok("100%")),
+        ("0%", Ok("0")),
+        ("10mb", Ok("10485760")),
+        ("1k", Ok("1000")),
+        ("18446744073709551615", Ok("1%")),
+        ("101%", Err(over.clone())),
+        ("9223372036854775808", Err(over)),
+        ("-1", Err(not_a_value.clone())),
+        ("-5%", Err(not_a_value.clone())),
+        ("05%", Err(not_a_value.clone())),
+        ("+5%", Err(not_a_value.clone())),
+        ("%", Err(not_a_value.clone())),
+        ("1.5%", Err(not_a_value)),
+    ] {
+        let got = set(&mut cfg, &[("maxmemory-clients", value)]).map(|_| ());
+        match want {
+            Ok(shown) => {
+                assert_eq!(got, Ok(()), "{value}");
+                assert_eq!(get(&cfg, "maxmemory-clients"), shown, "{value}");
+            }
+            Err(e) => assert_eq!(got, Err(e), "{value}"),
+        }
+    }
+}
+
+#[test]
+fn client_eviction_limit_follows_redis() {
+    let cfg = |clients: i64, maxmemory: u64| Config {
+        maxmemory_clients: clients,
+        maxmemory,
+        ..Config::default()
+    };
+    assert_eq!(Config::default().client_eviction_limit(), 1 << 30);
+    assert_eq!(cfg(0, 1 << 30).client_eviction_limit(), 0);
+    // A percentage is of maxmemory, and off without one.
+    assert_eq!(cfg(-10, 100 << 20).client_eviction_limit(), 10 << 20);
+    assert_eq!(cfg(-10, 0).client_eviction_limit(), 0);
+    // Never below 128 KiB.
+    assert_eq!(cfg(1000, 0).client_eviction_limit(), 128 * 1024);
+}
+
+#[test]
+fn rename_command_yaml_forms() {
+    let pairs = |cfg: Config| cfg.rename_commands;
+    let owned = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    let one = load_yaml("rename-one", "rename-command: CONFIG \"\"\n").unwrap();
+    assert_eq!(pairs(one), owned(&[("CONFIG", "")]));
+    let list = load_yaml(
+        "rename-list",
+        "rename-command:\n  - CONFIG ''\n  - \"FLUSHALL \\\"my flush\\\"\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        pairs(list),
+        owned(&[("CONFIG", ""), ("FLUSHALL", "my flush")])
+    );
+    let map = load_yaml("rename-map", "rename-command:\n  get: fetch\n  del: \"\"\n").unwrap();
+    assert_eq!(pairs(map), owned(&[("get", "fetch"), ("del", "")]));
+    let err = load_yaml("rename-bad", "rename-command: CONFIG\n").unwrap_err();
+    assert!(
+        err.ends_with(
+            "invalid value for 'rename-command': 'CONFIG': expected NAME NEWNAME (NEWNAME \"\" \
+             removes the command)"
+        ),
+        "{err}"
+    );
+    assert!(load_yaml("rename-quote", "rename-command: 'a \"b'\n").is_err());
+    // Not a CONFIG parameter.
+    assert!(lookup(b"rename-command").is_none());
+}
+
+#[test]
+fn rate_limit_settings_parse() {
+    let cfg = load_yaml(
+        "rate",
+        "client-rate-limit: 100\nclient-rate-limit-burst: 5\nglobal-rate-limit: 1000\n\
+         rate-limit-mode: reject\n",
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            cfg.client_rate_limit,
+            cfg.client_rate_limit_burst,
+            cfg.global_rate_limit,
+            cfg.rate_limit_mode
+        ),
+        (100, 5, 1000, RateLimitMode::Reject)
+    );
+    let mut cfg = Config::default();
+    assert_eq!(
+        set(&mut cfg, &[("rate-limit-mode", "drop")]),
+        Err(
+            "CONFIG SET failed (possibly related to argument 'rate-limit-mode') - argument(s) \
+             must be one of the following: pause, reject"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        set(&mut cfg, &[("client-rate-limit", "-1")]),
+        Err(
+            "CONFIG SET failed (possibly related to argument 'client-rate-limit') - argument \
+             must be between 0 and 2147483647 inclusive"
+                .to_string()
+        )
     );
 }

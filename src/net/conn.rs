@@ -80,6 +80,11 @@ pub struct Conn {
     pub flush_queued: bool,
     /// Already in the reactor's `to_resume` queue (a connection is queued at most once).
     pub resume_queued: bool,
+    /// Held by a rate limit (`rate-limit-mode pause`): not read, its buffered requests not
+    /// run, until the reactor's timer releases it.
+    pub throttled: bool,
+    /// The request at the head of its input was already counted as rate limited.
+    pub rate_delayed: bool,
     /// Most input held at once since the last cron resize check (Redis's `querybuf_peak`).
     pub qpeak: usize,
     /// Most output held at once since `rpeak_reset_ms` (Redis's `buf_peak`).
@@ -110,6 +115,8 @@ impl Conn {
             paused: false,
             flush_queued: false,
             resume_queued: false,
+            throttled: false,
+            rate_delayed: false,
             qpeak: 0,
             rpeak: 0,
             rpeak_reset_ms: now_ms,

@@ -121,6 +121,7 @@ pub fn request_deadlines(
             continue;
         }
         let held = conn.paused
+            || conn.throttled
             || conn.resume_queued
             || client.postponed
             || client.killed

@@ -9,6 +9,8 @@ pub mod conn;
 pub mod cron;
 pub mod sockets;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +25,7 @@ use crate::cmd;
 use crate::cmd::blocking;
 use crate::config::Config;
 use crate::resp::{Limits, Parsed};
+use crate::state::ratelimit::{Admission, REJECTED};
 use crate::state::{limits, unix_ms, Client, ReactorOp, Server};
 use crate::store;
 use conn::{Conn, ReadOutcome, Stream};
@@ -65,6 +68,9 @@ pub struct Reactor {
     /// When the cron last resized the connections' buffers (once a second, as Redis's
     /// clientsCron visits each client about once a second).
     last_buffer_resize: Instant,
+    /// Connections held by a rate limit (`rate-limit-mode pause`), earliest wake-up first.
+    /// An entry whose connection closed, or was released early, is skipped when it comes up.
+    throttled: BinaryHeap<Reverse<(Instant, usize)>>,
 }
 
 /// Starts the server with `config` and runs until shutdown.
@@ -112,6 +118,7 @@ impl Reactor {
             return Err("no bind address configured".into());
         }
         sockets::check_backlog(config.tcp_backlog);
+        cmd::table::install_renames(&config.rename_commands)?;
         let mut server = Server::new(config, cmd::table::registry().all.len());
         server.acl = crate::acl::Acl::from_config(&server.config)?;
         server.persist.waker = Some(Arc::clone(&waker));
@@ -129,6 +136,7 @@ impl Reactor {
             turn_ms: unix_ms(),
             last_buffer_resize: Instant::now(),
             partial: hashbrown::HashSet::new(),
+            throttled: BinaryHeap::new(),
         })
     }
 
@@ -195,6 +203,14 @@ impl Reactor {
                 let wait = end.saturating_sub(unix_ms()).saturating_add(1).max(0);
                 timeout = timeout.min(Duration::from_millis(wait as u64));
             }
+            // And for the first client a rate limit holds (mio rounds the timeout up to the
+            // next millisecond, so this never spins).
+            if let Some(Reverse((wake, _))) = self.throttled.peek() {
+                timeout = timeout.min(wake.saturating_duration_since(Instant::now()));
+            }
+            if self.server.rate.changed {
+                timeout = Duration::ZERO;
+            }
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(format!("poll failed: {e}"));
@@ -218,6 +234,7 @@ impl Reactor {
             }
             self.server.release_paused(unix_ms());
             self.apply_ops(false);
+            self.release_throttled();
             for key in std::mem::take(&mut self.to_resume) {
                 if let Some(conn) = self.conns.get_mut(key) {
                     conn.resume_queued = false;
@@ -240,6 +257,7 @@ impl Reactor {
                 self.run_blocked(now);
             }
             self.apply_ops(true);
+            self.evict_clients_if_needed();
             // Redis's beforeSleep: BCAST invalidations collected this turn go out together.
             if self.server.tracking.has_broadcasts() {
                 self.server.broadcast_invalidations();
@@ -296,6 +314,55 @@ impl Reactor {
         }
     }
 
+    /// Queues the clients a rate limit held whose wake-up time came (all of them when the
+    /// limits changed) to run their waiting input, earliest first.
+    fn release_throttled(&mut self) {
+        let all = std::mem::take(&mut self.server.rate.changed);
+        let now = Instant::now();
+        while let Some(&Reverse((wake, key))) = self.throttled.peek() {
+            if !all && wake > now {
+                break;
+            }
+            self.throttled.pop();
+            if let Some(conn) = self.conns.get_mut(key) {
+                if conn.throttled {
+                    conn.throttled = false;
+                    self.queue_resume(key);
+                }
+            }
+        }
+    }
+
+    /// Client eviction (`maxmemory-clients`), as Redis 7.0's `evictClients`: while the
+    /// clients' buffers together hold at least the limit, the evictable client holding the
+    /// most (not CLIENT NO-EVICT) is closed at once, its pending output dropped.
+    fn evict_clients_if_needed(&mut self) {
+        let limit = self.server.config.client_eviction_limit() as usize;
+        if limit == 0 || self.server.clients_buf_mem < limit {
+            return;
+        }
+        let mut candidates: Vec<(usize, usize)> = self
+            .server
+            .clients
+            .iter()
+            .filter(|(_, c)| !c.no_evict && !c.killed)
+            .map(|(k, c)| (c.bufs.conn_mem, k))
+            .collect();
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, key) in candidates {
+            if self.server.clients_buf_mem < limit {
+                break;
+            }
+            let info = cmd::client::describe(&self.server, key, unix_ms());
+            log::info!("Evicting client: {info}");
+            self.server.stats.evicted_clients += 1;
+            self.close(key);
+        }
+        if self.server.clients_buf_mem >= limit {
+            log::warn!("Over client maxmemory after evicting all evictable clients");
+        }
+    }
+
     fn cron(&mut self) {
         let hz = self.server.config.hz.clamp(1, 500);
         self.next_cron = Instant::now() + Duration::from_micros(1_000_000 / hz as u64);
@@ -330,7 +397,10 @@ impl Reactor {
                 if let Some(client) = self.server.clients.get_mut(key) {
                     let idle_secs = (now - client.last_interaction_ms) / 1000;
                     conn.cron_resize(idle_secs, now);
-                    client.bufs = conn.stats();
+                    let bufs = conn.stats();
+                    self.server.clients_buf_mem =
+                        self.server.clients_buf_mem - client.bufs.conn_mem + bufs.conn_mem;
+                    client.bufs = bufs;
                     // A client above its soft limit that gets no new output is closed here
                     // once soft-seconds pass, as Redis's clientsCron does.
                     let pending = conn.out.len() - conn.wpos;
@@ -528,7 +598,7 @@ impl Reactor {
             let Some(conn) = self.conns.get_mut(key) else {
                 return;
             };
-            if conn.paused {
+            if conn.paused || conn.throttled {
                 return;
             }
             match conn.read_once() {
@@ -582,17 +652,19 @@ impl Reactor {
                 self.close(key);
                 return false;
             }
-            self.server.clients[key].bufs = conn.stats();
+            self.server.set_bufs(key, conn.stats());
             return true;
         }
         let now = unix_ms();
         self.server.begin_batch();
         // While this batch runs, the caller's query buffer holds all of it (as Redis's does).
-        self.server.clients[key].bufs = conn.stats();
+        self.server.set_bufs(key, conn.stats());
         let started = self.server.command_timer;
         let mut ran = 0;
         let mut keep_reading = true;
         let mut out_of_budget = false;
+        // Set when a rate limit holds this client: when to try again.
+        let mut throttle_until = None;
         loop {
             if conn.rpos == conn.rend {
                 break;
@@ -631,7 +703,35 @@ impl Reactor {
                         break;
                     }
                     let mark = conn.out.len();
-                    cmd::execute(&mut self.server, key, &args, &mut conn.out, now);
+                    // Rate limits (server/ratelimit.rs): one branch while they are off.
+                    let mut refused = false;
+                    if self.server.rate.on {
+                        let srv = &mut self.server;
+                        let bucket = &mut srv.clients[key].rate_bucket;
+                        match srv.rate.admit(bucket, Instant::now()) {
+                            Admission::Run => conn.rate_delayed = false,
+                            Admission::Wait(wake) => {
+                                // Held unconsumed, and the socket unread, until `wake`;
+                                // counted once however often it has to wait again.
+                                if !std::mem::replace(&mut conn.rate_delayed, true) {
+                                    srv.stats.rate_limited_commands += 1;
+                                }
+                                conn.throttled = true;
+                                throttle_until = Some(wake);
+                                keep_reading = false;
+                                break;
+                            }
+                            Admission::Refuse => {
+                                srv.stats.rate_limited_commands += 1;
+                                refused = true;
+                            }
+                        }
+                    }
+                    if refused {
+                        cmd::refuse(&mut self.server, key, &args, &mut conn.out, REJECTED);
+                    } else {
+                        cmd::execute(&mut self.server, key, &args, &mut conn.out, now);
+                    }
                     let client = &mut self.server.clients[key];
                     if client.reply_off | client.reply_skip | client.reply_skip_next {
                         apply_reply_mode(client, &mut conn.out, mark);
@@ -728,7 +828,10 @@ impl Reactor {
         if ran > 0 {
             self.server.clients[key].last_interaction_ms = now;
         }
-        self.server.clients[key].bufs = conn.stats();
+        self.server.set_bufs(key, conn.stats());
+        if let Some(wake) = throttle_until {
+            self.throttled.push(Reverse((wake, key)));
+        }
         if (conn.has_output() || self.server.clients[key].close_after_reply) && !conn.flush_queued {
             conn.flush_queued = true;
             self.to_flush.push(key);
@@ -786,8 +889,14 @@ impl Reactor {
                 return;
             }
         }
+        // Only the pending figure moves on a write, unless the flush released the reply
+        // buffer: then client eviction's total must see it go.
+        if conn.out.buf.capacity() == self.server.clients[key].bufs.rbs {
+            self.server.clients[key].bufs.pending_out = conn.out.len() - conn.wpos;
+        } else {
+            self.server.set_bufs(key, conn.stats());
+        }
         let client = &mut self.server.clients[key];
-        client.bufs.pending_out = conn.out.len() - conn.wpos;
         let done = !conn.has_output();
         if done && (client.close_after_reply || client.killed) {
             self.close(key);
@@ -835,7 +944,7 @@ impl Reactor {
         if let Some(mut conn) = self.conns.try_remove(key) {
             let _ = self.poll.registry().deregister(conn.stream.source());
         }
-        if let Some(client) = self.server.clients.try_remove(key) {
+        if let Some(client) = self.server.remove_client(key) {
             log::debug!("id={} Client closed connection {}", client.id, client.addr);
         }
     }

@@ -8,6 +8,7 @@ pub mod multi;
 pub mod notify;
 pub mod pause;
 pub mod pubsub;
+pub mod ratelimit;
 pub mod slowlog;
 pub mod snapshot;
 pub mod tracking;
@@ -88,6 +89,8 @@ pub struct Client {
     pub tracking: Option<Box<tracking::ClientTracking>>,
     /// Shard channels (SSUBSCRIBE): a set, like `channels`.
     pub shard_channels: hashbrown::HashSet<Vec<u8>>,
+    /// Its `client-rate-limit` bucket (see `state/ratelimit.rs`).
+    pub rate_bucket: ratelimit::TokenBucket,
 }
 
 impl Client {
@@ -129,6 +132,7 @@ impl Client {
             patterns: Vec::new(),
             tracking: None,
             shard_channels: hashbrown::HashSet::new(),
+            rate_bucket: Default::default(),
         }
     }
 
@@ -236,6 +240,10 @@ pub struct Stats {
     pub client_outbuf_limit_disconnections: u64,
     /// Clients closed by `client-request-timeout` (a request left incomplete too long).
     pub client_request_timeouts: u64,
+    /// Clients closed by client eviction (`maxmemory-clients`).
+    pub evicted_clients: u64,
+    /// Requests delayed or refused by a rate limit, each counted once.
+    pub rate_limited_commands: u64,
 }
 
 /// Per-command counters for INFO commandstats.
@@ -318,6 +326,11 @@ pub struct Server {
     pub pause: pause::Pause,
     /// ACL users and the ACL log (see `crate::acl`).
     pub acl: crate::acl::Acl,
+    /// Rate limits and the server's token bucket (see `state/ratelimit.rs`).
+    pub rate: ratelimit::RateLimits,
+    /// Sum of every client's `bufs.conn_mem`: what client eviction (`maxmemory-clients`)
+    /// weighs, kept up to date by [`Server::set_bufs`].
+    pub clients_buf_mem: usize,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -375,12 +388,30 @@ impl Server {
             own_frames: crate::resp::Reply::new(),
             pause: Default::default(),
             acl: Default::default(),
+            rate: Default::default(),
+            clients_buf_mem: 0,
         };
+        server.rate.configure(&server.config);
         server.startup_allocated = crate::alloc::allocated();
         server.run_id = (0..40)
             .map(|_| char::from_digit((server.random() % 16) as u32, 16).unwrap_or('0'))
             .collect();
         server
+    }
+
+    /// Stores the buffer figures of client `key` and keeps [`Server::clients_buf_mem`] in step.
+    pub fn set_bufs(&mut self, key: usize, bufs: BufferStats) {
+        if let Some(client) = self.clients.get_mut(key) {
+            self.clients_buf_mem = self.clients_buf_mem - client.bufs.conn_mem + bufs.conn_mem;
+            client.bufs = bufs;
+        }
+    }
+
+    /// Removes client `key` from the slab (and its buffers from [`Server::clients_buf_mem`]).
+    pub fn remove_client(&mut self, key: usize) -> Option<Client> {
+        let client = self.clients.try_remove(key)?;
+        self.clients_buf_mem -= client.bufs.conn_mem;
+        Some(client)
     }
 
     /// Refreshes the clocks commands read; called before each batch of commands.
