@@ -200,7 +200,7 @@ fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> CmdResult {
 
 /// Whether the default user has no password (`requirepass` empty): every client may run
 /// commands then, authenticated or not (Redis's authRequired).
-pub fn default_user_nopass(srv: &crate::server::state::Server) -> bool {
+pub fn default_user_nopass(srv: &crate::state::Server) -> bool {
     srv.config.requirepass.is_empty()
 }
 

@@ -6,13 +6,13 @@
 //! each cut to 128 bytes with a note of how many more there were, and AUTH's arguments
 //! redacted.
 
-use std::collections::VecDeque;
+use crate::state::slowlog::Entry;
 
 use super::server::{reply_help, subcommand_syntax_error};
 use super::table::{flags::*, policy::REDACT_ARGS, registry, tips::*, Command, CommandId, Group};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::server::state::Server;
+use crate::state::Server;
 
 /// Redis's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING.
 const MAX_ARGS: usize = 32;
@@ -73,24 +73,6 @@ const HELP: &[&str] = &[
     "    Reset the slowlog.",
 ];
 
-/// One logged command.
-#[derive(Debug)]
-struct Entry {
-    id: u64,
-    unix_secs: i64,
-    micros: u64,
-    args: Vec<Vec<u8>>,
-    peer: String,
-    name: Vec<u8>,
-}
-
-/// The log, newest first.
-#[derive(Debug, Default)]
-pub struct Slowlog {
-    entries: VecDeque<Entry>,
-    next_id: u64,
-}
-
 /// The positions of the arguments Redis 7.0 logs as `(redacted)`: every argument of a
 /// REDACT_ARGS command (AUTH), the user and password of HELLO's AUTH option, and the value of
 /// a sensitive setting (`requirepass`) in CONFIG SET. Options are walked as the commands parse
@@ -131,12 +113,20 @@ fn secret_args(id: CommandId, args: &Args) -> Vec<usize> {
 }
 
 /// Offers a finished command to the log.
+#[inline]
 pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, micros: u64) {
     let threshold = srv.config.slowlog_log_slower_than;
-    let max_len = srv.config.slowlog_max_len;
-    if threshold < 0 || max_len == 0 || (micros as i128) < i128::from(threshold) {
+    if threshold < 0 || srv.config.slowlog_max_len == 0 || (micros as i128) < i128::from(threshold)
+    {
         return;
     }
+    add_entry(srv, client_key, id, args, micros);
+}
+
+/// Adds a command that ran for `micros` to the log (its arguments redacted and shortened as
+/// Redis logs them), dropping the oldest entries past `slowlog-max-len`.
+fn add_entry(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, micros: u64) {
+    let max_len = srv.config.slowlog_max_len;
     let Some(client) = srv.clients.get(client_key) else {
         return;
     };
@@ -160,7 +150,7 @@ pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, m
     }
     let entry = Entry {
         id: srv.slowlog.next_id,
-        unix_secs: crate::server::state::unix_ms() / 1000,
+        unix_secs: crate::state::unix_ms() / 1000,
         micros,
         args: logged,
         peer: client.addr.clone(),

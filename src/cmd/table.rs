@@ -689,7 +689,7 @@ pub type CommandId = usize;
 pub struct Registry {
     /// Every command, then every subcommand, each with its full name (`client|list`).
     pub all: Vec<(String, &'static Command)>,
-    by_name: HashMap<Vec<u8>, CommandId>,
+    by_name: super::name_index::NameIndex,
     /// For each top-level command id with subcommands: subcommand name -> id.
     subs: HashMap<CommandId, HashMap<Vec<u8>, CommandId>>,
     /// Each command's parsed `args`, by id.
@@ -720,7 +720,7 @@ impl Registry {
     fn build() -> Registry {
         let mut reg = Registry {
             all: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: super::name_index::NameIndex::new([]),
             subs: HashMap::new(),
             args: Vec::new(),
         };
@@ -728,7 +728,6 @@ impl Registry {
             for cmd in family.iter() {
                 let id = reg.all.len();
                 reg.all.push((cmd.name.to_string(), cmd));
-                reg.by_name.insert(cmd.name.as_bytes().to_vec(), id);
                 if !cmd.subcommands.is_empty() {
                     let mut subs = HashMap::new();
                     for sub in cmd.subcommands {
@@ -740,6 +739,13 @@ impl Registry {
                 }
             }
         }
+        let top_level = reg
+            .all
+            .iter()
+            .enumerate()
+            .filter(|(_, (full, _))| !full.contains('|'))
+            .map(|(id, (full, _))| (full.as_str(), id));
+        reg.by_name = super::name_index::NameIndex::new(top_level);
         // A malformed spec is a bug in the static table, which the unit test
         // `every_arg_spec_parses` catches; the server then just documents no arguments.
         reg.args = reg
@@ -752,9 +758,7 @@ impl Registry {
 
     /// Looks a top-level command up by name, case-insensitively, without allocating.
     pub fn lookup(&self, name: &[u8]) -> Option<CommandId> {
-        let mut buf = [0u8; MAX_NAME];
-        let lower = lowercase_into(name, &mut buf)?;
-        self.by_name.get(lower).copied()
+        self.by_name.get(name)
     }
 
     /// Looks up subcommand `name` of command `parent`.

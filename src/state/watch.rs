@@ -4,7 +4,7 @@
 //! Redis calls `signalModifiedKey`; FLUSHDB/FLUSHALL and SWAPDB touch every watched key of the
 //! databases they empty or exchange. Keys the store removes on its own (lazy or active expiry,
 //! eviction) are touched through the "key deleted" hook, `Server::key_deleted` in
-//! `server/notify.rs`, as Redis's deleteExpiredKeyAndPropagate and performEvictions signal
+//! `state/notify.rs`, as Redis's deleteExpiredKeyAndPropagate and performEvictions signal
 //! them. A touched client has its transaction marked dirty
 //! (`Client::dirty_cas`): its next EXEC answers a null array. Watching costs a client nothing
 //! until it watches: an empty registry makes a touch one branch.
@@ -15,7 +15,7 @@
 
 use hashbrown::HashMap;
 
-use super::state::Server;
+use super::Server;
 use crate::store::Db;
 
 /// One key a client watches.
@@ -98,8 +98,16 @@ impl Server {
         }
     }
 
-    /// Redis's `signalModifiedKey`: `key` in `db` was modified.
+    /// Redis's `signalModifiedKey`: `key` in `db` was modified. Every write calls it, so the
+    /// common case (nobody tracks or watches anything) is one inlined test.
+    #[inline]
     pub fn touch_key(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.is_active() || !self.watches.is_empty() {
+            self.touch_watched_or_tracked(db, key);
+        }
+    }
+
+    fn touch_watched_or_tracked(&mut self, db: usize, key: &[u8]) {
         if self.tracking.is_active() {
             self.invalidate_key(key, self.current_client, true);
         }
