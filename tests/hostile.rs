@@ -603,7 +603,7 @@ fn hold_claims(port: u16) -> Vec<TcpStream> {
             0 => b"*1048576\r\n$1\r\na\r\n".to_vec(),
             1 => {
                 let mut v = b"*2\r\n$3\r\nGET\r\n$536870912\r\n".to_vec();
-                v.extend(std::iter::repeat(b'z').take(4096));
+                v.extend([b'z'; 4096]);
                 v
             }
             2 => b"*1048576\r\n".to_vec(),
