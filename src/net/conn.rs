@@ -96,6 +96,9 @@ pub struct Conn {
     /// `bytes_in` then: `client-request-timeout`'s clock (see `cron::request_deadlines`).
     pub partial_since_ms: i64,
     pub partial_mark: u64,
+    /// The peer shut its side (readiness said so): read until the end of the stream is seen,
+    /// since edge-triggered readiness will not announce it again after a short read.
+    pub read_closed: bool,
 }
 
 impl Conn {
@@ -123,6 +126,7 @@ impl Conn {
             bytes_in: 0,
             partial_since_ms: 0,
             partial_mark: 0,
+            read_closed: false,
         }
     }
 

@@ -226,6 +226,11 @@ impl Reactor {
                         if event.is_writable() {
                             self.on_writable(key);
                         }
+                        if event.is_read_closed() {
+                            if let Some(conn) = self.conns.get_mut(key) {
+                                conn.read_closed = true;
+                            }
+                        }
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
                             self.on_readable(key);
                         }
@@ -603,6 +608,9 @@ impl Reactor {
             }
             match conn.read_once() {
                 ReadOutcome::Closed => {
+                    // Replies to what came before the end of the stream still go out, as in
+                    // Redis, which writes them before it reads the end.
+                    let _ = conn.flush();
                     self.close(key);
                     return;
                 }
@@ -612,6 +620,9 @@ impl Reactor {
                     // Any bytes read are an interaction (`timeout`, CLIENT LIST idle), even
                     // part of a request, as Redis's readQueryFromClient counts them.
                     self.server.clients[key].last_interaction_ms = self.turn_ms;
+                    // A short read emptied the socket, unless the peer also closed it: its
+                    // end of stream was announced with the data and must be read now.
+                    let drained = drained && !self.conns.get(key).is_some_and(|c| c.read_closed);
                     // A blocked client reads on until the socket is empty or closed: no reply
                     // write would reveal its disconnection (see cmd/blocking.rs).
                     if !self.process_input(key)
