@@ -19,4 +19,5 @@ pub mod persist;
 pub mod resp;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod util;

@@ -198,6 +198,26 @@ fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> CmdResult {
     Err(WRONGPASS.into())
 }
 
+/// Logs client `client_key` in as `username` without a password, if that user exists and
+/// is enabled (used by `tls-auth-clients-user CN`). Until ACL users exist, the only user is
+/// `default`, always enabled.
+pub fn authenticate_user(
+    srv: &mut crate::server::state::Server,
+    client_key: usize,
+    username: &[u8],
+) -> bool {
+    if username != b"default" {
+        return false;
+    }
+    match srv.clients.get_mut(client_key) {
+        Some(client) => {
+            client.authenticated = true;
+            true
+        }
+        None => false,
+    }
+}
+
 /// Whether the default user has no password (`requirepass` empty): every client may run
 /// commands then, authenticated or not (Redis's authRequired).
 pub fn default_user_nopass(srv: &crate::server::state::Server) -> bool {
