@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use ferrodis::cmd;
 use ferrodis::config::Config;
 use ferrodis::resp::{Args, Limits, Parsed, Parser, Reply};
-use ferrodis::server::state::{Client, Server};
+use ferrodis::state::{Client, Server};
 use ferrodis::store::zset::{Limits as ZLimits, ZSet};
 use ferrodis::store::{Db, Value};
 
@@ -52,7 +52,10 @@ fn pipelined_buffer() -> Vec<u8> {
 
 /// A server with one connected client (slab key returned), as the reactor's `accept` makes it.
 fn server_with_client() -> (Server, usize) {
-    let mut server = Server::new(Config::default());
+    let mut server = Server::new(
+        Config::default(),
+        ferrodis::cmd::table::registry().all.len(),
+    );
     let now = 0;
     let key = server.clients.insert(Client::new(
         1,

@@ -43,7 +43,7 @@ fn mark(level: log::Level) -> char {
 }
 
 fn timestamp() -> (String, i64) {
-    let ms = crate::server::state::unix_ms();
+    let ms = crate::state::unix_ms();
     let secs = ms / 1000;
     // SAFETY: `tm` is plain data filled by localtime_r from a valid time_t.
     let text = unsafe {

@@ -22,7 +22,7 @@ fn main() {
         eprintln!("ferrodis: {e}");
         std::process::exit(1);
     }
-    if let Err(e) = ferrodis::server::run(config) {
+    if let Err(e) = ferrodis::net::run(config) {
         log::error!("{e}");
         std::process::exit(1);
     }

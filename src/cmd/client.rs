@@ -1,16 +1,16 @@
 //! CLIENT subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, PAUSE, UNPAUSE,
 //! UNBLOCK, SETINFO, NO-EVICT, NO-TOUCH, HELP. The CLIENT container itself is declared with the
 //! connection family (`conn.rs`). Behaviour, replies and errors follow Redis 7.0's
-//! `clientCommand` (networking.c); the pause itself lives in `server/pause.rs`, and the reactor
-//! applies the reply mode and holds paused clients (`server/mod.rs`).
+//! `clientCommand` (networking.c); the pause itself lives in `state/pause.rs`, and the reactor
+//! applies the reply mode and holds paused clients (`net/mod.rs`).
 
 use std::io::Write;
 
 use super::table::{acl, flags::*, tips::*, Command, Group};
 use super::{CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
-use crate::server::pause::PauseKind;
-use crate::server::state::{BufferStats, Client, Server};
+use crate::state::pause::PauseKind;
+use crate::state::{BufferStats, Client, Server};
 
 pub static SUBCOMMANDS: &[Command] = &[
     Command::new("id", 2, client_id)
@@ -277,7 +277,7 @@ struct Caller<'a> {
     /// Output written and not yet sent (the reply buffer is being written to).
     pending_out: usize,
     /// The blocked-client registry, for flag `b`.
-    blocking: &'a crate::server::blocking::Blocking,
+    blocking: &'a crate::state::blocking::Blocking,
 }
 
 impl<'a> Caller<'a> {
@@ -300,7 +300,7 @@ fn client_memory(client: &Client, bufs: &BufferStats, argv_mem: usize, multi_mem
         + client.channels.iter().map(|c| c.capacity()).sum::<usize>();
     let patterns = client.patterns.capacity() * size_of::<Vec<u8>>()
         + client.patterns.iter().map(|p| p.capacity()).sum::<usize>();
-    let watched = client.watched.capacity() * size_of::<crate::server::watch::WatchedKey>();
+    let watched = client.watched.capacity() * size_of::<crate::state::watch::WatchedKey>();
     size_of::<Client>()
         + client.last_cmd.capacity()
         + client.addr.capacity()
@@ -654,7 +654,7 @@ fn client_no_touch(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: releases a client blocked in BLPOP & co. (see
-/// `server/blocking.rs`) with its timeout reply or an UNBLOCKED error; 1 if it was blocked.
+/// `state/blocking.rs`) with its timeout reply or an UNBLOCKED error; 1 if it was blocked.
 fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 4 {
         return Err(CmdError::err(
@@ -680,15 +680,15 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
         .map(|(k, _)| k);
     let reply = if as_error {
         let mut r = crate::resp::Reply::new();
-        r.error(crate::server::blocking::UNBLOCKED_ERROR);
+        r.error(crate::state::blocking::UNBLOCKED_ERROR);
         r.buf
     } else {
-        crate::server::blocking::TIMEOUT_REPLY.to_vec()
+        crate::state::blocking::TIMEOUT_REPLY.to_vec()
     };
     let unblocked = target.is_some_and(|k| ctx.srv.blocking.unblock_with(k, reply));
     if unblocked && as_error {
         ctx.srv
-            .count_error(crate::server::blocking::UNBLOCKED_ERROR.as_bytes());
+            .count_error(crate::state::blocking::UNBLOCKED_ERROR.as_bytes());
     }
     ctx.out.int(unblocked as i64);
     Ok(())
@@ -696,7 +696,7 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 /// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP answer nothing (SKIP drops the next command's reply
 /// too); the reactor drops the replies, errors included (`apply_reply_mode` in
-/// `server/mod.rs`). A bad mode is a syntax error, itself silent under OFF.
+/// `net/mod.rs`). A bad mode is a syntax error, itself silent under OFF.
 fn client_reply(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let mode = &args[2];
     let client = ctx.client();
@@ -795,7 +795,7 @@ pub fn postpone(srv: &mut Server, client_key: usize, args: &Args) -> bool {
                 || (name == "exec"
                     && client.multi.as_ref().is_some_and(|tx| {
                         tx.flags() & (WRITE | MAY_REPLICATE) != 0
-                            || tx.may_replicate(MAY_REPLICATE_COMMANDS)
+                            || crate::cmd::multi::queues_any_of(tx, MAY_REPLICATE_COMMANDS)
                     }))
         }
     };

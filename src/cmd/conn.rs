@@ -202,7 +202,7 @@ fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> CmdResult {
 /// is enabled (used by `tls-auth-clients-user CN`). Until ACL users exist, the only user is
 /// `default`, always enabled.
 pub fn authenticate_user(
-    srv: &mut crate::server::state::Server,
+    srv: &mut crate::state::Server,
     client_key: usize,
     username: &[u8],
 ) -> bool {
@@ -220,7 +220,7 @@ pub fn authenticate_user(
 
 /// Whether the default user has no password (`requirepass` empty): every client may run
 /// commands then, authenticated or not (Redis's authRequired).
-pub fn default_user_nopass(srv: &crate::server::state::Server) -> bool {
+pub fn default_user_nopass(srv: &crate::state::Server) -> bool {
     srv.config.requirepass.is_empty()
 }
 

@@ -4,9 +4,10 @@
 //! The INFO command itself is in `server.rs`; this file builds its text and keeps the
 //! instantaneous metrics (`instantaneous_ops_per_sec` & co.) sampled by the cron.
 
+use crate::state::metrics::{NET_IN, NET_OUT, OPS};
 use std::fmt::Write;
 
-use crate::server::state::{unix_ms, Server};
+use crate::state::{unix_ms, Server};
 
 /// Every section in the order Redis prints them: (name as requested, header, in the default set).
 const SECTIONS: &[(&str, &str, bool)] = &[
@@ -73,58 +74,6 @@ impl Selection {
     fn has(self, i: usize) -> bool {
         self.0 & (1 << i) != 0
     }
-}
-
-/// Samples kept per instantaneous metric (Redis's STATS_METRIC_SAMPLES).
-const SAMPLES: usize = 16;
-/// Minimum milliseconds between two samples (Redis samples every 100 ms).
-const SAMPLE_PERIOD_MS: i64 = 100;
-
-const OPS: usize = 0;
-const NET_IN: usize = 1;
-const NET_OUT: usize = 2;
-
-/// Ring buffers of per-second rates for commands and network bytes, as Redis's
-/// `trackInstantaneousMetric`.
-#[derive(Debug, Default, Clone)]
-pub struct InstMetrics {
-    samples: [[u64; SAMPLES]; 3],
-    idx: usize,
-    last_ms: i64,
-    last: [u64; 3],
-}
-
-impl InstMetrics {
-    fn average(&self, metric: usize) -> u64 {
-        self.samples[metric].iter().sum::<u64>() / SAMPLES as u64
-    }
-}
-
-/// Records one sample of the instantaneous metrics if at least 100 ms passed since the last.
-/// Called by the cron.
-pub fn sample_metrics(srv: &mut Server, now_ms: i64) {
-    let current = [
-        srv.stats.commands_processed,
-        srv.stats.net_input_bytes,
-        srv.stats.net_output_bytes,
-    ];
-    let m = &mut srv.inst_metrics;
-    if m.last_ms == 0 {
-        m.last_ms = now_ms;
-        m.last = current;
-        return;
-    }
-    let elapsed = now_ms - m.last_ms;
-    if elapsed < SAMPLE_PERIOD_MS {
-        return;
-    }
-    for (metric, &now) in current.iter().enumerate() {
-        let delta = now.saturating_sub(m.last[metric]);
-        m.samples[metric][m.idx] = delta.saturating_mul(1000) / elapsed as u64;
-    }
-    m.idx = (m.idx + 1) % SAMPLES;
-    m.last_ms = now_ms;
-    m.last = current;
 }
 
 /// Redis's `bytesToHuman`: `512B`, `943.08K`, `6.70M`, `1.50G` …
@@ -643,7 +592,7 @@ fn replication_section(srv: &mut Server, out: &mut String) {
 
 fn commandstats_section(srv: &mut Server, out: &mut String) {
     let reg = super::table::registry();
-    let mut rows: Vec<(&str, crate::server::state::CommandStat)> = srv
+    let mut rows: Vec<(&str, crate::state::CommandStat)> = srv
         .command_stats
         .iter()
         .enumerate()

@@ -10,7 +10,7 @@ use super::parse_scan_cursor as parse_cursor;
 use super::table::{acl, flags::*, key_flags::*, policy::*, tips::*, Command, Group, KeySpec};
 use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::server::state::Server;
+use crate::state::Server;
 use crate::store::{Deletion, SmallBytes};
 use crate::util::glob::glob_match;
 

@@ -3,14 +3,15 @@
 //! errors and the order arguments are checked in follow Redis 7.0's `t_list.c`.
 //!
 //! Blocking commands first try to serve like their non-blocking variant; when every key is
-//! missing they register with `server/blocking.rs` and are later re-served from the key that
+//! missing they register with `state/blocking.rs` and are later re-served from the key that
 //! became ready by the `serve_*` functions here. Every command that adds elements signals its
 //! key as ready.
 
 use super::table::{acl, flags::*, key_flags::*, Command, GetKeys, Group, KeySpec};
 use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
+use crate::cmd::blocking::{self, Served};
 use crate::resp::{Args, Reply};
-use crate::server::blocking::{self, Served};
+use crate::state::blocking::ServeKind;
 use crate::store::list::{End, List};
 use crate::store::{Db, SmallBytes, Value};
 
@@ -875,7 +876,7 @@ fn rpoplpush(ctx: &mut Ctx, args: &Args) -> CmdResult {
 fn blmove_generic(ctx: &mut Ctx, args: &Args, from: End, to: End, deadline: i64) -> CmdResult {
     let src = &args[1];
     if lookup_list_write(ctx, src)?.is_none() {
-        blocking::block(ctx, args, &[src], deadline, serve_blmove);
+        blocking::block(ctx, args, &[src], deadline, ServeKind::ListMove);
         return Ok(());
     }
     lmove_generic(ctx, src, &args[2], from, to)
@@ -904,7 +905,7 @@ fn brpoplpush(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// Serves a blocked BLMOVE / BRPOPLPUSH from its source list. As in Redis 7.0, a destination
 /// of the wrong type answers WRONGTYPE and unblocks the client without popping, and a served
 /// move is not counted in `dirty` (Redis's `serveClientBlockedOnList` does not count it).
-fn serve_blmove(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
+pub fn serve_blmove(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let (from, to) = blmove_ends(args)?;
     let src_slot = match lookup_list_write(ctx, key) {
         Ok(Some(slot)) => slot,
@@ -956,7 +957,7 @@ fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
             return Ok(());
         }
     }
-    blocking::block(ctx, args, &keys, deadline, serve_bpop);
+    blocking::block(ctx, args, &keys, deadline, ServeKind::ListPop);
     Ok(())
 }
 
@@ -972,7 +973,7 @@ fn brpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// waiting). Unlike an immediate pop, a served one is neither counted in `dirty` nor signalled
 /// to WATCH: Redis 7.0's `serveClientBlockedOnList` pops without either (BLMPOP's served pops
 /// do both), the push that woke the client having signalled the key already.
-fn serve_bpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
+pub fn serve_bpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let end = if args[0].eq_ignore_ascii_case(b"brpop") {
         End::Tail
     } else {
@@ -1081,12 +1082,12 @@ fn blmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
             return Ok(());
         }
     }
-    blocking::block(ctx, args, &keys, deadline, serve_blmpop);
+    blocking::block(ctx, args, &keys, deadline, ServeKind::ListMpop);
     Ok(())
 }
 
 /// Serves a blocked BLMPOP from `key`.
-fn serve_blmpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
+pub fn serve_blmpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let m = parse_mpop(args, 2)?;
     match lookup_list_write(ctx, key) {
         Ok(Some(slot)) if list_at(ctx.db(), slot).is_some_and(|l| !l.is_empty()) => {

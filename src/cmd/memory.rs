@@ -11,7 +11,7 @@ use std::mem::size_of;
 use super::table::{flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::server::state::Server;
+use crate::state::Server;
 
 pub static COMMANDS: &[Command] = &[Command::new("memory", -2, container)
     .group(Group::Server)

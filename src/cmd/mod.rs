@@ -3,11 +3,12 @@
 use std::borrow::Cow;
 
 use crate::resp::{Args, Reply};
-use crate::server::state::{Client, Server};
+use crate::state::{Client, DeferredCall, Server};
 use crate::store::Db;
 
 pub mod argspec;
 pub mod bits;
+pub mod blocking;
 pub mod client;
 pub mod conn;
 pub mod docs;
@@ -526,7 +527,7 @@ fn run(
             || cmd.has_policy(policy::MISCONF_REFUSED)
             || exec_flags & flags::WRITE != 0)
     {
-        let e = crate::persist::snapshot::MISCONF.into();
+        let e = crate::state::snapshot::MISCONF.into();
         return Err(reject(srv, client_key, id, e));
     }
     // The subscribed context is RESP2's: a RESP3 client's messages are pushes it can tell
@@ -639,19 +640,6 @@ fn call(
         record_call(srv, client_key, id, args, usec, failed);
     }
     result
-}
-
-/// A command that left pub/sub messages to deliver, waiting for the reactor to deliver them
-/// before its duration is known (see [`finish_deferred_call`]).
-#[derive(Debug)]
-pub struct DeferredCall {
-    id: CommandId,
-    client_key: usize,
-    usec: u64,
-    failed: bool,
-    /// The arguments, back to back, and their lengths, for the slow log.
-    args_buf: Vec<u8>,
-    lens: Vec<usize>,
 }
 
 /// Called by the reactor once it has delivered the messages a command left: the command's

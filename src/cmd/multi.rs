@@ -5,20 +5,20 @@
 //! command refused while queueing marks the transaction aborted, and EXEC then answers
 //! EXECABORT. EXEC runs the queued commands back to back, with nothing else in between (the
 //! reactor runs one command at a time), and replies with an array of their replies. Blocking
-//! commands inside EXEC answer at once, as if they had timed out (see `server/blocking.rs`).
+//! commands inside EXEC answer at once, as if they had timed out (see `state/blocking.rs`).
 //! Clients blocked on keys the transaction filled are served after EXEC as a whole, as Redis
 //! serves them after the command that made the keys ready.
 //!
-//! WATCH state lives in `server/watch.rs`.
+//! WATCH state lives in `state/watch.rs`.
 
-use std::ops::Range;
+use crate::state::multi::{Queued, Transaction};
 
 use super::table::{
     acl, flags::*, key_flags::*, policy::*, registry, Command, CommandId, Group, KeySpec,
 };
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::{Args, Reply};
-use crate::server::state::Server;
+use crate::state::Server;
 
 pub static COMMANDS: &[Command] = &[
     Command::new("multi", 1, multi)
@@ -64,60 +64,13 @@ pub static COMMANDS: &[Command] = &[
         .complexity("O(1)"),
 ];
 
-/// A command waiting in a transaction, its arguments copied out of the query buffer.
-#[derive(Debug)]
-struct Queued {
-    id: CommandId,
-    buf: Vec<u8>,
-    ranges: Vec<Range<usize>>,
-}
-
-/// A client's open transaction (between MULTI and EXEC/DISCARD).
-#[derive(Default, Debug)]
-pub struct Transaction {
-    queued: Vec<Queued>,
-    /// A command was refused while queueing: EXEC answers EXECABORT.
-    aborted: bool,
-    /// Union of the queued commands' flags, for EXEC's OOM and MISCONF checks.
-    flags: u32,
-    /// While EXEC runs the commands (moved out of `queued`): their count and memory, which
-    /// CLIENT LIST still shows then, as Redis does.
-    running: Option<(usize, usize)>,
-}
-
-impl Transaction {
-    pub fn len(&self) -> usize {
-        self.running.map_or(self.queued.len(), |(n, _)| n)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.queued.is_empty()
-    }
-
-    /// Flags of the queued commands together.
-    pub fn flags(&self) -> u32 {
-        self.flags
-    }
-
-    /// Whether a queued command is one of `names` (full names: CLIENT PAUSE WRITE holds an
-    /// EXEC that would run a may-replicate command).
-    pub fn may_replicate(&self, names: &[&str]) -> bool {
-        let reg = registry();
-        self.queued
-            .iter()
-            .any(|q| names.contains(&reg.full_name(q.id)))
-    }
-
-    /// Bytes held by the queued arguments (CLIENT LIST `multi-mem`).
-    pub fn memory(&self) -> usize {
-        if let Some((_, mem)) = self.running {
-            return mem;
-        }
-        self.queued
-            .iter()
-            .map(|q| q.buf.capacity() + q.ranges.capacity() * std::mem::size_of::<Range<usize>>())
-            .sum()
-    }
+/// Whether a command queued in `tx` is one of `names` (full names: CLIENT PAUSE WRITE holds an
+/// EXEC that would run a may-replicate command).
+pub fn queues_any_of(tx: &Transaction, names: &[&str]) -> bool {
+    let reg = registry();
+    tx.queued
+        .iter()
+        .any(|q| names.contains(&reg.full_name(q.id)))
 }
 
 /// Marks `client`'s transaction (if it has one) as aborted: a command was refused.

@@ -1,11 +1,11 @@
 //! Persistence commands: SAVE, BGSAVE, SHUTDOWN, and the per-key serialisation DUMP / RESTORE.
-//! The snapshot mechanics live in `persist::snapshot`, the RDB encoding in `persist`.
+//! The snapshot mechanics live in `state::snapshot`, the RDB encoding in `persist`.
 
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, Group, KeySpec};
 use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
-use crate::persist::snapshot::{self, BgsaveError, FinalSave};
 use crate::persist::{dump_payload, restore_payload, RestoreError};
 use crate::resp::Args;
+use crate::state::snapshot::{self, BgsaveError, FinalSave};
 use crate::store::{evict, SmallBytes};
 
 pub static COMMANDS: &[Command] = &[
@@ -232,7 +232,7 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if ttl != 0 {
         db.set_expire(slot, ttl);
     }
-    crate::server::blocking::signal_ready(ctx, key);
+    crate::cmd::blocking::signal_ready(ctx, key);
     ctx.srv.dirty += 1;
     ctx.touch(key);
     ctx.notify(ev::GENERIC, "restore", key);

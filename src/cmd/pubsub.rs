@@ -2,7 +2,7 @@
 //! SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH. Behaviour, replies and errors follow Redis 7.0's
 //! `pubsub.c` (standalone: every shard channel lives on this one server).
 //!
-//! The registry and message delivery are in `server/pubsub.rs`. Confirmations and messages are
+//! The registry and message delivery are in `state/pubsub.rs`. Confirmations and messages are
 //! push frames: `>` in RESP3, arrays in RESP2. A RESP2 client with at least one subscription
 //! may only run the commands whose table entry has the `SUBSCRIBED_OK` policy (the dispatcher
 //! refuses the rest, as Redis does); a RESP3 client may run anything while subscribed, its
@@ -14,7 +14,7 @@ use super::server::{reply_help, subcommand_syntax_error};
 use super::table::{flags::*, key_flags::*, policy::*, Command, Group, KeySpec};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::server::pubsub::confirmation;
+use crate::state::pubsub::confirmation;
 
 pub static COMMANDS: &[Command] = &[
     Command::new("subscribe", -2, subscribe)

@@ -237,9 +237,9 @@ fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
     ctx.srv.dirty += removed;
     // As Redis: a running snapshot of the old data is pointless, and with save points set the
     // file on disk is replaced by an empty one so a restart does not resurrect the keys.
-    crate::persist::snapshot::kill_child(ctx.srv);
+    crate::state::snapshot::kill_child(ctx.srv);
     if !ctx.srv.config.save.is_empty() {
-        let _ = crate::persist::snapshot::save(ctx.srv);
+        let _ = crate::state::snapshot::save(ctx.srv);
     }
     ctx.out.ok();
     Ok(())
@@ -581,7 +581,7 @@ fn debug_reload(ctx: &mut Ctx, args: &Args) -> CmdResult {
             ));
         }
     }
-    crate::persist::snapshot::reload(ctx.srv, save, flush)
+    crate::state::snapshot::reload(ctx.srv, save, flush)
         .map_err(|text| CmdError::Msg(text.into()))?;
     log::warn!("DB reloaded by DEBUG RELOAD");
     ctx.out.ok();

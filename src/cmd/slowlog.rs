@@ -6,13 +6,13 @@
 //! each cut to 128 bytes with a note of how many more there were, and AUTH's arguments
 //! redacted.
 
-use std::collections::VecDeque;
+use crate::state::slowlog::Entry;
 
 use super::server::{reply_help, subcommand_syntax_error};
 use super::table::{flags::*, policy::REDACT_ARGS, registry, tips::*, Command, CommandId, Group};
 use super::{CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::server::state::Server;
+use crate::state::Server;
 
 /// Redis's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING.
 const MAX_ARGS: usize = 32;
@@ -72,24 +72,6 @@ const HELP: &[&str] = &[
     "RESET",
     "    Reset the slowlog.",
 ];
-
-/// One logged command.
-#[derive(Debug)]
-struct Entry {
-    id: u64,
-    unix_secs: i64,
-    micros: u64,
-    args: Vec<Vec<u8>>,
-    peer: String,
-    name: Vec<u8>,
-}
-
-/// The log, newest first.
-#[derive(Debug, Default)]
-pub struct Slowlog {
-    entries: VecDeque<Entry>,
-    next_id: u64,
-}
 
 /// The positions of the arguments Redis 7.0 logs as `(redacted)`: every argument of a
 /// REDACT_ARGS command (AUTH), the user and password of HELLO's AUTH option, and the value of
@@ -160,7 +142,7 @@ pub fn record(srv: &mut Server, client_key: usize, id: CommandId, args: &Args, m
     }
     let entry = Entry {
         id: srv.slowlog.next_id,
-        unix_secs: crate::server::state::unix_ms() / 1000,
+        unix_secs: crate::state::unix_ms() / 1000,
         micros,
         args: logged,
         peer: client.addr.clone(),

@@ -355,7 +355,7 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
         ctx.notify(ev::LIST, "sortstore", dest);
         if created {
             // Like Redis's dbAdd: a new list may serve clients blocked on its key.
-            crate::server::blocking::signal_ready(ctx, dest);
+            crate::cmd::blocking::signal_ready(ctx, dest);
         }
     } else if ctx.db().remove(dest).is_some() {
         ctx.srv.dirty += 1;

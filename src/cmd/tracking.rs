@@ -1,10 +1,10 @@
 //! Client-side caching commands: CLIENT TRACKING, CLIENT CACHING, CLIENT GETREDIR and
 //! CLIENT TRACKINGINFO, with Redis 7.0's option checks and errors. The tables and the
-//! invalidation messages live in `server/tracking.rs`.
+//! invalidation messages live in `state/tracking.rs`.
 
 use super::{arg_i64, CmdError, CmdResult, Ctx, ErrorText};
 use crate::resp::Args;
-use crate::server::tracking::{ClientTracking, PrefixCollision};
+use crate::state::tracking::{ClientTracking, PrefixCollision};
 
 /// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
 pub fn client_tracking(ctx: &mut Ctx, args: &Args) -> CmdResult {

@@ -21,7 +21,6 @@ mod decode;
 mod encode;
 mod listpack;
 mod lzf;
-pub mod snapshot;
 
 use std::fmt;
 

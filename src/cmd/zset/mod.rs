@@ -21,15 +21,15 @@
 use super::parse_scan_cursor as parse_cursor;
 use super::table::{acl, flags::*, key_flags::*, tips::*, Command, GetKeys, Group, KeySpec};
 use super::{arg_i64, ev, CmdError, CmdResult, Ctx};
+use crate::cmd::blocking;
 use crate::resp::{Args, Reply};
-use crate::server::blocking;
 use crate::store::zset::{Limits, ZSet};
 use crate::store::{Db, Value};
 use crate::util::glob::glob_match;
 use crate::util::num::parse_f64;
 
 mod combine;
-mod pop;
+pub(crate) mod pop;
 mod range;
 
 use combine::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};

@@ -2,9 +2,10 @@
 //! functions that pop for a client woken on a key.
 
 use super::{drop_if_empty, write_slot, zmut, zref};
+use crate::cmd::blocking::{self, Served};
 use crate::cmd::{ev, CmdError, CmdResult, Ctx};
 use crate::resp::Args;
-use crate::server::blocking::{self, Served};
+use crate::state::blocking::ServeKind;
 
 // ---------------------------------------------------------------------------------------------
 // Pops
@@ -213,13 +214,13 @@ fn bzpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
             return Ok(());
         }
     }
-    blocking::block(ctx, args, &keys, deadline, serve_bzpop);
+    blocking::block(ctx, args, &keys, deadline, ServeKind::ZsetPop);
     Ok(())
 }
 
 /// Serves a blocked BZPOPMIN / BZPOPMAX from `key` (only a non-empty sorted set serves;
 /// anything else keeps the client waiting, as Redis 7.0).
-fn serve_bzpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
+pub fn serve_bzpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let max = args[0].eq_ignore_ascii_case(b"bzpopmax");
     match poppable(ctx, key) {
         Ok(true) => {
@@ -242,11 +243,11 @@ pub(super) fn bzmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
             return Ok(());
         }
     }
-    blocking::block(ctx, args, &keys, deadline, serve_bzmpop);
+    blocking::block(ctx, args, &keys, deadline, ServeKind::ZsetMpop);
     Ok(())
 }
 
-fn serve_bzmpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
+pub fn serve_bzmpop(ctx: &mut Ctx, args: &Args, key: &[u8]) -> Result<Served, CmdError> {
     let (_, max, count) = parse_mpop(args, 2)?;
     match poppable(ctx, key) {
         Ok(true) => {

@@ -15,9 +15,9 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::{unix_ms, Server};
 use crate::alloc;
 use crate::config::Config;
-use crate::server::state::{unix_ms, Server};
 use crate::store::Db;
 
 /// Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed background save, save points wait this
@@ -120,11 +120,11 @@ fn write_snapshot_file(srv: &Server, target: &str) -> io::Result<()> {
             )
         })?;
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
-        let info = super::SaveInfo {
+        let info = crate::persist::SaveInfo {
             ctime_unix: unix_ms() / 1000,
             used_mem: alloc::allocated() as u64,
         };
-        super::write_rdb_clocked(&mut out, &srv.dbs, &srv.config, &info, srv.lru_now)?;
+        crate::persist::write_rdb_clocked(&mut out, &srv.dbs, &srv.config, &info, srv.lru_now)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
@@ -411,12 +411,16 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     Ok(())
 }
 
-fn load_file(srv: &mut Server, file: File) -> Result<super::Loaded, super::LoadError> {
+fn load_file(
+    srv: &mut Server,
+    file: File,
+) -> Result<crate::persist::Loaded, crate::persist::LoadError> {
     let input = BufReader::with_capacity(WRITE_BUFFER, file);
     // Loaded keys are not `new` keys (Redis's rdbLoad adds them without notifying), also when
     // DEBUG RELOAD runs while the store logs creations.
     srv.log_new_keys(false);
-    let loaded = super::read_rdb(input, &mut srv.dbs, &srv.config, unix_ms(), srv.lru_now)?;
+    let loaded =
+        crate::persist::read_rdb(input, &mut srv.dbs, &srv.config, unix_ms(), srv.lru_now)?;
     srv.persist.last_load_keys = loaded.keys;
     srv.persist.last_load_expired = loaded.expired_skipped;
     Ok(loaded)

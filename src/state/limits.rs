@@ -8,7 +8,7 @@
 //! `clientsCron`: at or above the hard limit, or at or above the soft limit for more than
 //! soft-seconds, the client is closed.
 
-use super::state::Client;
+use super::Client;
 use crate::config::{OutputLimit, OutputLimits};
 
 /// Output at which a `normal` client without output limits stops being read until its

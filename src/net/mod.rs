@@ -5,17 +5,9 @@
 //! then write each connection's replies with as few `write` calls as possible, registering
 //! WRITABLE interest only for sockets that would block; then run the cron when due.
 
-pub mod blocking;
 pub mod conn;
 pub mod cron;
-pub mod limits;
-pub mod net;
-pub mod notify;
-pub mod pause;
-pub mod pubsub;
-pub mod state;
-pub mod tracking;
-pub mod watch;
+pub mod sockets;
 
 use std::io;
 use std::net::SocketAddr;
@@ -28,11 +20,12 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
 use crate::cmd;
+use crate::cmd::blocking;
 use crate::config::Config;
 use crate::resp::{Limits, Parsed};
+use crate::state::{limits, unix_ms, Client, ReactorOp, Server};
 use crate::store;
 use conn::{Conn, ReadOutcome, Stream, TlsStream};
-use state::{unix_ms, Client, Server};
 
 /// Tokens below this are listeners and the waker; connections use `CONN_BASE + slab key`.
 const CONN_BASE: usize = 16;
@@ -81,7 +74,7 @@ pub struct Reactor {
 /// Starts the server with `config` and runs until shutdown.
 pub fn run(config: Config) -> Result<(), String> {
     let mut reactor = Reactor::bind(config)?;
-    crate::persist::snapshot::load_at_startup(&mut reactor.server)?;
+    crate::state::snapshot::load_at_startup(&mut reactor.server)?;
     reactor.install_signal_thread()?;
     reactor.run()
 }
@@ -89,7 +82,7 @@ pub fn run(config: Config) -> Result<(), String> {
 impl Reactor {
     /// Binds every listener named by the configuration.
     pub fn bind(mut config: Config) -> Result<Reactor, String> {
-        net::adjust_open_files_limit(&mut config)?;
+        sockets::adjust_open_files_limit(&mut config)?;
         let poll = Poll::new().map_err(|e| format!("cannot create poll: {e}"))?;
         let waker = Arc::new(
             Waker::new(poll.registry(), WAKER).map_err(|e| format!("cannot create waker: {e}"))?,
@@ -120,7 +113,7 @@ impl Reactor {
             let kind = if is_tls { "TLS" } else { "TCP" };
             for bind in config.bind_addrs() {
                 let addr = SocketAddr::new(bind.ip, port);
-                let mut listener = match net::listen(addr, config.tcp_backlog) {
+                let mut listener = match sockets::listen(addr, config.tcp_backlog) {
                     Ok(l) => TcpListener::from_std(l),
                     // A `-` prefixed address is optional, as in Redis: skip it when unavailable.
                     Err(e) if bind.optional => {
@@ -147,8 +140,8 @@ impl Reactor {
         if listeners.is_empty() {
             return Err("no bind address configured".into());
         }
-        net::check_backlog(config.tcp_backlog);
-        let mut server = Server::new(config);
+        sockets::check_backlog(config.tcp_backlog);
+        let mut server = Server::new(config, cmd::table::registry().all.len());
         server.persist.waker = Some(Arc::clone(&waker));
         server.tcp_port = listeners
             .iter()
@@ -227,6 +220,7 @@ impl Reactor {
             let mut timeout = if self.to_resume.is_empty()
                 && self.to_flush.is_empty()
                 && !self.server.pause.has_released()
+                && self.server.ops.is_empty()
                 && !self.server.pubsub.has_deliveries()
             {
                 self.next_cron.saturating_duration_since(Instant::now())
@@ -265,7 +259,8 @@ impl Reactor {
                     }
                 }
             }
-            self.end_pause_if_due();
+            self.server.release_paused(unix_ms());
+            self.apply_ops(false);
             for key in std::mem::take(&mut self.to_resume) {
                 if let Some(conn) = self.conns.get_mut(key) {
                     conn.resume_queued = false;
@@ -287,7 +282,7 @@ impl Reactor {
                 self.server.blocking.expire(now);
                 self.run_blocked(now);
             }
-            self.close_killed();
+            self.apply_ops(true);
             // Redis's beforeSleep: BCAST invalidations collected this turn go out together.
             if self.server.tracking.has_broadcasts() {
                 self.server.broadcast_invalidations();
@@ -296,12 +291,12 @@ impl Reactor {
             if Instant::now() >= self.next_cron {
                 self.cron();
             }
-            crate::persist::snapshot::check_child(&mut self.server);
+            crate::state::snapshot::check_child(&mut self.server);
             if self.signals.reload_tls.swap(false, Ordering::SeqCst) {
                 self.reload_tls();
             }
             if self.signals.shutdown.swap(false, Ordering::SeqCst) {
-                use crate::persist::snapshot::{prepare_shutdown, FinalSave};
+                use crate::state::snapshot::{prepare_shutdown, FinalSave};
                 if prepare_shutdown(&mut self.server, FinalSave::Default, false).is_ok() {
                     self.server.shutdown_requested = true;
                 } else {
@@ -336,29 +331,32 @@ impl Reactor {
         }
     }
 
-    /// Ends a CLIENT PAUSE whose deadline passed, and queues the clients it held (or that
-    /// CLIENT UNPAUSE released) to run their waiting input, in the order they were held.
-    fn end_pause_if_due(&mut self) {
-        self.server.pause.expire(unix_ms());
-        if !self.server.pause.has_released() {
+    /// Carries out what commands asked of the network layer (`Server::ops`), in order.
+    /// Resumptions happen at once: the client's output is queued for writing and its buffered
+    /// input for running. Closes wait for `end_of_turn`, so that no slab key is reused while
+    /// this turn's events may still name it; they close without writing what the client still
+    /// had pending, as Redis frees a killed client.
+    fn apply_ops(&mut self, end_of_turn: bool) {
+        if self.server.ops.is_empty() {
             return;
         }
-        for (key, id) in self.server.pause.take_released() {
-            if let Some(client) = self.server.clients.get_mut(key) {
-                if client.id == id {
-                    client.postponed = false;
-                    self.queue_resume(key);
+        for op in std::mem::take(&mut self.server.ops) {
+            match op {
+                ReactorOp::Resume(key) => {
+                    if let Some(conn) = self.conns.get_mut(key) {
+                        if !conn.flush_queued {
+                            conn.flush_queued = true;
+                            self.to_flush.push(key);
+                        }
+                        self.queue_resume(key);
+                    }
                 }
-            }
-        }
-    }
-
-    /// Closes the clients a command killed this turn (CLIENT KILL), without writing what they
-    /// still had pending, as Redis frees them.
-    fn close_killed(&mut self) {
-        for key in std::mem::take(&mut self.server.killed_clients) {
-            if self.server.clients.get(key).is_some_and(|c| c.killed) {
-                self.close(key);
+                ReactorOp::Close(key) if end_of_turn => {
+                    if self.server.clients.get(key).is_some_and(|c| c.killed) {
+                        self.close(key);
+                    }
+                }
+                ReactorOp::Close(_) => self.server.ops.push(op),
             }
         }
     }
@@ -371,7 +369,7 @@ impl Reactor {
         if self.server.pubsub.has_deliveries() {
             self.deliver_messages();
         }
-        crate::persist::snapshot::cron(&mut self.server);
+        crate::state::snapshot::cron(&mut self.server);
         if self.server.tracking.clients > 0 {
             self.server.limit_tracking_table();
         }
@@ -420,7 +418,7 @@ impl Reactor {
     }
 
     /// Serves blocked clients whose keys became ready and delivers the replies of clients
-    /// unblocked by a timeout or CLIENT UNBLOCK (see `blocking.rs`); each unblocked client's
+    /// unblocked by a timeout or CLIENT UNBLOCK (see `cmd/blocking.rs`); each unblocked client's
     /// output is queued for writing and its pipelined input resumed.
     fn run_blocked(&mut self, now: i64) {
         blocking::process(&mut self.server, &mut self.conns, now);
@@ -428,15 +426,7 @@ impl Reactor {
         if self.server.pubsub.has_deliveries() {
             self.deliver_messages();
         }
-        for key in std::mem::take(&mut self.server.blocking.resumed) {
-            if let Some(conn) = self.conns.get_mut(key) {
-                if !conn.flush_queued {
-                    conn.flush_queued = true;
-                    self.to_flush.push(key);
-                }
-                self.queue_resume(key);
-            }
-        }
+        self.apply_ops(false);
     }
 
     /// Copies the frames queued for delivery (PUBLISH messages, [`Server::push_to`] pushes)
@@ -565,7 +555,7 @@ impl Reactor {
             };
             let keepalive = self.server.config.tcp_keepalive;
             if keepalive > 0 {
-                if let Err(e) = net::set_keepalive(fd, keepalive) {
+                if let Err(e) = sockets::set_keepalive(fd, keepalive) {
                     log::debug!("tcp-keepalive {keepalive} on {peer}: {e}");
                 }
             }
@@ -645,7 +635,7 @@ impl Reactor {
                     // part of a request, as Redis's readQueryFromClient counts them.
                     self.server.clients[key].last_interaction_ms = self.turn_ms;
                     // A blocked client reads on until the socket is empty or closed: no reply
-                    // write would reveal its disconnection (see blocking.rs).
+                    // write would reveal its disconnection (see cmd/blocking.rs).
                     if !self.process_input(key)
                         || (drained
                             && !self.server.blocking.is_blocked(key)
@@ -729,7 +719,7 @@ impl Reactor {
                         && cmd::client::postpone(&mut self.server, key, &args)
                     {
                         // Held by CLIENT PAUSE: the command stays unconsumed, to be parsed again
-                        // and run when the pause ends (see `end_pause_if_due`).
+                        // and run when the pause ends (see `Server::release_paused`).
                         break;
                     }
                     let mark = conn.out.len();
@@ -775,7 +765,7 @@ impl Reactor {
                         keep_reading = false;
                         break;
                     }
-                    // Blocking hooks (server/blocking.rs). A command that blocked stops this
+                    // Blocking hooks (state/blocking.rs). A command that blocked stops this
                     // client's pipeline until it is served.
                     if self.server.blocking.is_blocked(key) {
                         break;

@@ -10,7 +10,7 @@
 //! static from every point of view (Redis's `checkClientPauseTimeoutAndReturnIfPaused`).
 //!
 //! The reactor owns the timing: it wakes up when the deadline passes, ends the pause, and
-//! resumes the held clients before it reads anything new (`server/mod.rs`).
+//! resumes the held clients before it reads anything new (`net/mod.rs`).
 
 use std::collections::VecDeque;
 
@@ -98,13 +98,33 @@ impl Pause {
         self.released.retain(|&(k, _)| k != key);
     }
 
-    /// The released clients, in the order they were held; the reactor resumes them.
+    /// The released clients, in the order they were held.
     pub fn take_released(&mut self) -> Vec<(usize, u64)> {
         std::mem::take(&mut self.released)
     }
 
     pub fn has_released(&self) -> bool {
         !self.released.is_empty()
+    }
+}
+
+impl super::Server {
+    /// Ends a CLIENT PAUSE whose deadline passed, and queues the clients it held (or that
+    /// CLIENT UNPAUSE released) to run their waiting input, in the order they were held. A
+    /// slab key now naming another client (its id differs) is skipped.
+    pub fn release_paused(&mut self, now_ms: i64) {
+        self.pause.expire(now_ms);
+        if !self.pause.has_released() {
+            return;
+        }
+        for (key, id) in self.pause.take_released() {
+            if let Some(client) = self.clients.get_mut(key) {
+                if client.id == id {
+                    client.postponed = false;
+                    self.ops.push(super::ReactorOp::Resume(key));
+                }
+            }
+        }
     }
 }
 

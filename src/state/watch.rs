@@ -4,7 +4,7 @@
 //! Redis calls `signalModifiedKey`; FLUSHDB/FLUSHALL and SWAPDB touch every watched key of the
 //! databases they empty or exchange. Keys the store removes on its own (lazy or active expiry,
 //! eviction) are touched through the "key deleted" hook, `Server::key_deleted` in
-//! `server/notify.rs`, as Redis's deleteExpiredKeyAndPropagate and performEvictions signal
+//! `state/notify.rs`, as Redis's deleteExpiredKeyAndPropagate and performEvictions signal
 //! them. A touched client has its transaction marked dirty
 //! (`Client::dirty_cas`): its next EXEC answers a null array. Watching costs a client nothing
 //! until it watches: an empty registry makes a touch one branch.
@@ -15,7 +15,7 @@
 
 use hashbrown::HashMap;
 
-use super::state::Server;
+use super::Server;
 use crate::store::Db;
 
 /// One key a client watches.

@@ -9,8 +9,8 @@ use std::io::{self, Read, Write};
 
 use mio::net::TcpStream;
 
-use super::state::{BufferStats, REPLY_MIN_BYTES};
 use crate::resp::{Parser, Reply};
+use crate::state::{BufferStats, REPLY_MIN_BYTES};
 
 /// Smallest free space offered to each `read`.
 pub const READ_CHUNK: usize = 16 * 1024;
@@ -411,5 +411,12 @@ impl Conn {
             self.rpeak = self.out.len() - self.wpos;
             self.rpeak_reset_ms = now_ms;
         }
+    }
+}
+
+/// Blocked clients are served into their connection's output buffer.
+impl crate::cmd::blocking::ClientOutputs for slab::Slab<Conn> {
+    fn output(&mut self, client: usize) -> Option<&mut Reply> {
+        self.get_mut(client).map(|conn| &mut conn.out)
     }
 }

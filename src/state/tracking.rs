@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hashbrown::{HashMap, HashSet};
 
-use super::state::Server;
+use super::Server;
 
 /// The pub/sub channel invalidations go to for a RESP2 client that REDIRECTs.
 pub const INVALIDATE_CHANNEL: &[u8] = b"__redis__:invalidate";

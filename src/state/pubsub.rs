@@ -21,7 +21,7 @@ use std::ops::Range;
 use hashbrown::{HashMap, HashSet};
 use slab::Slab;
 
-use super::state::{Client, Server};
+use super::{Client, Server};
 use crate::resp::Reply;
 use crate::util::glob::glob_match;
 
@@ -591,7 +591,7 @@ mod tests {
     /// A server with one client per protocol in `protos`, as the reactor's `accept` makes
     /// them (keep the fields in step with `Client`).
     fn server_with_clients(protos: &[u8]) -> (Server, Vec<usize>) {
-        let mut server = Server::new(crate::config::Config::default());
+        let mut server = Server::new(crate::config::Config::default(), 0);
         let keys = protos
             .iter()
             .map(|&resp| {

@@ -12,7 +12,7 @@
 //! `__keyspace@<db>__:<key>` → event (with `K`) and `__keyevent@<db>__:<event>` → key (with
 //! `E`). Commands call `Ctx::notify` where Redis calls `notifyKeyspaceEvent`, in the same order.
 
-use super::state::Server;
+use super::Server;
 use crate::config::keyspace_events as ev;
 use crate::store::{Deletion, KeyEvent};
 

@@ -44,7 +44,7 @@
 //!
 //! After each command (and after timeouts, CLIENT UNBLOCK and the cron) the reactor calls
 //! [`process`]. For every ready key, in the order they were signalled, and for every client
-//! waiting on it in the order they blocked, the client's [`ServeFn`] runs with a `Ctx` whose
+//! waiting on it in the order they blocked, the client's [`ServeFn`] (chosen by its `ServeKind`) runs with a `Ctx` whose
 //! caller is the blocked client and whose reply buffer is that client's output, given the stored
 //! arguments and the ready key. It returns:
 //! - `Ok(Served::Done)` after writing its reply: the client is unblocked;
@@ -61,17 +61,10 @@
 //! is rendered when it is delivered, in the blocked client's protocol. `CLIENT UNBLOCK … ERROR`
 //! replies `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
 
-use std::collections::{BTreeSet, VecDeque};
-use std::ops::Range;
-
-use hashbrown::HashMap;
-use slab::Slab;
-
-use super::conn::Conn;
-use super::state::Server;
 use crate::cmd::{CmdError, Ctx};
-use crate::resp::Args;
-use crate::store::Db;
+use crate::resp::{Args, Reply};
+use crate::state::blocking::{Blocked, ServeKind, Unblocked};
+use crate::state::{ReactorOp, Server};
 
 /// What a [`ServeFn`] achieved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,200 +78,26 @@ pub enum Served {
 /// Serves a blocked command from a ready key: `(ctx, the command's arguments, ready key)`.
 pub type ServeFn = fn(&mut Ctx, &Args, &[u8]) -> Result<Served, CmdError>;
 
-/// The reply of a timed-out blocking command in RESP2. [`Blocking::unblock_with`] given these
-/// bytes delivers a timeout, rendered in the blocked client's protocol (`_` in RESP3).
-pub const TIMEOUT_REPLY: &[u8] = b"*-1\r\n";
-
-/// The error CLIENT UNBLOCK … ERROR gives the blocked client.
-pub const UNBLOCKED_ERROR: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
-
-/// How a client was unblocked outside a serve: its reply, written when it is delivered.
-enum Unblocked {
-    /// Timed out (or CLIENT UNBLOCK … TIMEOUT): the null array of the client's protocol.
-    Timeout,
-    /// A reply already in the wire format (an error: the same bytes in both protocols).
-    Raw(Vec<u8>),
+/// The serve function of a blocked command.
+fn serve_fn(kind: ServeKind) -> ServeFn {
+    match kind {
+        ServeKind::ListPop => crate::cmd::list::serve_bpop,
+        ServeKind::ListMove => crate::cmd::list::serve_blmove,
+        ServeKind::ListMpop => crate::cmd::list::serve_blmpop,
+        ServeKind::ZsetPop => crate::cmd::zset::pop::serve_bzpop,
+        ServeKind::ZsetMpop => crate::cmd::zset::pop::serve_bzmpop,
+    }
 }
 
-/// One blocked client's command.
-struct Blocked {
-    /// The blocked command.
-    id: crate::cmd::table::CommandId,
-    db: usize,
-    /// Distinct keys waited on.
-    keys: Vec<Vec<u8>>,
-    /// Unix ms after which it times out; 0 = never.
-    deadline_ms: i64,
-    /// The command's arguments, copied: `args_buf[ranges[i]]`.
-    args_buf: Vec<u8>,
-    ranges: Vec<Range<usize>>,
-    serve: ServeFn,
-}
-
-/// The registry of blocked clients (one per server).
-#[derive(Default)]
-pub struct Blocking {
-    /// Blocked clients by slab key.
-    clients: HashMap<usize, Blocked>,
-    /// Per database: waited key → slab keys of its waiters, in the order they blocked.
-    queues: Vec<HashMap<Vec<u8>, VecDeque<usize>>>,
-    /// Keys signalled since the last pass, in signal order, without repeats.
-    ready: Vec<(usize, Vec<u8>)>,
-    /// (deadline, slab key) of the clients with a timeout.
-    timeouts: BTreeSet<(i64, usize)>,
-    /// Clients unblocked outside a serve (timeout, CLIENT UNBLOCK), with the reply to deliver.
-    outbox: Vec<(usize, Unblocked)>,
-    /// Clients unblocked by the last [`process`]: the reactor writes their output and resumes
-    /// their pipelined input.
-    pub resumed: Vec<usize>,
-}
-
-impl Blocking {
-    /// Number of blocked clients (INFO `blocked_clients`).
-    pub fn blocked_count(&self) -> usize {
-        self.clients.len()
-    }
-
-    /// Number of blocked clients with a timeout (INFO `clients_in_timeout_table`).
-    pub fn timeout_count(&self) -> usize {
-        self.timeouts.len()
-    }
-
-    /// Number of distinct keys clients wait on.
-    pub fn key_count(&self) -> usize {
-        self.queues.iter().map(HashMap::len).sum()
-    }
-
-    /// Whether the client under slab key `client` is blocked.
-    pub fn is_blocked(&self, client: usize) -> bool {
-        !self.clients.is_empty() && self.clients.contains_key(&client)
-    }
-
-    /// Whether [`process`] has anything to do.
-    pub fn has_work(&self) -> bool {
-        !self.ready.is_empty() || !self.outbox.is_empty()
-    }
-
-    /// The earliest deadline (unix ms) of a blocked client.
-    pub fn next_deadline(&self) -> Option<i64> {
-        self.timeouts.first().map(|&(d, _)| d)
-    }
-
-    /// Marks `key` of database `db` ready if someone waits on it.
-    pub fn signal(&mut self, db: usize, key: &[u8]) {
-        if self.clients.is_empty() {
-            return;
-        }
-        let waited = self.queues.get(db).is_some_and(|q| q.contains_key(key));
-        if waited && !self.ready.iter().any(|(d, k)| *d == db && k == key) {
-            self.ready.push((db, key.to_vec()));
-        }
-    }
-
-    /// Marks every waited key of database `db` that exists as ready: SWAPDB, which changes
-    /// every key of a database at once (Redis's `scanDatabaseForReadyKeys`).
-    pub fn signal_existing_in(&mut self, dbs: &[Db], db: usize) {
-        if self.clients.is_empty() {
-            return;
-        }
-        let (Some(queues), Some(data)) = (self.queues.get(db), dbs.get(db)) else {
-            return;
-        };
-        let found: Vec<Vec<u8>> = queues
-            .keys()
-            .filter(|key| data.find(key).is_some())
-            .cloned()
-            .collect();
-        for key in found {
-            self.signal(db, &key);
-        }
-    }
-
-    fn register(&mut self, client: usize, blocked: Blocked) {
-        if self.queues.len() <= blocked.db {
-            self.queues.resize_with(blocked.db + 1, HashMap::new);
-        }
-        for key in &blocked.keys {
-            self.queues[blocked.db]
-                .entry(key.clone())
-                .or_default()
-                .push_back(client);
-        }
-        if blocked.deadline_ms != 0 {
-            self.timeouts.insert((blocked.deadline_ms, client));
-        }
-        self.clients.insert(client, blocked);
-    }
-
-    /// Takes `client` out of the waiting queues and the timeout table.
-    fn unregister(&mut self, client: usize, blocked: &Blocked) {
-        if let Some(queues) = self.queues.get_mut(blocked.db) {
-            for key in &blocked.keys {
-                if let Some(q) = queues.get_mut(key.as_slice()) {
-                    q.retain(|&c| c != client);
-                    if q.is_empty() {
-                        queues.remove(key.as_slice());
-                    }
-                }
-            }
-        }
-        if blocked.deadline_ms != 0 {
-            self.timeouts.remove(&(blocked.deadline_ms, client));
-        }
-    }
-
-    /// Forgets a client (it disconnected): no reply is sent anywhere.
-    pub fn remove_client(&mut self, client: usize) {
-        if let Some(blocked) = self.clients.remove(&client) {
-            self.unregister(client, &blocked);
-        }
-    }
-
-    /// Unblocks `client` with `reply` as its answer (delivered by the next [`process`]).
-    /// `reply` must read the same in both protocols (an error), or be [`TIMEOUT_REPLY`], which
-    /// is delivered as [`Blocking::unblock_timeout`] does. Returns false when it was not
-    /// blocked.
-    pub fn unblock_with(&mut self, client: usize, reply: Vec<u8>) -> bool {
-        let outcome = if reply == TIMEOUT_REPLY {
-            Unblocked::Timeout
-        } else {
-            Unblocked::Raw(reply)
-        };
-        self.unblock(client, outcome)
-    }
-
-    /// Unblocks `client` as timed out: it gets the null array of its protocol (`*-1` / `_`),
-    /// delivered by the next [`process`]. Returns false when it was not blocked.
-    pub fn unblock_timeout(&mut self, client: usize) -> bool {
-        self.unblock(client, Unblocked::Timeout)
-    }
-
-    fn unblock(&mut self, client: usize, outcome: Unblocked) -> bool {
-        match self.clients.remove(&client) {
-            Some(blocked) => {
-                self.unregister(client, &blocked);
-                self.outbox.push((client, outcome));
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Times out every client whose deadline has passed (`deadline < now_ms`, as Redis);
-    /// their null-array replies are delivered by the next [`process`].
-    pub fn expire(&mut self, now_ms: i64) {
-        while let Some(&(deadline, client)) = self.timeouts.first() {
-            if deadline >= now_ms {
-                break;
-            }
-            self.unblock_timeout(client);
-        }
-    }
+/// Where served and unblocked clients' replies go: each client's output buffer, which the
+/// network layer owns (a client without one has disconnected).
+pub trait ClientOutputs {
+    fn output(&mut self, client: usize) -> Option<&mut Reply>;
 }
 
 /// Blocks the calling client on `keys` until one is served, `deadline_ms` passes (0 = never),
 /// CLIENT UNBLOCK, or disconnection. The handler must then return `Ok(())` without replying.
-pub fn block(ctx: &mut Ctx, args: &Args, keys: &[&[u8]], deadline_ms: i64, serve: ServeFn) {
+pub fn block(ctx: &mut Ctx, args: &Args, keys: &[&[u8]], deadline_ms: i64, serve: ServeKind) {
     if ctx.client_ref().in_exec {
         let name = args.get(0);
         if name.eq_ignore_ascii_case(b"blmove") || name.eq_ignore_ascii_case(b"brpoplpush") {
@@ -424,8 +243,8 @@ fn ld_times_1000_ceil(v: &crate::util::num::LongDouble) -> i64 {
 }
 
 /// Serves ready keys and delivers pending timeout / CLIENT UNBLOCK replies. Clients that were
-/// unblocked are appended to `srv.blocking.resumed`, for the reactor to flush and resume.
-pub fn process(srv: &mut Server, conns: &mut Slab<Conn>, now_ms: i64) {
+/// unblocked are queued as [`ReactorOp::Resume`], for the reactor to flush and resume.
+pub fn process(srv: &mut Server, conns: &mut dyn ClientOutputs, now_ms: i64) {
     loop {
         let ready = std::mem::take(&mut srv.blocking.ready);
         if ready.is_empty() {
@@ -436,18 +255,18 @@ pub fn process(srv: &mut Server, conns: &mut Slab<Conn>, now_ms: i64) {
         }
     }
     for (client, outcome) in std::mem::take(&mut srv.blocking.outbox) {
-        if let Some(conn) = conns.get_mut(client) {
+        if let Some(out) = conns.output(client) {
             match outcome {
-                Unblocked::Timeout => conn.out.null_array(),
-                Unblocked::Raw(reply) => conn.out.raw(&reply),
+                Unblocked::Timeout => out.null_array(),
+                Unblocked::Raw(reply) => out.raw(&reply),
             }
-            srv.blocking.resumed.push(client);
+            srv.ops.push(ReactorOp::Resume(client));
         }
     }
 }
 
 /// Serves the clients waiting on `key` of `db`, in the order they blocked.
-fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], now_ms: i64) {
+fn serve_key(srv: &mut Server, conns: &mut dyn ClientOutputs, db: usize, key: &[u8], now_ms: i64) {
     let waiters: Vec<usize> = match srv.blocking.queues.get(db).and_then(|q| q.get(key)) {
         Some(q) => q.iter().copied().collect(),
         None => return,
@@ -460,7 +279,7 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
         if srv.clients.get(client).is_none_or(|c| c.killed) {
             continue;
         }
-        let Some(conn) = conns.get_mut(client) else {
+        let Some(out) = conns.output(client) else {
             continue;
         };
         // Take the record out while its serve function runs against the server.
@@ -475,13 +294,13 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
             srv: &mut *srv,
             id: blocked.id,
             client_key: client,
-            out: &mut conn.out,
+            out,
             now_ms,
             clock,
         };
         let log_new = ctx.srv.wants_new_events();
         ctx.srv.log_new_keys(log_new);
-        let result = (blocked.serve)(&mut ctx, &args, key);
+        let result = serve_fn(blocked.serve)(&mut ctx, &args, key);
         if log_new {
             srv.drain_all_key_events();
             srv.log_new_keys(false);
@@ -492,14 +311,14 @@ fn serve_key(srv: &mut Server, conns: &mut Slab<Conn>, db: usize, key: &[u8], no
             }
             Ok(Served::Done) => {
                 srv.blocking.unregister(client, &blocked);
-                srv.blocking.resumed.push(client);
+                srv.ops.push(ReactorOp::Resume(client));
             }
             Err(e) => {
                 let text = e.bytes();
                 srv.count_error(text);
-                conn.out.error_bytes(text);
+                out.error_bytes(text);
                 srv.blocking.unregister(client, &blocked);
-                srv.blocking.resumed.push(client);
+                srv.ops.push(ReactorOp::Resume(client));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The cron: work done `hz` times per second on the reactor thread.
 
-use super::state::{unix_ms, Server};
 use crate::alloc;
+use crate::state::{unix_ms, Server};
 use crate::store::expire::CycleKind;
 
 /// One tick: statistics, the slow active expiry cycle and client time-outs.
@@ -11,7 +11,7 @@ pub fn tick(server: &mut Server) {
     server.drain_all_key_events();
     enforce_maxmemory_rss(server);
     server.peak_memory = server.peak_memory.max(alloc::allocated());
-    crate::cmd::info::sample_metrics(server, unix_ms());
+    crate::state::metrics::sample_metrics(server, unix_ms());
     close_idle_clients(server, unix_ms());
 }
 

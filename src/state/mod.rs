@@ -1,11 +1,22 @@
 //! Everything a command handler may read or change: the keyspace, the clients' descriptions,
 //! the configuration and the statistics. Owned by the reactor thread.
 
+pub mod blocking;
+pub mod limits;
+pub mod metrics;
+pub mod multi;
+pub mod notify;
+pub mod pause;
+pub mod pubsub;
+pub mod slowlog;
+pub mod snapshot;
+pub mod tracking;
+pub mod watch;
+
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use slab::Slab;
 
-use crate::cmd::table::registry;
 use crate::config::Config;
 use crate::store::Db;
 
@@ -46,7 +57,7 @@ pub struct Client {
     /// The reply of the command being run is dropped (Redis's CLIENT_REPLY_SKIP).
     pub reply_skip: bool,
     /// Held by CLIENT PAUSE: its next command waits unparsed in its input buffer until the
-    /// pause ends (see `server/pause.rs`).
+    /// pause ends (see `state/pause.rs`).
     pub postponed: bool,
     /// Unix second at which its pending output was first seen above the soft
     /// `client-output-buffer-limit` of its class (Redis's `obuf_soft_limit_reached_time`);
@@ -55,9 +66,9 @@ pub struct Client {
     /// The connection's buffers as CLIENT LIST shows them, refreshed by the reactor.
     pub bufs: BufferStats,
     /// Between MULTI and EXEC/DISCARD: the queued commands.
-    pub multi: Option<crate::cmd::multi::Transaction>,
+    pub multi: Option<multi::Transaction>,
     /// Keys this client WATCHes.
-    pub watched: Vec<super::watch::WatchedKey>,
+    pub watched: Vec<watch::WatchedKey>,
     /// A watched key was touched: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
     pub dirty_cas: bool,
     /// Running EXEC: blocking commands answer at once instead of blocking.
@@ -68,8 +79,8 @@ pub struct Client {
     pub channels: hashbrown::HashSet<Vec<u8>>,
     /// Patterns, in subscription order (a list in Redis 7.0 too).
     pub patterns: Vec<Vec<u8>>,
-    /// CLIENT TRACKING mode, when on (see `server/tracking.rs`).
-    pub tracking: Option<Box<super::tracking::ClientTracking>>,
+    /// CLIENT TRACKING mode, when on (see `state/tracking.rs`).
+    pub tracking: Option<Box<tracking::ClientTracking>>,
     /// Shard channels (SSUBSCRIBE): a set, like `channels`.
     pub shard_channels: hashbrown::HashSet<Vec<u8>>,
 }
@@ -165,6 +176,36 @@ impl BufferStats {
     }
 }
 
+/// An effect a command has on connections other than its caller's reply, queued in
+/// [`Server::ops`] for the network layer, which alone owns sockets. Pub/sub frames travel apart
+/// (`pubsub::Pubsub`'s outbox), because one rendered frame is shared by many subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactorOp {
+    /// Close the client under this slab key without writing what it has pending (CLIENT KILL,
+    /// output buffer limits), at the end of the loop turn: no slab key is reused while the
+    /// turn's events may still name it.
+    Close(usize),
+    /// The client was unblocked (served, timed out, CLIENT UNBLOCK) or released by the end of
+    /// a CLIENT PAUSE: write its output and run its buffered input.
+    Resume(usize),
+}
+
+/// A command's index in the static command table (`cmd::table`).
+pub type CommandId = usize;
+
+/// A command that left pub/sub messages to deliver, waiting for the reactor to deliver them
+/// before its duration is known (see [`finish_deferred_call`]).
+#[derive(Debug)]
+pub struct DeferredCall {
+    pub(crate) id: CommandId,
+    pub(crate) client_key: usize,
+    pub(crate) usec: u64,
+    pub(crate) failed: bool,
+    /// The arguments, back to back, and their lengths, for the slow log.
+    pub(crate) args_buf: Vec<u8>,
+    pub(crate) lens: Vec<usize>,
+}
+
 /// Counters reported by INFO stats.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
@@ -234,28 +275,28 @@ pub struct Server {
     /// is no command's), where the next command's duration starts (see `cmd::call`).
     pub command_timer: Instant,
     /// A command whose statistics wait for its pub/sub messages to be delivered.
-    pub deferred_call: Option<crate::cmd::DeferredCall>,
+    pub deferred_call: Option<DeferredCall>,
     /// Changes since the last save (INFO `rdb_changes_since_last_save`).
     pub dirty: u64,
     /// Samples behind INFO's `instantaneous_*` rates, taken by the cron.
-    pub inst_metrics: crate::cmd::info::InstMetrics,
-    /// Slab keys of clients marked `killed` by a command; the reactor closes them at the end
-    /// of the current loop turn (see [`Server::kill_client`]).
-    pub killed_clients: Vec<usize>,
-    /// Clients blocked in BLPOP & co. and the keys they wait on (see `server/blocking.rs`).
-    pub blocking: super::blocking::Blocking,
+    pub inst_metrics: metrics::InstMetrics,
+    /// What commands ask of the network layer (close a connection, resume a client), in the
+    /// order asked; the reactor carries them out after each command (see [`ReactorOp`]).
+    pub ops: Vec<ReactorOp>,
+    /// Clients blocked in BLPOP & co. and the keys they wait on (see `state/blocking.rs`).
+    pub blocking: blocking::Blocking,
     /// Snapshot state: the BGSAVE child, last results, load statistics.
-    pub persist: crate::persist::snapshot::Persistence,
-    /// Watched keys and their watchers (see `server/watch.rs`).
-    pub watches: super::watch::Watches,
-    /// Pub/Sub subscriptions and undelivered messages (see `server/pubsub.rs`).
-    pub pubsub: super::pubsub::Pubsub,
+    pub persist: snapshot::Persistence,
+    /// Watched keys and their watchers (see `state/watch.rs`).
+    pub watches: watch::Watches,
+    /// Pub/Sub subscriptions and undelivered messages (see `state/pubsub.rs`).
+    pub pubsub: pubsub::Pubsub,
     /// SLOWLOG entries.
-    pub slowlog: crate::cmd::slowlog::Slowlog,
+    pub slowlog: slowlog::Slowlog,
     /// Background expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off, for tests).
     pub active_expire_enabled: bool,
-    /// Client-side caching tables (see `server/tracking.rs`).
-    pub tracking: super::tracking::Tracking,
+    /// Client-side caching tables (see `state/tracking.rs`).
+    pub tracking: tracking::Tracking,
     /// Slab key of the client whose command is running (Redis's `server.current_client`):
     /// the author of a change, for CLIENT TRACKING's NOLOOP.
     pub current_client: Option<usize>,
@@ -264,8 +305,8 @@ pub struct Server {
     /// its reply at the point the event fired, as Redis writes them into the client's output
     /// then (see `Ctx::notify`).
     pub own_frames: crate::resp::Reply,
-    /// CLIENT PAUSE and the clients it holds (see `server/pause.rs`).
-    pub pause: super::pause::Pause,
+    /// CLIENT PAUSE and the clients it holds (see `state/pause.rs`).
+    pub pause: pause::Pause,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -277,7 +318,9 @@ pub fn unix_ms() -> i64 {
 }
 
 impl Server {
-    pub fn new(config: Config) -> Server {
+    /// A server with `command_count` entries of INFO commandstats (one per command of the
+    /// table).
+    pub fn new(config: Config, command_count: usize) -> Server {
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let now = unix_ms();
         let seed = now as u64 ^ ((std::process::id() as u64) << 32) ^ 0x9e37_79b9_7f4a_7c15;
@@ -286,7 +329,7 @@ impl Server {
             dbs,
             clients: Slab::new(),
             stats: Stats::default(),
-            command_stats: vec![CommandStat::default(); registry().all.len()],
+            command_stats: vec![CommandStat::default(); command_count],
             error_stats: hashbrown::HashMap::new(),
             started: Instant::now(),
             started_unix_ms: now,
@@ -310,7 +353,7 @@ impl Server {
             deferred_call: None,
             dirty: 0,
             inst_metrics: Default::default(),
-            killed_clients: Vec::new(),
+            ops: Vec::new(),
             blocking: Default::default(),
             persist: Default::default(),
             watches: Default::default(),
@@ -436,7 +479,7 @@ impl Server {
         if let Some(client) = self.clients.get_mut(key) {
             if !client.killed {
                 client.killed = true;
-                self.killed_clients.push(key);
+                self.ops.push(ReactorOp::Close(key));
             }
         }
     }
