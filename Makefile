@@ -11,13 +11,15 @@ run: build
 	./target/release/ferrodis --port $(PORT)
 
 # The integration and differential tests drive the real redis-server / redis-cli, and an
-# interactive `redis-cli -3` inside tmux, and `ss` (iproute2) to read listen backlogs.
+# interactive `redis-cli -3` inside tmux, and `ss` (iproute2) to read listen backlogs; the TLS
+# tests make their certificates with `openssl` (scripts/gen-test-certs.sh).
 deps:
 	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null \
-		|| ! command -v tmux >/dev/null || ! command -v ss >/dev/null; then \
-		echo "installing redis-server, redis-tools and tmux"; \
+		|| ! command -v tmux >/dev/null || ! command -v ss >/dev/null \
+		|| ! command -v openssl >/dev/null; then \
+		echo "installing redis-server, redis-tools, tmux, iproute2 and openssl"; \
 		SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
-		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server redis-tools tmux iproute2; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y redis-server redis-tools tmux iproute2 openssl; \
 	fi
 
 test: deps

@@ -15,6 +15,9 @@
 #   resp3        GET, SET, HGETALL (10 fields) and ZRANGE 0 -1 WITHSCORES (10 members), each in
 #                RESP2 and in RESP3 (redis-benchmark -3): CPU per request of both protocols
 #                against Redis in the same protocol (not in the default run)
+#   tls          SET and GET over TLS (redis-benchmark --tls, TLS_TESTS) at PIPELINES, both
+#                servers with TLS on their TLS ports and certificates from
+#                scripts/gen-test-certs.sh (not in the default run)
 #
 # Both servers are pinned to CPU 0 and the clients (redis-benchmark, redis-cli --pipe, the
 # pinger) to CPU 1, except -P 1 throughput runs, whose two client processes may use both CPUs
@@ -49,6 +52,8 @@
 #   COLL_TYPES   collection types for collmem (default "hash set zset list")
 #   PERSIST_KEYS, PERSIST_ROUNDS  keys and rounds of the persist part (default 1000000, 3)
 #   FERRODIS_PORT, REDIS_PORT   ports (default 17391, 17392)
+#   FERRODIS_TLS_PORT, REDIS_TLS_PORT  TLS ports of the tls part (default 17393, 17394)
+#   TLS_TESTS    tests of the tls part (default set,get)
 #   NO_BUILD=1   skip `cargo build --release`
 #   OUT_DIR      where raw results go (default target/bench)
 #
@@ -79,6 +84,13 @@ PERSIST_KEYS=${PERSIST_KEYS:-1000000}
 PERSIST_ROUNDS=${PERSIST_ROUNDS:-3}
 FERRODIS_PORT=${FERRODIS_PORT:-17391}
 REDIS_PORT=${REDIS_PORT:-17392}
+FERRODIS_TLS_PORT=${FERRODIS_TLS_PORT:-17393}
+REDIS_TLS_PORT=${REDIS_TLS_PORT:-17394}
+TLS_TESTS=${TLS_TESTS:-set,get}
+# Extra server arguments (the tls part sets them) and redis-benchmark's TLS arguments.
+FERRODIS_TLS_ARGS=()
+REDIS_TLS_ARGS=()
+BENCH_TLS_ARGS=()
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 
@@ -147,10 +159,10 @@ start_servers() {
         port_in_use "$p" && die "port $p is already in use (set FERRODIS_PORT / REDIS_PORT)"
     done
     taskset -c "$SERVER_CPU" "$ROOT/target/release/ferrodis" --port "$FERRODIS_PORT" --save "" \
-        >"$WORK/ferrodis.log" 2>&1 &
+        "${FERRODIS_TLS_ARGS[@]}" >"$WORK/ferrodis.log" 2>&1 &
     FERRODIS_PID=$!
     taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --save '' --appendonly no \
-        --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+        --dir "$WORK" "${REDIS_TLS_ARGS[@]}" >"$WORK/redis.log" 2>&1 &
     REDIS_PID=$!
     wait_ready "$FERRODIS_PORT" "$FERRODIS_PID" ferrodis
     wait_ready "$REDIS_PORT" "$REDIS_PID" redis
@@ -236,6 +248,11 @@ run_one() {
     if (($# > 0)); then sel=("$@"); else sel=(-t "$test"); fi
     # The resp3 part sets BENCH_PROTO=3: every connection opens with HELLO 3.
     if [[ ${BENCH_PROTO:-2} == 3 ]]; then sel=(-3 "${sel[@]}"); fi
+    # The tls part: the TLS port, with redis-benchmark --tls.
+    if ((${#BENCH_TLS_ARGS[@]} > 0)); then
+        if [[ $server == ferrodis ]]; then port=$FERRODIS_TLS_PORT; else port=$REDIS_TLS_PORT; fi
+        sel=("${BENCH_TLS_ARGS[@]}" "${sel[@]}")
+    fi
     if ((pipeline == 1 && ${P1_SPLIT:-1} && CLIENTS >= 2)); then procs=2; fi
     local cpus=$CLIENT_CPU conns=$CLIENTS per_proc=$n
     if ((procs == 2)); then
@@ -789,11 +806,54 @@ part_resp3() {
     } >>"$REPORT"
 }
 
+# ---- part: tls (SET/GET over TLS) -----------------------------------------------------------
+part_tls() {
+    log "== tls: $TLS_TESTS over TLS, rounds $ROUNDS, N $N at -P 1, $N_PIPELINED pipelined"
+    command -v openssl >/dev/null || die "openssl not found (make deps installs it)"
+    local certs="$WORK/certs"
+    sh "$ROOT/scripts/gen-test-certs.sh" "$certs" >/dev/null || die "gen-test-certs.sh failed"
+    local common=(--tls-cert-file "$certs/server.crt" --tls-key-file "$certs/server.key"
+        --tls-ca-cert-file "$certs/ca.crt" --tls-auth-clients yes)
+    FERRODIS_TLS_ARGS=(--tls-port "$FERRODIS_TLS_PORT" "${common[@]}")
+    REDIS_TLS_ARGS=(--tls-port "$REDIS_TLS_PORT" "${common[@]}")
+    BENCH_TLS_ARGS=(--tls --cacert "$certs/ca.crt" --cert "$certs/client.crt"
+        --key "$certs/client.key")
+    stop_servers
+    start_servers
+    local round order pipeline n t server tests
+    IFS=, read -r -a tests <<<"$TLS_TESTS"
+    for round in $(seq "$ROUNDS"); do
+        if ((round % 2)); then order=(ferrodis redis); else order=(redis ferrodis); fi
+        for pipeline in $PIPELINES; do
+            n=$N
+            if ((pipeline > 1)); then n=$N_PIPELINED; fi
+            for t in "${tests[@]}"; do
+                for server in "${order[@]}"; do
+                    run_one tls "$server" "$t" "$pipeline" "$round" "$n"
+                done
+            done
+        done
+    done
+    stop_servers
+    FERRODIS_TLS_ARGS=()
+    REDIS_TLS_ARGS=()
+    BENCH_TLS_ARGS=()
+    {
+        echo "== tls: over TLS (redis-benchmark --tls with a client certificate, both servers" \
+            "with tls-auth-clients yes), medians of $ROUNDS rounds, -c $CLIENTS -r 100000," \
+            "N=$N (-P 1) / $N_PIPELINED (pipelined)"
+        report_throughput tls
+        echo "(ratio = ferrodis / redis; connections are set up once per run, so this is the" \
+            "cost of encrypted traffic, handshakes aside)"
+        echo
+    } >>"$REPORT"
+}
+
 # ---------------------------------------------------------------------------------------------
 for p in ${BENCH_PARTS//,/ }; do
     case $p in
-        core | ttl | pause | collections | colltput | collmem | persist | resp3) ;;
-        *) die "unknown part '$p' in BENCH_PARTS (core ttl pause collections colltput collmem persist resp3)" ;;
+        core | ttl | pause | collections | colltput | collmem | persist | resp3 | tls) ;;
+        *) die "unknown part '$p' in BENCH_PARTS (core ttl pause collections colltput collmem persist resp3 tls)" ;;
     esac
 done
 
@@ -825,6 +885,7 @@ if has_part collections || has_part colltput; then part_colltput; fi
 if has_part collections || has_part collmem; then part_collmem; fi
 has_part persist && part_persist
 has_part resp3 && part_resp3
+has_part tls && part_tls
 
 echo
 echo "ferrodis ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'))" \

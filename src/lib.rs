@@ -25,4 +25,5 @@ pub mod persist;
 pub mod resp;
 pub mod state;
 pub mod store;
+pub mod tls;
 pub mod util;

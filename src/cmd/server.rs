@@ -631,7 +631,10 @@ fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
         .map_err(|text| ErrorText::new("ERR ").formatted(&text).done())?;
     // The listeners belong to the reactor and cannot be rebound from here yet: refuse rather
     // than report a port or address the server is not listening on.
-    if let Some(name) = changed.iter().find(|n| matches!(**n, "port" | "bind")) {
+    if let Some(name) = changed
+        .iter()
+        .find(|n| matches!(**n, "port" | "bind" | "tls-port"))
+    {
         if ctx.srv.config.dir != before.dir {
             let _ = std::env::set_current_dir(&before.dir);
         }
@@ -640,6 +643,32 @@ fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
             "CONFIG SET failed (possibly related to argument '{name}') - \
              changing {name} at run time is not supported yet"
         )));
+    }
+    // Any TLS setting named (changed or not, as Redis's VOLATILE_CONFIG: setting a file to
+    // the same path reloads it) rebuilds the TLS configuration for new connections.
+    let tls_named = pairs.iter().find_map(|(name, _)| {
+        crate::config::lookup(name)
+            .map(|(_, p)| p.name)
+            .filter(|n| n.starts_with("tls-") && *n != "tls-auth-clients-user")
+    });
+    if let (Some(name), true) = (tls_named, ctx.srv.config.tls_enabled()) {
+        match crate::tls::build(&ctx.srv.config) {
+            Ok(tls) => {
+                ctx.srv.tls = Some(tls);
+                log::info!("TLS configuration reloaded (CONFIG SET {name})");
+            }
+            Err(e) => {
+                log::warn!("Failed to update TLS configuration: {e}");
+                if ctx.srv.config.dir != before.dir {
+                    let _ = std::env::set_current_dir(&before.dir);
+                }
+                ctx.srv.config = before;
+                return Err(CmdError::err(format!(
+                    "CONFIG SET failed (possibly related to argument '{name}') - Unable to \
+                     update TLS configuration. Check server logs."
+                )));
+            }
+        }
     }
     for name in changed {
         apply_config_change(ctx, name);

@@ -253,6 +253,90 @@ pub struct CliArgs {
     /// memory all clients' buffers may hold, bytes or % of maxmemory (default 1gb)
     #[argh(option)]
     pub maxmemory_clients: Option<String>,
+
+    /// TLS port, 0 = off (default 0)
+    #[argh(option)]
+    pub tls_port: Option<String>,
+
+    /// server certificate PEM file
+    #[argh(option)]
+    pub tls_cert_file: Option<String>,
+
+    /// server private key PEM file (unencrypted)
+    #[argh(option)]
+    pub tls_key_file: Option<String>,
+
+    /// accepted; encrypted keys are refused
+    #[argh(option)]
+    pub tls_key_file_pass: Option<String>,
+
+    /// certificate for outgoing connections (unused yet)
+    #[argh(option)]
+    pub tls_client_cert_file: Option<String>,
+
+    /// key for outgoing connections (unused yet)
+    #[argh(option)]
+    pub tls_client_key_file: Option<String>,
+
+    /// passphrase of tls-client-key-file (unused yet)
+    #[argh(option)]
+    pub tls_client_key_file_pass: Option<String>,
+
+    /// accepted and ignored (ECDHE only)
+    #[argh(option)]
+    pub tls_dh_params_file: Option<String>,
+
+    /// CA certificates PEM file for client certificates
+    #[argh(option)]
+    pub tls_ca_cert_file: Option<String>,
+
+    /// directory of CA certificate PEM files
+    #[argh(option)]
+    pub tls_ca_cert_dir: Option<String>,
+
+    /// client certificates: yes, optional or no (default yes)
+    #[argh(option)]
+    pub tls_auth_clients: Option<String>,
+
+    /// off or CN: log in as the client certificate's CN (default off)
+    #[argh(option)]
+    pub tls_auth_clients_user: Option<String>,
+
+    /// TLSv1.2 and/or TLSv1.3 (default both)
+    #[argh(option)]
+    pub tls_protocols: Option<String>,
+
+    /// TLSv1.2 ciphers, OpenSSL names (default all)
+    #[argh(option)]
+    pub tls_ciphers: Option<String>,
+
+    /// TLSv1.3 cipher suites (default all)
+    #[argh(option)]
+    pub tls_ciphersuites: Option<String>,
+
+    /// server's cipher order first (default no)
+    #[argh(option)]
+    pub tls_prefer_server_ciphers: Option<String>,
+
+    /// TLS session resumption (default yes)
+    #[argh(option)]
+    pub tls_session_caching: Option<String>,
+
+    /// TLS sessions cached (default 20480)
+    #[argh(option)]
+    pub tls_session_cache_size: Option<String>,
+
+    /// seconds a TLS session may be resumed (default 300)
+    #[argh(option)]
+    pub tls_session_cache_timeout: Option<String>,
+
+    /// accepted, no effect yet (default no)
+    #[argh(option)]
+    pub tls_replication: Option<String>,
+
+    /// accepted, no effect yet (default no)
+    #[argh(option)]
+    pub tls_cluster: Option<String>,
 }
 
 impl CliArgs {
@@ -316,6 +400,27 @@ impl CliArgs {
             "global-rate-limit-burst" => &self.global_rate_limit_burst,
             "rate-limit-mode" => &self.rate_limit_mode,
             "maxmemory-clients" => &self.maxmemory_clients,
+            "tls-port" => &self.tls_port,
+            "tls-cert-file" => &self.tls_cert_file,
+            "tls-key-file" => &self.tls_key_file,
+            "tls-key-file-pass" => &self.tls_key_file_pass,
+            "tls-client-cert-file" => &self.tls_client_cert_file,
+            "tls-client-key-file" => &self.tls_client_key_file,
+            "tls-client-key-file-pass" => &self.tls_client_key_file_pass,
+            "tls-dh-params-file" => &self.tls_dh_params_file,
+            "tls-ca-cert-file" => &self.tls_ca_cert_file,
+            "tls-ca-cert-dir" => &self.tls_ca_cert_dir,
+            "tls-auth-clients" => &self.tls_auth_clients,
+            "tls-auth-clients-user" => &self.tls_auth_clients_user,
+            "tls-protocols" => &self.tls_protocols,
+            "tls-ciphers" => &self.tls_ciphers,
+            "tls-ciphersuites" => &self.tls_ciphersuites,
+            "tls-prefer-server-ciphers" => &self.tls_prefer_server_ciphers,
+            "tls-session-caching" => &self.tls_session_caching,
+            "tls-session-cache-size" => &self.tls_session_cache_size,
+            "tls-session-cache-timeout" => &self.tls_session_cache_timeout,
+            "tls-replication" => &self.tls_replication,
+            "tls-cluster" => &self.tls_cluster,
             _ => return None,
         };
         v.as_deref()

@@ -142,6 +142,31 @@ impl RateLimitMode {
     }
 }
 
+/// `tls-auth-clients`: whether TLS clients must present a certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsAuthClients {
+    /// No certificate is asked for.
+    No,
+    /// A certificate is required and verified against the CA (Redis's default).
+    Yes,
+    /// A certificate is asked for and verified when given; clients without one are accepted.
+    Optional,
+}
+
+impl TlsAuthClients {
+    /// In the order of the enum names (Redis's `tls_auth_clients_enum`).
+    pub const ALL: [TlsAuthClients; 3] = [
+        TlsAuthClients::No,
+        TlsAuthClients::Yes,
+        TlsAuthClients::Optional,
+    ];
+
+    /// `no`, `yes` or `optional`.
+    pub fn as_str(self) -> &'static str {
+        params::TLS_AUTH_CLIENTS[self as usize]
+    }
+}
+
 /// One client class of `client-output-buffer-limit`. 0 disables a limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OutputLimit {
@@ -306,6 +331,38 @@ pub struct Config {
     /// `rename-command` lines of the config file, in order: (name, new name); an empty new
     /// name removes the command. Start-up only, and not a CONFIG parameter (as in Redis).
     pub rename_commands: Vec<(String, String)>,
+    /// TLS port; 0 = no TLS listener.
+    pub tls_port: u16,
+    pub tls_cert_file: String,
+    pub tls_key_file: String,
+    /// Accepted for compatibility: an encrypted key is refused (rustls cannot decrypt it).
+    pub tls_key_file_pass: String,
+    /// Outgoing connections (replication, cluster): accepted, not used yet.
+    pub tls_client_cert_file: String,
+    pub tls_client_key_file: String,
+    pub tls_client_key_file_pass: String,
+    /// Accepted and ignored: rustls offers ECDHE key exchange only.
+    pub tls_dh_params_file: String,
+    pub tls_ca_cert_file: String,
+    pub tls_ca_cert_dir: String,
+    pub tls_auth_clients: TlsAuthClients,
+    /// `tls-auth-clients-user CN` (ferrodis): a verified client certificate's common name
+    /// logs the connection in as that ACL user.
+    pub tls_auth_clients_user_cn: bool,
+    /// Space-separated `TLSv1.2` / `TLSv1.3`; empty = both.
+    pub tls_protocols: String,
+    /// TLS 1.2 cipher list (OpenSSL names); empty = every one rustls supports.
+    pub tls_ciphers: String,
+    /// TLS 1.3 cipher suites; empty = every one rustls supports.
+    pub tls_ciphersuites: String,
+    pub tls_prefer_server_ciphers: bool,
+    pub tls_session_caching: bool,
+    pub tls_session_cache_size: u64,
+    /// Seconds.
+    pub tls_session_cache_timeout: u64,
+    /// Accepted, no effect yet (no replication or cluster).
+    pub tls_replication: bool,
+    pub tls_cluster: bool,
 }
 
 /// `maxmemory-policy`.
@@ -421,6 +478,27 @@ impl Default for Config {
             rate_limit_mode: RateLimitMode::Pause,
             maxmemory_clients: DEFAULT_MAXMEMORY_CLIENTS,
             rename_commands: Vec::new(),
+            tls_port: 0,
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            tls_key_file_pass: String::new(),
+            tls_client_cert_file: String::new(),
+            tls_client_key_file: String::new(),
+            tls_client_key_file_pass: String::new(),
+            tls_dh_params_file: String::new(),
+            tls_ca_cert_file: String::new(),
+            tls_ca_cert_dir: String::new(),
+            tls_auth_clients: TlsAuthClients::Yes,
+            tls_auth_clients_user_cn: false,
+            tls_protocols: String::new(),
+            tls_ciphers: String::new(),
+            tls_ciphersuites: String::new(),
+            tls_prefer_server_ciphers: false,
+            tls_session_caching: true,
+            tls_session_cache_size: 20 * 1024,
+            tls_session_cache_timeout: 300,
+            tls_replication: false,
+            tls_cluster: false,
         }
     }
 }
@@ -689,6 +767,11 @@ impl Config {
         let local =
             peer == IpAddr::V4(Ipv4Addr::LOCALHOST) || peer == IpAddr::V6(Ipv6Addr::LOCALHOST);
         self.protected_mode && nopass && !local
+    }
+
+    /// Whether a TLS listener is configured.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls_port != 0
     }
 
     /// The addresses to listen on, parsed; an empty `bind` means 127.0.0.1.

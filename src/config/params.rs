@@ -9,6 +9,7 @@
 use super::parse::{cstr, lossy, memtoull, split_args, strtoll};
 use super::{
     Config, LogFormat, LogLevel, MaxmemoryPolicy, OutputLimit, ProtectedConfigs, RateLimitMode,
+    TlsAuthClients,
 };
 
 /// How a parameter's value is parsed, with the function storing it.
@@ -200,6 +201,50 @@ pub(crate) const LOGFORMATS: &[&str] = &["text", "json"];
 pub(crate) const PROTECTED_VALUES: &[&str] = &["no", "yes", "local"];
 /// `rate-limit-mode` names, in the order of [`RateLimitMode::ALL`].
 pub(crate) const RATE_LIMIT_MODES: &[&str] = &["pause", "reject"];
+/// `tls-auth-clients` names, in the order of [`TlsAuthClients::ALL`].
+pub(crate) const TLS_AUTH_CLIENTS: &[&str] = &["no", "yes", "optional"];
+const TLS_AUTH_CLIENTS_USER: &[&str] = &["off", "CN"];
+
+/// A string TLS setting: stored as given (checked when the TLS configuration is built).
+const fn tls_str(
+    name: &'static str,
+    set: fn(&mut Config, String) -> Result<(), String>,
+    get: fn(&Config) -> String,
+    doc: &'static str,
+) -> Param {
+    Param {
+        name,
+        alias: None,
+        kind: Kind::Str(set),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "",
+        doc,
+        get,
+    }
+}
+
+/// A yes/no TLS setting.
+const fn tls_bool(
+    name: &'static str,
+    set: fn(&mut Config, bool) -> Result<(), String>,
+    get: fn(&Config) -> String,
+    default: &'static str,
+    doc: &'static str,
+) -> Param {
+    Param {
+        name,
+        alias: None,
+        kind: Kind::Bool(set),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default,
+        doc,
+        get,
+    }
+}
 
 fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
@@ -1147,6 +1192,231 @@ pub static PARAMS: &[Param] = &[
               past it, keys are invalidated to make room. 0: no limit.",
         get: |c| c.tracking_table_max_keys.to_string(),
     },
+    Param {
+        name: "tls-port",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: 65535,
+            set: |c, v| c.tls_port = v as u16,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "0",
+        doc: "TLS port, on the `bind` addresses; 0: no TLS listener. With a TLS port, `port 0` \
+              turns the plain TCP listener off.",
+        get: |c| c.tls_port.to_string(),
+    },
+    tls_str(
+        "tls-cert-file",
+        |c, v| {
+            c.tls_cert_file = v;
+            Ok(())
+        },
+        |c| c.tls_cert_file.clone(),
+        "PEM file with the server certificate (and its chain). Reloaded on CONFIG SET and SIGHUP.",
+    ),
+    tls_str(
+        "tls-key-file",
+        |c, v| {
+            c.tls_key_file = v;
+            Ok(())
+        },
+        |c| c.tls_key_file.clone(),
+        "PEM file with the server private key (PKCS#8, PKCS#1 or SEC1), unencrypted.",
+    ),
+    tls_str(
+        "tls-key-file-pass",
+        |c, v| {
+            c.tls_key_file_pass = v;
+            Ok(())
+        },
+        |c| c.tls_key_file_pass.clone(),
+        "Accepted for compatibility; an encrypted key file is refused (rustls cannot decrypt \
+         it): decrypt it with `openssl pkey`.",
+    ),
+    tls_str(
+        "tls-client-cert-file",
+        |c, v| {
+            c.tls_client_cert_file = v;
+            Ok(())
+        },
+        |c| c.tls_client_cert_file.clone(),
+        "Certificate for outgoing connections (replication); accepted, not used yet.",
+    ),
+    tls_str(
+        "tls-client-key-file",
+        |c, v| {
+            c.tls_client_key_file = v;
+            Ok(())
+        },
+        |c| c.tls_client_key_file.clone(),
+        "Key for outgoing connections (replication); accepted, not used yet.",
+    ),
+    tls_str(
+        "tls-client-key-file-pass",
+        |c, v| {
+            c.tls_client_key_file_pass = v;
+            Ok(())
+        },
+        |c| c.tls_client_key_file_pass.clone(),
+        "Passphrase of `tls-client-key-file`; accepted, not used yet.",
+    ),
+    tls_str(
+        "tls-dh-params-file",
+        |c, v| {
+            c.tls_dh_params_file = v;
+            Ok(())
+        },
+        |c| c.tls_dh_params_file.clone(),
+        "Accepted and ignored: rustls offers ECDHE key exchange only.",
+    ),
+    tls_str(
+        "tls-ca-cert-file",
+        |c, v| {
+            c.tls_ca_cert_file = v;
+            Ok(())
+        },
+        |c| c.tls_ca_cert_file.clone(),
+        "PEM file of the CA certificates client certificates are verified against.",
+    ),
+    tls_str(
+        "tls-ca-cert-dir",
+        |c, v| {
+            c.tls_ca_cert_dir = v;
+            Ok(())
+        },
+        |c| c.tls_ca_cert_dir.clone(),
+        "Directory of CA certificate PEM files (every file holding certificates is read).",
+    ),
+    Param {
+        name: "tls-auth-clients",
+        alias: None,
+        kind: Kind::Enum(TLS_AUTH_CLIENTS, |c, i| {
+            c.tls_auth_clients = TlsAuthClients::ALL[i]
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "yes",
+        doc: "Client certificates: `yes` required, `optional` verified when given, `no` not \
+              asked for.",
+        get: |c| c.tls_auth_clients.as_str().to_string(),
+    },
+    Param {
+        name: "tls-auth-clients-user",
+        alias: None,
+        kind: Kind::Enum(TLS_AUTH_CLIENTS_USER, |c, i| {
+            c.tls_auth_clients_user_cn = i == 1
+        }),
+        immutable: false,
+        protected: false,
+        ferrodis_only: true,
+        default: "off",
+        doc: "`CN`: a verified client certificate's subject common name logs the connection \
+              in as that (existing, enabled) ACL user; `off`: clients authenticate as usual.",
+        get: |c| TLS_AUTH_CLIENTS_USER[c.tls_auth_clients_user_cn as usize].to_string(),
+    },
+    tls_str(
+        "tls-protocols",
+        |c, v| {
+            c.tls_protocols = v;
+            Ok(())
+        },
+        |c| c.tls_protocols.clone(),
+        "Space-separated protocol versions, `TLSv1.2` and/or `TLSv1.3`; empty: both.",
+    ),
+    tls_str(
+        "tls-ciphers",
+        |c, v| {
+            c.tls_ciphers = v;
+            Ok(())
+        },
+        |c| c.tls_ciphers.clone(),
+        "TLSv1.2 ciphers, `:`-separated OpenSSL names of the suites rustls supports (ECDHE \
+         with AES-GCM or CHACHA20-POLY1305); empty: all of them. Unknown names are refused.",
+    ),
+    tls_str(
+        "tls-ciphersuites",
+        |c, v| {
+            c.tls_ciphersuites = v;
+            Ok(())
+        },
+        |c| c.tls_ciphersuites.clone(),
+        "TLSv1.3 cipher suites, `:`-separated (TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256, \
+         TLS_CHACHA20_POLY1305_SHA256); empty: all of them.",
+    ),
+    tls_bool(
+        "tls-prefer-server-ciphers",
+        |c, v| {
+            c.tls_prefer_server_ciphers = v;
+            Ok(())
+        },
+        |c| yn(c.tls_prefer_server_ciphers),
+        "no",
+        "Pick the cipher by the server's order rather than the client's.",
+    ),
+    tls_bool(
+        "tls-session-caching",
+        |c, v| {
+            c.tls_session_caching = v;
+            Ok(())
+        },
+        |c| yn(c.tls_session_caching),
+        "yes",
+        "Let clients resume TLS sessions (server-side session cache).",
+    ),
+    Param {
+        name: "tls-session-cache-size",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.tls_session_cache_size = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "20480",
+        doc: "Sessions the cache holds (0: no limit); the oldest go first.",
+        get: |c| c.tls_session_cache_size.to_string(),
+    },
+    Param {
+        name: "tls-session-cache-timeout",
+        alias: None,
+        kind: Kind::Int {
+            min: 0,
+            max: INT_MAX,
+            set: |c, v| c.tls_session_cache_timeout = v as u64,
+        },
+        immutable: false,
+        protected: false,
+        ferrodis_only: false,
+        default: "300",
+        doc: "Seconds a cached session may be resumed.",
+        get: |c| c.tls_session_cache_timeout.to_string(),
+    },
+    tls_bool(
+        "tls-replication",
+        |c, v| {
+            c.tls_replication = v;
+            Ok(())
+        },
+        |c| yn(c.tls_replication),
+        "no",
+        "Accepted, no effect yet (ferrodis has no replication).",
+    ),
+    tls_bool(
+        "tls-cluster",
+        |c, v| {
+            c.tls_cluster = v;
+            Ok(())
+        },
+        |c| yn(c.tls_cluster),
+        "no",
+        "Accepted, no effect yet (ferrodis has no cluster bus).",
+    ),
 ];
 
 /// `bind` (setConfigBindOption + the address check Redis does when it

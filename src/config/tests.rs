@@ -135,6 +135,28 @@ fn config_defaults_print_like_redis() {
         ("slowlog-log-slower-than", "10000"),
         ("slowlog-max-len", "128"),
         ("tracking-table-max-keys", "1000000"),
+        // Redis 7.0.15's CONFIG GET tls-* (plus ferrodis's tls-auth-clients-user).
+        ("tls-port", "0"),
+        ("tls-cert-file", ""),
+        ("tls-key-file", ""),
+        ("tls-key-file-pass", ""),
+        ("tls-client-cert-file", ""),
+        ("tls-client-key-file", ""),
+        ("tls-client-key-file-pass", ""),
+        ("tls-dh-params-file", ""),
+        ("tls-ca-cert-file", ""),
+        ("tls-ca-cert-dir", ""),
+        ("tls-auth-clients", "yes"),
+        ("tls-auth-clients-user", "off"),
+        ("tls-protocols", ""),
+        ("tls-ciphers", ""),
+        ("tls-ciphersuites", ""),
+        ("tls-prefer-server-ciphers", "no"),
+        ("tls-session-caching", "yes"),
+        ("tls-session-cache-size", "20480"),
+        ("tls-session-cache-timeout", "300"),
+        ("tls-replication", "no"),
+        ("tls-cluster", "no"),
     ];
     for (name, value) in expect {
         assert_eq!(get(&cfg, name), value, "{name}");

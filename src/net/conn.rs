@@ -26,27 +26,164 @@ const QUERY_IDLE_SECS: i64 = 2;
 /// (`reply-buffer-peak-reset-time`, 5 s in Redis), so an idle client's buffer shrinks.
 const REPLY_PEAK_RESET_MS: i64 = 5000;
 
-/// The byte stream under a connection.
+/// The byte stream under a connection: plain TCP, or TLS over TCP.
+///
+/// Plain connections pay one predictable branch per read and per write for TLS being
+/// possible; everything TLS-specific lives behind the boxed variant.
 pub enum Stream {
     Plain(TcpStream),
+    Tls(Box<TlsStream>),
+}
+
+/// A rustls server connection driven by the reactor's readiness events: the handshake,
+/// alerts and `close_notify` travel through the same reads and writes as the data, and
+/// nothing here ever blocks.
+pub struct TlsStream {
+    pub sock: TcpStream,
+    pub tls: rustls::ServerConnection,
+    /// The handshake finished and the reactor saw it (client certificate user mapped).
+    pub established: bool,
+    /// `close_notify` was queued: the connection closes once it is written.
+    pub closing: bool,
+}
+
+/// The socket as rustls reads it, noting whether the last read came back short (which
+/// proves the socket was drained, as for plain reads).
+struct ShortRead<'a> {
+    sock: &'a mut TcpStream,
+    short: bool,
+}
+
+impl Read for ShortRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.sock.read(buf)?;
+        self.short = n < buf.len();
+        Ok(n)
+    }
 }
 
 impl Stream {
     pub fn source(&mut self) -> &mut TcpStream {
         match self {
             Stream::Plain(s) => s,
+            Stream::Tls(t) => &mut t.sock,
         }
     }
 
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Whether rustls holds records to send (handshake, alerts, close_notify, data).
+    #[inline]
+    pub fn tls_wants_write(&self) -> bool {
         match self {
-            Stream::Plain(s) => s.read(buf),
+            Stream::Plain(_) => false,
+            Stream::Tls(t) => t.tls.wants_write(),
         }
     }
 
-    pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+    /// The TLS handshake has not finished yet.
+    pub fn handshaking(&self) -> bool {
         match self {
-            Stream::Plain(s) => s.write(buf),
+            Stream::Plain(_) => false,
+            Stream::Tls(t) => t.tls.is_handshaking(),
+        }
+    }
+}
+
+impl TlsStream {
+    pub fn new(sock: TcpStream, config: std::sync::Arc<rustls::ServerConfig>) -> io::Result<Self> {
+        let mut tls = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
+        // rustls buffers what it was handed; bounding it keeps the reply buffer the measure
+        // of pending output (back-pressure, client-output-buffer-limit).
+        tls.set_buffer_limit(Some(crate::tls::TLS_BUFFER_LIMIT));
+        Ok(TlsStream {
+            sock,
+            tls,
+            established: false,
+            closing: false,
+        })
+    }
+
+    /// Reads plaintext into `buf`, pulling and decrypting records from the socket as
+    /// needed. Returns the bytes read and whether both the socket and rustls's plaintext
+    /// were drained (nothing more will come without a new readiness event). `Ok((0, true))`
+    /// after handshake progress without application data; `Ok((0, false))` at the end.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<(usize, bool)> {
+        let mut n = 0;
+        let mut sock_drained = false;
+        loop {
+            // Plaintext rustls already decrypted comes first: no readiness event would
+            // announce it.
+            while n < buf.len() {
+                match self.tls.reader().read(&mut buf[n..]) {
+                    Ok(0) => return Ok((n, false)),
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    // The peer closed without close_notify.
+                    Err(e) if n == 0 => return Err(e),
+                    Err(_) => return Ok((n, false)),
+                }
+            }
+            if n == buf.len() {
+                return Ok((n, false));
+            }
+            if sock_drained {
+                return Ok((n, true));
+            }
+            let mut src = ShortRead {
+                sock: &mut self.sock,
+                short: false,
+            };
+            match self.tls.read_tls(&mut src) {
+                Ok(0) => {
+                    // End of stream: what was decrypted goes first, the close next time.
+                    if n > 0 {
+                        return Ok((n, false));
+                    }
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                Ok(_) => {
+                    sock_drained = src.short;
+                    if let Err(e) = self.tls.process_new_packets() {
+                        // Send the alert rustls queued (bad certificate, …), best effort.
+                        let _ = self.tls.write_tls(&mut self.sock);
+                        return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+                    }
+                }
+                // Nothing new since the last call (whose progress was reported then).
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if n == 0 {
+                        return Err(e);
+                    }
+                    return Ok((n, true));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Hands `out` to rustls (at most its buffer limit at a time) and writes the records
+    /// until done or the socket would block. Returns the plaintext bytes taken.
+    fn flush(&mut self, out: &[u8]) -> io::Result<usize> {
+        let mut taken = 0;
+        loop {
+            while self.tls.wants_write() {
+                match self.tls.write_tls(&mut self.sock) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(taken),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if taken == out.len() || self.closing {
+                return Ok(taken);
+            }
+            let n = self.tls.writer().write(&out[taken..])?;
+            if n == 0 {
+                // Buffered until the handshake completes, and the buffer is full.
+                return Ok(taken);
+            }
+            taken += n;
         }
     }
 }
@@ -146,19 +283,29 @@ impl Conn {
         // One read takes at most MAX_READ bytes, however large the buffer has grown for a big
         // argument, so the work one read can bring into a loop turn stays bounded.
         let space = (self.rbuf.len() - self.rend).min(MAX_READ);
-        match self
-            .stream
-            .read(&mut self.rbuf[self.rend..self.rend + space])
-        {
-            Ok(0) => ReadOutcome::Closed,
-            Ok(n) => {
+        let result = match &mut self.stream {
+            Stream::Plain(s) => s
+                .read(&mut self.rbuf[self.rend..self.rend + space])
+                .map(|n| (n, n < space)),
+            Stream::Tls(t) => match t.read(&mut self.rbuf[self.rend..self.rend + space]) {
+                // Handshake progress without data: the caller runs its bookkeeping (a
+                // finished handshake, records to write).
+                Ok((0, true)) => {
+                    return ReadOutcome::Data {
+                        bytes: 0,
+                        drained: true,
+                    }
+                }
+                other => other,
+            },
+        };
+        match result {
+            Ok((0, _)) => ReadOutcome::Closed,
+            Ok((n, drained)) => {
                 self.rend += n;
                 self.bytes_in += n as u64;
                 self.qpeak = self.qpeak.max(self.rend - self.rpos);
-                ReadOutcome::Data {
-                    bytes: n,
-                    drained: n < space,
-                }
+                ReadOutcome::Data { bytes: n, drained }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => ReadOutcome::WouldBlock,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => ReadOutcome::Data {
@@ -179,24 +326,33 @@ impl Conn {
         self.rend - self.rpos
     }
 
+    /// Replies not yet written, or TLS records (handshake, alerts, close_notify) to send.
     pub fn has_output(&self) -> bool {
-        self.wpos < self.out.buf.len()
+        self.wpos < self.out.buf.len() || self.stream.tls_wants_write()
     }
 
     /// Writes pending output until done or the socket would block. Returns bytes written, or
     /// an error when the connection is dead.
     pub fn flush(&mut self) -> io::Result<usize> {
         let mut written = 0;
-        while self.wpos < self.out.buf.len() {
-            match self.stream.write(&self.out.buf[self.wpos..]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.wpos += n;
-                    written += n;
+        match &mut self.stream {
+            Stream::Plain(sock) => {
+                while self.wpos < self.out.buf.len() {
+                    match sock.write(&self.out.buf[self.wpos..]) {
+                        Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                        Ok(n) => {
+                            self.wpos += n;
+                            written += n;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+            }
+            Stream::Tls(t) => {
+                written = t.flush(&self.out.buf[self.wpos..])?;
+                self.wpos += written;
             }
         }
         if self.wpos == self.out.buf.len() {

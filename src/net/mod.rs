@@ -28,7 +28,7 @@ use crate::resp::{Limits, Parsed};
 use crate::state::ratelimit::{Admission, REJECTED};
 use crate::state::{limits, unix_ms, Client, ReactorOp, Server};
 use crate::store;
-use conn::{Conn, ReadOutcome, Stream};
+use conn::{Conn, ReadOutcome, Stream, TlsStream};
 
 /// Tokens below this are listeners and the waker; connections use `CONN_BASE + slab key`.
 const CONN_BASE: usize = 16;
@@ -45,11 +45,15 @@ const MAX_READS_PER_TURN: usize = 4;
 #[derive(Default)]
 pub struct SignalFlags {
     pub shutdown: AtomicBool,
+    /// SIGHUP: rebuild the TLS configuration from the certificate files.
+    pub reload_tls: AtomicBool,
 }
 
 pub struct Reactor {
     poll: Poll,
     listeners: Vec<TcpListener>,
+    /// Per listener: it accepts TLS connections (`tls-port`).
+    listener_tls: Vec<bool>,
     conns: Slab<Conn>,
     pub server: Server,
     /// Connections with output to write at the end of this turn.
@@ -89,30 +93,55 @@ impl Reactor {
         let waker = Arc::new(
             Waker::new(poll.registry(), WAKER).map_err(|e| format!("cannot create waker: {e}"))?,
         );
+        let tls = if config.tls_enabled() {
+            Some(crate::tls::build(&config).map_err(|e| format!("Failed to configure TLS: {e}"))?)
+        } else {
+            None
+        };
+        if !crate::tls::readable(&config.tls_dh_params_file) {
+            return Err(format!(
+                "tls-dh-params-file '{}': no such file",
+                config.tls_dh_params_file
+            ));
+        }
         let mut listeners = Vec::new();
-        for bind in config.bind_addrs() {
-            let addr = SocketAddr::new(bind.ip, config.port);
-            let mut listener = match sockets::listen(addr, config.tcp_backlog) {
-                Ok(l) => TcpListener::from_std(l),
-                // A `-` prefixed address is optional, as in Redis: skip it when unavailable.
-                Err(e) if bind.optional => {
-                    log::warn!("Could not create server TCP listening socket {addr}: {e}");
-                    continue;
+        let mut listener_tls = Vec::new();
+        // `port 0` beside a TLS port means TLS only, as in Redis; without one it lets the
+        // system pick a port (what the tests use).
+        let mut ports = Vec::new();
+        if config.port != 0 || !config.tls_enabled() {
+            ports.push((config.port, false));
+        }
+        if config.tls_enabled() {
+            ports.push((config.tls_port, true));
+        }
+        for (port, is_tls) in ports {
+            let kind = if is_tls { "TLS" } else { "TCP" };
+            for bind in config.bind_addrs() {
+                let addr = SocketAddr::new(bind.ip, port);
+                let mut listener = match sockets::listen(addr, config.tcp_backlog) {
+                    Ok(l) => TcpListener::from_std(l),
+                    // A `-` prefixed address is optional, as in Redis: skip it when unavailable.
+                    Err(e) if bind.optional => {
+                        log::warn!("Could not create server {kind} listening socket {addr}: {e}");
+                        continue;
+                    }
+                    Err(e) => {
+                        return Err(format!(
+                            "Could not create server {kind} listening socket {addr}: {e}"
+                        ))
+                    }
+                };
+                let token = Token(listeners.len());
+                if token.0 >= WAKER.0 {
+                    return Err("too many bind addresses (at most 15 listeners)".into());
                 }
-                Err(e) => {
-                    return Err(format!(
-                        "Could not create server TCP listening socket {addr}: {e}"
-                    ))
-                }
-            };
-            let token = Token(listeners.len());
-            if token.0 >= WAKER.0 {
-                return Err("too many bind addresses (at most 15)".into());
+                poll.registry()
+                    .register(&mut listener, token, Interest::READABLE)
+                    .map_err(|e| format!("cannot register listener {addr}: {e}"))?;
+                listeners.push(listener);
+                listener_tls.push(is_tls);
             }
-            poll.registry()
-                .register(&mut listener, token, Interest::READABLE)
-                .map_err(|e| format!("cannot register listener {addr}: {e}"))?;
-            listeners.push(listener);
         }
         if listeners.is_empty() {
             return Err("no bind address configured".into());
@@ -122,10 +151,17 @@ impl Reactor {
         let mut server = Server::new(config, cmd::table::registry().all.len());
         server.acl = crate::acl::Acl::from_config(&server.config)?;
         server.persist.waker = Some(Arc::clone(&waker));
-        server.tcp_port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(0);
+        server.tcp_port = listeners
+            .iter()
+            .zip(&listener_tls)
+            .find(|(_, &is_tls)| !is_tls)
+            .and_then(|(l, _)| l.local_addr().ok())
+            .map_or(0, |a| a.port());
+        server.tls = tls;
         Ok(Reactor {
             poll,
             listeners,
+            listener_tls,
             conns: Slab::new(),
             server,
             to_flush: Vec::new(),
@@ -149,8 +185,8 @@ impl Reactor {
     }
 
     fn install_signal_thread(&mut self) -> Result<(), String> {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])
             .map_err(|e| format!("cannot install signal handlers: {e}"))?;
         let flags = Arc::clone(&self.signals);
         let waker = Arc::clone(&self.waker);
@@ -158,6 +194,11 @@ impl Reactor {
             .name("signals".into())
             .spawn(move || {
                 for sig in signals.forever() {
+                    if sig == SIGHUP {
+                        flags.reload_tls.store(true, Ordering::SeqCst);
+                        let _ = waker.wake();
+                        continue;
+                    }
                     let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
                     log::warn!("Received {name} scheduling shutdown...");
                     flags.shutdown.store(true, Ordering::SeqCst);
@@ -171,8 +212,11 @@ impl Reactor {
 
     /// The event loop.
     pub fn run(&mut self) -> Result<(), String> {
-        for addr in self.local_addrs() {
-            log::info!("Ready to accept connections tcp {addr}");
+        for (listener, &is_tls) in self.listeners.iter().zip(&self.listener_tls) {
+            if let Ok(addr) = listener.local_addr() {
+                let kind = if is_tls { "tls" } else { "tcp" };
+                log::info!("Ready to accept connections {kind} {addr}");
+            }
         }
         let mut events = Events::with_capacity(1024);
         loop {
@@ -272,6 +316,9 @@ impl Reactor {
                 self.cron();
             }
             crate::state::snapshot::check_child(&mut self.server);
+            if self.signals.reload_tls.swap(false, Ordering::SeqCst) {
+                self.reload_tls();
+            }
             if self.signals.shutdown.swap(false, Ordering::SeqCst) {
                 use crate::state::snapshot::{prepare_shutdown, FinalSave};
                 if prepare_shutdown(&mut self.server, FinalSave::Default, false).is_ok() {
@@ -286,6 +333,25 @@ impl Reactor {
             if self.server.shutdown_requested {
                 return self.shutdown();
             }
+        }
+    }
+
+    /// SIGHUP: rebuilds the TLS configuration from the files the settings name, so renewed
+    /// certificates take effect for new connections; live ones keep theirs. A configuration
+    /// that does not build (a bad new certificate) is refused and the old one stays.
+    fn reload_tls(&mut self) {
+        if !self.server.config.tls_enabled() {
+            log::info!("Received SIGHUP: TLS is off, nothing to reload");
+            return;
+        }
+        match crate::tls::build(&self.server.config) {
+            Ok(tls) => {
+                self.server.tls = Some(tls);
+                log::warn!("Received SIGHUP: TLS certificates reloaded");
+            }
+            Err(e) => log::warn!(
+                "Received SIGHUP: TLS configuration not reloaded, the previous one stays: {e}"
+            ),
         }
     }
 
@@ -533,9 +599,13 @@ impl Reactor {
                 }
             };
             self.server.stats.connections_received += 1;
+            let is_tls = self.listener_tls[listener_idx];
             if self.server.clients.len() as u64 >= self.server.config.maxclients {
                 use std::io::Write;
-                let _ = stream.write(b"-ERR max number of clients reached\r\n");
+                // (A TLS client could not read the plain-text error: it is just closed.)
+                if !is_tls {
+                    let _ = stream.write(b"-ERR max number of clients reached\r\n");
+                }
                 self.server.stats.rejected_connections += 1;
                 continue;
             }
@@ -546,7 +616,9 @@ impl Reactor {
                 .protected_mode_refuses_with(peer.ip(), nopass)
             {
                 use std::io::Write;
-                let _ = stream.write(crate::cmd::conn::PROTECTED_MODE_DENIED);
+                if !is_tls {
+                    let _ = stream.write(crate::cmd::conn::PROTECTED_MODE_DENIED);
+                }
                 // Redis counts it as rejected, not as a connection received.
                 self.server.stats.rejected_connections += 1;
                 self.server.stats.connections_received -= 1;
@@ -582,7 +654,29 @@ impl Reactor {
                 log::warn!("Registering client connection: {e}");
                 continue;
             }
-            entry.insert(Conn::new(Stream::Plain(stream), now));
+            let stream = if is_tls {
+                let Some(config) = self.server.tls.clone() else {
+                    let _ = self.poll.registry().deregister(&mut stream);
+                    continue;
+                };
+                match TlsStream::new(stream, config) {
+                    Ok(t) => Stream::Tls(Box::new(t)),
+                    Err(e) => {
+                        log::warn!("TLS connection setup for {peer}: {e}");
+                        continue;
+                    }
+                }
+            } else {
+                Stream::Plain(stream)
+            };
+            let conn = entry.insert(Conn::new(stream, now));
+            if is_tls {
+                // The handshake counts as a request in progress: a client that stalls in it
+                // is closed by client-request-timeout.
+                conn.partial_since_ms = now;
+                conn.partial_mark = conn.bytes_in;
+                self.partial.insert(key);
+            }
             let client_key = self.server.clients.insert(Client::new(
                 id,
                 peer.to_string(),
@@ -616,6 +710,12 @@ impl Reactor {
                 }
                 ReadOutcome::WouldBlock => return,
                 ReadOutcome::Data { bytes, drained } => {
+                    if let Stream::Tls(t) = &mut conn.stream {
+                        if !t.established && !t.tls.is_handshaking() {
+                            t.established = true;
+                            self.tls_established(key);
+                        }
+                    }
                     self.server.stats.net_input_bytes += bytes as u64;
                     // Any bytes read are an interaction (`timeout`, CLIENT LIST idle), even
                     // part of a request, as Redis's readQueryFromClient counts them.
@@ -826,7 +926,7 @@ impl Reactor {
         }
         // `client-request-timeout`: the clock of an incomplete request starts with its first
         // bytes and restarts whenever a command completes (see `cron::request_deadlines`).
-        if conn.rpos != conn.rend {
+        if conn.rpos != conn.rend || conn.stream.handshaking() {
             if conn.partial_since_ms == 0 || ran > 0 {
                 conn.partial_since_ms = now;
                 conn.partial_mark = conn.bytes_in;
@@ -908,7 +1008,21 @@ impl Reactor {
             self.server.set_bufs(key, conn.stats());
         }
         let client = &mut self.server.clients[key];
-        let done = !conn.has_output();
+        let mut done = !conn.has_output();
+        if done && client.close_after_reply {
+            // A TLS peer is told the connection ends (close_notify) before it is closed.
+            if let Stream::Tls(t) = &mut conn.stream {
+                if !t.closing {
+                    t.closing = true;
+                    t.tls.send_close_notify();
+                    if conn.flush().is_err() {
+                        self.close(key);
+                        return;
+                    }
+                    done = !conn.has_output();
+                }
+            }
+        }
         if done && (client.close_after_reply || client.killed) {
             self.close(key);
             return;
@@ -939,6 +1053,42 @@ impl Reactor {
             if self.process_input(key) {
                 self.on_readable(key);
             }
+        }
+    }
+
+    /// A TLS handshake finished: with `tls-auth-clients-user CN`, the verified client
+    /// certificate's common name logs the connection in as that user.
+    fn tls_established(&mut self, key: usize) {
+        let Some(Stream::Tls(t)) = self.conns.get(key).map(|c| &c.stream) else {
+            return;
+        };
+        let id = self.server.clients.get(key).map_or(0, |c| c.id);
+        log::debug!(
+            "id={id} TLS handshake done ({:?}, {:?})",
+            t.tls.protocol_version(),
+            t.tls.negotiated_cipher_suite().map(|s| s.suite())
+        );
+        if !self.server.config.tls_auth_clients_user_cn {
+            return;
+        }
+        let Some(cn) = t
+            .tls
+            .peer_certificates()
+            .and_then(|certs| certs.first())
+            .and_then(|cert| crate::tls::subject_common_name(cert))
+        else {
+            return;
+        };
+        if cmd::conn::authenticate_user(&mut self.server, key, &cn) {
+            log::debug!(
+                "id={id} Authenticated as '{}' by its TLS client certificate",
+                String::from_utf8_lossy(&cn)
+            );
+        } else {
+            log::info!(
+                "id={id} TLS client certificate CN '{}' names no enabled user: not authenticated",
+                String::from_utf8_lossy(&cn)
+            );
         }
     }
 

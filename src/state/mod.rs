@@ -269,6 +269,9 @@ pub struct Server {
     pub next_client_id: u64,
     /// Address the first TCP listener is bound to (INFO `tcp_port`).
     pub tcp_port: u16,
+    /// The TLS configuration new TLS connections start with (built from the `tls-*`
+    /// settings; replaced by CONFIG SET and SIGHUP, live connections keep theirs).
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     pub run_id: String,
     pub executable: String,
     pub config_file: String,
@@ -359,6 +362,7 @@ impl Server {
             started_unix_ms: now,
             next_client_id: 1,
             tcp_port: 0,
+            tls: None,
             run_id: String::new(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())

@@ -81,8 +81,13 @@ fn drain<R: Read + Send + 'static>(
 
 /// The port in a `Ready to accept connections tcp 127.0.0.1:6379` log line.
 fn ready_port(line: &str) -> Option<u16> {
-    const MARK: &str = "Ready to accept connections tcp ";
-    let rest = &line[line.find(MARK)? + MARK.len()..];
+    ready_port_of(line, "tcp")
+}
+
+/// The port in a `Ready to accept connections <kind> <addr>` log line (`tcp` or `tls`).
+pub fn ready_port_of(line: &str, kind: &str) -> Option<u16> {
+    let mark = format!("Ready to accept connections {kind} ");
+    let rest = &line[line.find(&mark)? + mark.len()..];
     let addr: String = rest
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != '"')
@@ -101,6 +106,31 @@ impl Server {
     /// Like [`Server::redis`], snapshots are off (`--save ""`) unless `extra_args` set `--save`,
     /// so stopping a server does not spend time writing a dump nobody reads.
     pub fn ferrodis(extra_args: &[&str]) -> Server {
+        Server::ferrodis_ready(&["--port", "0"], extra_args, "tcp")
+            .unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// Starts ferrodis with TLS on a free port (`--port 0 --tls-port <free> <extra_args>`:
+    /// no plain TCP listener) and waits for its `tls` ready line; `port` is the TLS port.
+    pub fn ferrodis_tls(extra_args: &[&str]) -> Server {
+        let mut last = String::new();
+        for _attempt in 0..5 {
+            let port = free_port().to_string();
+            match Server::ferrodis_ready(&["--port", "0", "--tls-port", &port], extra_args, "tls") {
+                Ok(server) => return server,
+                Err(message) => last = message,
+            }
+        }
+        panic!("{last}");
+    }
+
+    /// Starts ferrodis with `first_args` then `extra_args` and waits for the ready line of
+    /// listener `kind`; the error carries the server's output.
+    fn ferrodis_ready(
+        first_args: &[&str],
+        extra_args: &[&str],
+        kind: &'static str,
+    ) -> Result<Server, String> {
         let dir = scratch_dir("ferrodis");
         let log = Arc::new(Mutex::new(Vec::new()));
         let save_off: &[&str] = if extra_args.contains(&"--save") {
@@ -109,7 +139,7 @@ impl Server {
             &["--save", ""]
         };
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
-            .args(["--port", "0"])
+            .args(first_args)
             .args(save_off)
             .args(extra_args)
             .current_dir(&dir)
@@ -124,7 +154,7 @@ impl Server {
             child.stdout.take().expect("stdout"),
             Arc::clone(&log),
             move |line| {
-                if let Some(port) = ready_port(line) {
+                if let Some(port) = ready_port_of(line, kind) {
                     if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
                         let _ = tx.send(port);
                     }
@@ -150,17 +180,17 @@ impl Server {
                 let _ = server.child.kill();
                 let _ = server.child.wait();
                 thread::sleep(Duration::from_millis(50));
-                panic!(
-                    "ferrodis {:?} did not print 'Ready to accept connections tcp <addr>' within \
-                     {:?} (exit status: {:?}); its output:\n{}",
+                return Err(format!(
+                    "ferrodis {:?} did not print 'Ready to accept connections {kind} <addr>' \
+                     within {:?} (exit status: {:?}); its output:\n{}",
                     extra_args,
                     START_TIMEOUT,
                     status,
                     server.output()
-                );
+                ));
             }
         }
-        server
+        Ok(server)
     }
 
     /// Starts a real `redis-server` with persistence off on a free port.
