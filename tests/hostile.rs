@@ -1014,22 +1014,29 @@ fn tls_handshakes_that_stop_halfway() {
     let tls_port = common::free_port().to_string();
     let cert_s = cert.to_string_lossy().into_owned();
     let key_s = key.to_string_lossy().into_owned();
-    let mut server = Server::ferrodis(&[
-        "--tls-port",
-        &tls_port,
-        "--tls-cert-file",
-        &cert_s,
-        "--tls-key-file",
-        &key_s,
-        "--tls-ca-cert-file",
-        &cert_s,
-        "--tls-auth-clients",
-        "no",
-        "--timeout",
-        "2",
-        "--client-request-timeout",
-        "2",
-    ]);
+    // Plain TCP stays on (on a free port) for the well-behaved probe client.
+    let plain_port = common::free_port().to_string();
+    let mut server = Server::ferrodis_ready(
+        &["--port", &plain_port],
+        &[
+            "--tls-port",
+            &tls_port,
+            "--tls-cert-file",
+            &cert_s,
+            "--tls-key-file",
+            &key_s,
+            "--tls-ca-cert-file",
+            &cert_s,
+            "--tls-auth-clients",
+            "no",
+            "--timeout",
+            "2",
+            "--client-request-timeout",
+            "2",
+        ],
+        "tcp",
+    )
+    .unwrap_or_else(|message| panic!("{message}"));
     let probe = start_probe(&server);
     let tls_port: u16 = tls_port.parse().expect("port");
     // A TLS record header announcing a 512-byte ClientHello, then only part of it; or a

@@ -125,8 +125,9 @@ impl Server {
     }
 
     /// Starts ferrodis with `first_args` then `extra_args` and waits for the ready line of
-    /// listener `kind`; the error carries the server's output.
-    fn ferrodis_ready(
+    /// listener `kind` (`tcp` or `tls`), whose port becomes `port`; the error carries the
+    /// server's output.
+    pub fn ferrodis_ready(
         first_args: &[&str],
         extra_args: &[&str],
         kind: &'static str,
