@@ -12,6 +12,7 @@ const MIN_SLOTS: usize = 1024;
 pub const MAX_NAME: usize = 32;
 
 /// Maps lowercase names to ids.
+#[derive(Debug)]
 pub struct NameIndex {
     /// `(hash, id + 1)`; `id + 1 == 0` marks an empty slot.
     slots: Vec<(u32, u32)>,
@@ -30,15 +31,10 @@ fn fnv1a_lower(name: &[u8]) -> u32 {
 
 impl NameIndex {
     /// Builds the index over `(name, id)` pairs (names in any case; stored lowercase).
-    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, usize)>) -> NameIndex {
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a [u8], usize)>) -> NameIndex {
         let names: Vec<(Box<[u8]>, usize)> = entries
             .into_iter()
-            .map(|(name, id)| {
-                (
-                    name.to_ascii_lowercase().into_bytes().into_boxed_slice(),
-                    id,
-                )
-            })
+            .map(|(name, id)| (name.to_ascii_lowercase().into_boxed_slice(), id))
             .collect();
         let size = (names.len() * 4).next_power_of_two().max(MIN_SLOTS);
         let mut slots = vec![(0u32, 0u32); size];
@@ -94,7 +90,7 @@ mod tests {
     #[test]
     fn finds_every_name_in_any_case_and_nothing_else() {
         let names: Vec<String> = (0..300).map(|i| format!("cmd{i}")).collect();
-        let index = NameIndex::new(names.iter().enumerate().map(|(i, n)| (n.as_str(), i * 2)));
+        let index = NameIndex::new(names.iter().enumerate().map(|(i, n)| (n.as_bytes(), i * 2)));
         for (i, name) in names.iter().enumerate() {
             assert_eq!(index.get(name.as_bytes()), Some(i * 2));
             assert_eq!(index.get(name.to_ascii_uppercase().as_bytes()), Some(i * 2));

@@ -745,7 +745,7 @@ impl Registry {
             .iter()
             .enumerate()
             .filter(|(_, (full, _))| !full.contains('|'))
-            .map(|(id, (full, _))| (full.as_str(), id));
+            .map(|(id, (full, _))| (full.as_bytes(), id));
         reg.by_name = super::name_index::NameIndex::new(top_level);
         // A malformed spec is a bug in the static table, which the unit test
         // `every_arg_spec_parses` catches; the server then just documents no arguments.
@@ -828,8 +828,8 @@ pub fn names() -> &'static CommandNames {
 
 #[derive(Debug)]
 struct Renamed {
-    /// Top-level name in force (lowercase) -> command.
-    by_name: HashMap<Vec<u8>, CommandId>,
+    /// Top-level name in force -> command.
+    by_name: super::name_index::NameIndex,
     /// By command id (subcommands included): no name reaches it any more.
     gone: Vec<bool>,
 }
@@ -882,6 +882,8 @@ impl CommandNames {
                 !top.is_some_and(|top| reachable.contains(&top))
             })
             .collect();
+        let by_name =
+            super::name_index::NameIndex::new(by_name.iter().map(|(name, &id)| (&name[..], id)));
         Ok(CommandNames {
             renamed: Some(Box::new(Renamed { by_name, gone })),
         })
@@ -891,11 +893,7 @@ impl CommandNames {
     pub fn lookup(&self, name: &[u8]) -> Option<CommandId> {
         match &self.renamed {
             None => registry().lookup(name),
-            Some(r) => {
-                let mut buf = [0u8; MAX_NAME];
-                let lower = lowercase_into(name, &mut buf)?;
-                r.by_name.get(lower).copied()
-            }
+            Some(r) => r.by_name.get(name),
         }
     }
 
