@@ -12,6 +12,7 @@ mod cli;
 pub mod keyspace_events;
 mod params;
 mod parse;
+mod special;
 #[cfg(test)]
 mod tests;
 
