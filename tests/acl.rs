@@ -690,19 +690,7 @@ print(r.acl_log_reset(), r.acl_log())
 print(r.acl_deluser("alice", "bob", "nobody"))
 print(r.acl_cat()[:3], r.acl_dryrun("default", "get", "x") if hasattr(r, "acl_dryrun") else "OK")
 "#;
-    let run = |port: u16| {
-        let out = std::process::Command::new("python3")
-            .args(["-c", script, &port.to_string()])
-            .output()
-            .expect("python3 (with `pip install redis`)");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    };
+    let run = |port: u16| common::run_python(script, &[&port.to_string()]);
     let (ferrodis, redis) = (Server::ferrodis(&[]), Server::redis());
     let got = run(ferrodis.port);
     assert!(got.contains("noperm:"), "{got}");

@@ -292,19 +292,7 @@ for proto in (2, 3):
     r2 = redis.Redis(port=port, username="default", password=pw, protocol=proto, **once)
     print(proto, r2.ping())
 "#;
-    let run = |port: u16| {
-        let out = std::process::Command::new("python3")
-            .args(["-c", script, &port.to_string(), PASS])
-            .output()
-            .expect("python3 (with `pip install redis`)");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    };
+    let run = |port: u16| common::run_python(script, &[&port.to_string(), PASS]);
     let (ferrodis, redis) = servers_with_password(Some(PASS));
     let got = run(ferrodis.port);
     assert!(

@@ -448,14 +448,7 @@ impl Selector {
         if self.all_keys {
             return b"~*".to_vec();
         }
-        let mut out = Vec::new();
-        for (i, p) in self.patterns.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
-            push_pattern(&mut out, p);
-        }
-        out
+        space_separated(&self.patterns, push_pattern)
     }
 
     /// The channel patterns as GETUSER shows them.
@@ -463,15 +456,10 @@ impl Selector {
         if self.all_channels {
             return b"&*".to_vec();
         }
-        let mut out = Vec::new();
-        for (i, c) in self.channels.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
+        space_separated(&self.channels, |out, channel| {
             out.push(b'&');
-            out.extend_from_slice(c);
-        }
-        out
+            out.extend_from_slice(channel);
+        })
     }
 
     /// Redis's `ACLDescribeSelector`: keys, channels, then command rules.
@@ -496,6 +484,18 @@ impl Selector {
         }
         out.extend_from_slice(self.describe_commands().as_bytes());
     }
+}
+
+/// `items` written by `write`, with one space between them.
+fn space_separated<T>(items: &[T], write: impl Fn(&mut Vec<u8>, &T)) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        write(&mut out, item);
+    }
+    out
 }
 
 fn push_pattern(out: &mut Vec<u8>, p: &KeyPattern) {

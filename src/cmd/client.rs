@@ -302,7 +302,6 @@ fn client_memory(client: &Client, bufs: &BufferStats, argv_mem: usize, multi_mem
         + client.patterns.iter().map(|p| p.capacity()).sum::<usize>();
     let watched = client.watched.capacity() * size_of::<crate::state::watch::WatchedKey>();
     size_of::<Client>()
-        + client.last_cmd.capacity()
         + client.addr.capacity()
         + client.laddr.capacity()
         + name
@@ -379,7 +378,7 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
     let multi_mem = client.multi.as_ref().map_or(0, |tx| tx.memory());
     let tot_mem = client_memory(client, &bufs, argv_mem, multi_mem);
     let events = if bufs.writing { "rw" } else { "r" };
-    let cmd = client.last_cmd.as_str();
+    let cmd = super::last_command_name(client);
     // Writing to a Vec cannot fail.
     let _ = write!(
         out,
@@ -805,8 +804,7 @@ pub fn postpone(srv: &mut Server, client_key: usize, args: &Args) -> bool {
     if held {
         let client = &mut srv.clients[client_key];
         client.postponed = true;
-        client.last_cmd.clear();
-        client.last_cmd.push_str(name);
+        client.last_cmd = Some(id);
         let id = client.id;
         srv.pause.hold(client_key, id);
     }

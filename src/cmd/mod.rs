@@ -458,15 +458,16 @@ pub fn execute(srv: &mut Server, client_key: usize, args: &Args, out: &mut Reply
 
 /// Records the command looked up as the client's last, as Redis does at lookup: a queued or
 /// refused command is the client's last (`NULL` when unknown), and inside EXEC it stays EXEC.
+#[inline]
 fn note_last_command(srv: &mut Server, client_key: usize, found: &Result<CommandId, CmdError>) {
-    let last = found
-        .as_ref()
-        .map_or("NULL", |&id| registry().full_name(id));
-    let client = &mut srv.clients[client_key];
-    if client.last_cmd != last {
-        client.last_cmd.clear();
-        client.last_cmd.push_str(last);
-    }
+    srv.clients[client_key].last_cmd = found.as_ref().ok().copied();
+}
+
+/// The name CLIENT LIST shows for a client's last command (`cmd=`): its full name, or `NULL`.
+pub fn last_command_name(client: &Client) -> &'static str {
+    client
+        .last_cmd
+        .map_or("NULL", |id| registry().full_name(id))
 }
 
 /// Answers the request in `args` with the error `text` instead of running it (a rate limit in

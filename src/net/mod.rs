@@ -1119,7 +1119,7 @@ fn apply_reply_mode(client: &mut Client, out: &mut crate::resp::Reply, mark: usi
     if client.reply_off || client.reply_skip {
         let pushes = matches!(out.buf.get(mark), Some(b'*' | b'>'))
             && matches!(
-                client.last_cmd.as_str(),
+                cmd::last_command_name(client),
                 "subscribe"
                     | "unsubscribe"
                     | "psubscribe"

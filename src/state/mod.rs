@@ -37,8 +37,10 @@ pub struct Client {
     pub last_interaction_ms: i64,
     /// Protocol version chosen by HELLO (2 or 3).
     pub resp: u8,
-    /// Full name of the last command run (`client|list`).
-    pub last_cmd: String,
+    /// The last command run (CLIENT LIST `cmd=`, its full name as `client|list`); `None`
+    /// before the first, or after an unknown one (`NULL`). An id, not a copy of the name: the
+    /// request path only stores it.
+    pub last_cmd: Option<CommandId>,
     /// Close the connection once the pending replies are written (QUIT, protocol errors).
     pub close_after_reply: bool,
     /// Close the connection now (CLIENT KILL): set by another client's command.
@@ -110,7 +112,7 @@ impl Client {
             created_ms: now_ms,
             last_interaction_ms: now_ms,
             resp: 2,
-            last_cmd: "NULL".to_string(),
+            last_cmd: None,
             close_after_reply: false,
             killed: false,
             no_evict: false,

@@ -445,6 +445,24 @@ pub fn redis_cli_stdin(port: u16, args: &[&str], stdin: Option<&[u8]>) -> Output
 }
 
 /// True when `program` can be run from PATH.
+/// Runs `python3 -c script args...` (redis-py is installed by `.ci/run` / `make deps`) and
+/// returns its standard output; a failing script fails the test with both of its outputs.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 (with `pip install redis`)");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 pub fn have_program(program: &str) -> bool {
     Command::new(program)
         .arg("--version")
