@@ -8,10 +8,10 @@
 //! - `persist`: the RDB format (encoding and decoding of snapshot files and DUMP payloads);
 //!   imports neither `state` nor `net`.
 //! - `state`: what handlers run against (`Server`, `Client`, the blocking, watch, pub/sub,
-//!   tracking, pause and rate-limit registries, snapshot orchestration). Below `cmd`: it names
-//!   neither `cmd` nor `net`; it holds the ACL users (`acl`), whose compiled rules refer to
-//!   the command table's ids and categories, the one path by which it reaches `cmd::table`.
-//! - `acl`: ACL users, rules and selectors, the permission check, the ACL log and file.
+//!   tracking, pause and rate-limit registries, ACL users and log, snapshot orchestration).
+//!   Below `cmd`: it names neither `cmd`, `acl` nor `net`.
+//! - `acl`: the ACL rules compiled against the command table, the permission check, the ACL
+//!   file; beside `cmd`, above `state`, whose ACL data it builds and reads.
 //! - `tls`: the rustls server configuration built from the `tls-*` settings (certificates,
 //!   client verification, session cache); the TLS streams themselves are `net`'s.
 //! - `net`: the network layer: listeners, connections (plain or TLS), the mio reactor,

@@ -4,9 +4,9 @@
 //! arguments.
 
 use ferrodis::acl::file::merge_selector_args;
-use ferrodis::acl::user::User;
 use ferrodis::acl::user_check;
 use ferrodis::cmd::table::registry;
+use ferrodis::state::acl::User;
 use proptest::prelude::*;
 
 /// Rules that are often valid, mixed with arbitrary bytes.

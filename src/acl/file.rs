@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
-use super::user::{has_spaces, User};
+use super::user::has_spaces;
+use crate::state::acl::User;
 
 /// Redis's `ACLMergeSelectorArguments`: joins a selector spread over several arguments
 /// (`(+get` `~a)` → `(+get ~a)`). `Err(index)` names the argument that opened an unmatched

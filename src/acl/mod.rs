@@ -1,23 +1,21 @@
-//! Access control lists, as Redis 7.0's `acl.c`: users and their selectors ([`user`]), the
-//! permission check the dispatcher runs before a command ([`Acl::check`]), the ACL log
-//! ([`log`]) and the ACL file ([`file`]).
+//! Access control lists, as Redis 7.0's `acl.c`: the rules that build users and their
+//! selectors ([`user`]), the permission check the dispatcher runs before a command
+//! ([`Acl::check`]) and the ACL file ([`file`]).
 //!
-//! This module sits below `cmd`: it reads the static command table (ids, categories, key specs)
-//! and never touches clients or sockets. The state lives in `Server::acl`; each client caches
-//! whether its user may run everything (`Client::acl_unrestricted`), so the default user costs
-//! the dispatcher one branch.
+//! The users and the ACL log are data in `state` (`state::acl`, `state::acl_log`, held in
+//! `Server::acl`); this module compiles rules against the static command table (ids,
+//! categories, key specs), so it sits beside `cmd`, above `state`, and never touches clients
+//! or sockets. Each client caches whether its user may run everything
+//! (`Client::acl_unrestricted`), so the default user costs the dispatcher one branch.
 
 pub mod file;
-pub mod log;
 pub mod sha256;
 pub mod user;
 
-use std::collections::BTreeMap;
-
 use crate::cmd::introspect::{command_keys, FoundKey};
 use crate::cmd::table::{flags, key_flags, registry, CommandId};
+use crate::state::acl::{Acl, Selector, User, KEY_READ, KEY_WRITE};
 use crate::util::glob::glob_match;
-use user::{Selector, User, KEY_READ, KEY_WRITE};
 
 /// Why a command was denied, with the argument at fault (Redis's `ACL_DENIED_*` and
 /// `acl_errpos`). The order is Redis's: a key or channel denial wins over a command one.
@@ -166,30 +164,12 @@ pub fn user_check(u: &User, id: CommandId, argv: &[&[u8]]) -> Result<(), Denied>
     Err(worst)
 }
 
-/// The users and the ACL log.
-#[derive(Debug)]
-pub struct Acl {
-    /// By name; a B-tree lists them in Redis's (radix tree) order.
-    pub users: BTreeMap<Vec<u8>, User>,
-    pub log: log::AclLog,
-}
-
-impl Default for Acl {
-    fn default() -> Self {
-        let mut users = BTreeMap::new();
-        users.insert(b"default".to_vec(), User::new_default());
-        Acl {
-            users,
-            log: Default::default(),
-        }
-    }
-}
-
 impl Acl {
     /// The users at start-up, as Redis's `ACLLoadUsersAtStartup`: the default user with
     /// `requirepass`, then the configuration's `user` entries, or the `aclfile`.
     pub fn from_config(config: &crate::config::Config) -> Result<Acl, String> {
         let mut acl = Acl::default();
+        acl.users.insert(b"default".to_vec(), User::new_default());
         acl.set_default_password(config.requirepass.as_bytes());
         if !config.aclfile.is_empty() && !config.users.is_empty() {
             return Err(

@@ -7,25 +7,10 @@
 //! rule is applied, never when a command runs.
 
 use crate::cmd::table::{acl as cat, registry, CommandId};
-
-/// Key pattern permissions (`%R~`, `%W~`; `~` is both).
-pub const KEY_READ: u8 = 1;
-pub const KEY_WRITE: u8 = 2;
-pub const KEY_ALL: u8 = KEY_READ | KEY_WRITE;
-
-/// User flags, in the order Redis prints them.
-pub const ENABLED: u8 = 1;
-pub const DISABLED: u8 = 2;
-pub const NOPASS: u8 = 4;
-pub const SKIP_SANITIZE: u8 = 8;
-pub const SANITIZE: u8 = 16;
-const FLAG_NAMES: &[(u8, &str)] = &[
-    (ENABLED, "on"),
-    (DISABLED, "off"),
-    (NOPASS, "nopass"),
-    (SKIP_SANITIZE, "skip-sanitize-payload"),
-    (SANITIZE, "sanitize-payload"),
-];
+use crate::state::acl::{
+    KeyPattern, Selector, User, DISABLED, ENABLED, FLAG_NAMES, KEY_ALL, KEY_READ, KEY_WRITE,
+    NOPASS, SANITIZE, SKIP_SANITIZE,
+};
 
 /// Why a rule was refused; [`RuleError::message`] is Redis's `ACLSetUserStringError`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,32 +57,6 @@ impl RuleError {
             }
         }
     }
-}
-
-/// A key pattern and what it allows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyPattern {
-    pub flags: u8,
-    pub pattern: Vec<u8>,
-}
-
-/// One set of permissions: the user's root selector, or one added with `(...)`. A command is
-/// allowed when any selector allows it with all its keys and channels.
-#[derive(Clone, Debug)]
-pub struct Selector {
-    pub root: bool,
-    pub all_keys: bool,
-    pub all_channels: bool,
-    /// Every command, checked without the bitmap (cleared by any command removal).
-    pub all_commands: bool,
-    /// Redis's reserved "future commands" bit: set by `+@all` only, it makes the description
-    /// start from `+@all` rather than `-@all`.
-    pub future: bool,
-    allowed: Vec<u64>,
-    /// Allowed first arguments of otherwise denied commands (`+select|0`), per command.
-    pub first_args: Vec<(CommandId, Vec<Vec<u8>>)>,
-    pub patterns: Vec<KeyPattern>,
-    pub channels: Vec<Vec<u8>>,
 }
 
 /// The C-string view of a rule (Redis compares rules with `strcasecmp`).
@@ -165,12 +124,6 @@ impl Selector {
             patterns: Vec::new(),
             channels: Vec::new(),
         }
-    }
-
-    pub fn bit(&self, id: CommandId) -> bool {
-        self.allowed
-            .get(id / 64)
-            .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     fn set_bit(&mut self, id: CommandId, on: bool) {
@@ -507,17 +460,6 @@ fn push_pattern(out: &mut Vec<u8>, p: &KeyPattern) {
     out.extend_from_slice(&p.pattern);
 }
 
-/// An ACL user.
-#[derive(Clone, Debug)]
-pub struct User {
-    pub name: Vec<u8>,
-    pub flags: u8,
-    /// SHA-256 hex digests, in the order they were added.
-    pub passwords: Vec<String>,
-    /// The root selector first, then the `(...)` ones.
-    pub selectors: Vec<Selector>,
-}
-
 /// Whether `hash` is 64 lowercase hex digits (Redis's `ACLCheckPasswordHash`).
 fn valid_hash(hash: &[u8]) -> bool {
     hash.len() == 64
@@ -545,24 +487,6 @@ impl User {
             let _ = u.apply(op.as_bytes(), false);
         }
         u
-    }
-
-    pub fn enabled(&self) -> bool {
-        self.flags & DISABLED == 0
-    }
-
-    pub fn nopass(&self) -> bool {
-        self.flags & NOPASS != 0
-    }
-
-    /// Whether every command, key and channel is allowed: the check can be skipped.
-    pub fn unrestricted(&self) -> bool {
-        let root = &self.selectors[0];
-        root.all_commands && root.all_keys && root.all_channels
-    }
-
-    pub fn root(&self) -> &Selector {
-        &self.selectors[0]
     }
 
     /// Redis's `ACLSetUser`: applies one rule. `all_channels` is `acl-pubsub-default`

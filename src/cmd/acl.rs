@@ -5,10 +5,11 @@
 use super::server::{reply_help, subcommand_syntax_error};
 use super::table::{flags::*, registry, Command, CommandId, Group};
 use super::{arg_i64, arity_ok, CmdError, CmdResult, Ctx, ErrorText};
-use crate::acl::log::{Context, Entry, Reason};
-use crate::acl::user::{has_spaces, User};
+use crate::acl::user::has_spaces;
 use crate::acl::{file, user_check, Denied};
 use crate::resp::Args;
+use crate::state::acl::User;
+use crate::state::acl_log::{Context, Entry, Reason};
 use crate::state::Server;
 
 pub static COMMANDS: &[Command] = &[Command::new("acl", -2, container)
@@ -400,7 +401,7 @@ fn deluser(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 /// Replies commands, keys and channels of a selector (3 map fields).
-fn reply_selector(ctx: &mut Ctx, s: &crate::acl::user::Selector) {
+fn reply_selector(ctx: &mut Ctx, s: &crate::state::acl::Selector) {
     ctx.out.bulk(b"commands");
     ctx.out.bulk(s.describe_commands().as_bytes());
     ctx.out.bulk(b"keys");

@@ -180,14 +180,14 @@ fn authenticate(ctx: &mut Ctx, command: &[u8], user: &[u8], password: &[u8]) -> 
         String::from_utf8_lossy(&user[..user.len().min(128)])
     );
     let context = if client.multi.is_some() {
-        crate::acl::log::Context::Multi
+        crate::state::acl_log::Context::Multi
     } else {
-        crate::acl::log::Context::Toplevel
+        crate::state::acl_log::Context::Toplevel
     };
     super::acl::log_event(
         ctx.srv,
         ctx.client_key,
-        crate::acl::log::Reason::Auth,
+        crate::state::acl_log::Reason::Auth,
         context,
         command,
         Some(user),

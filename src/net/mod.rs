@@ -149,7 +149,7 @@ impl Reactor {
         sockets::check_backlog(config.tcp_backlog);
         cmd::table::install_renames(&config.rename_commands)?;
         let mut server = Server::new(config, cmd::table::registry().all.len());
-        server.acl = crate::acl::Acl::from_config(&server.config)?;
+        server.acl = crate::state::acl::Acl::from_config(&server.config)?;
         server.persist.waker = Some(Arc::clone(&waker));
         server.tcp_port = listeners
             .iter()

@@ -1,6 +1,8 @@
 //! Everything a command handler may read or change: the keyspace, the clients' descriptions,
 //! the configuration and the statistics. Owned by the reactor thread.
 
+pub mod acl;
+pub mod acl_log;
 pub mod blocking;
 pub mod limits;
 pub mod metrics;
@@ -330,7 +332,7 @@ pub struct Server {
     /// CLIENT PAUSE and the clients it holds (see `state/pause.rs`).
     pub pause: pause::Pause,
     /// ACL users and the ACL log (see `crate::acl`).
-    pub acl: crate::acl::Acl,
+    pub acl: acl::Acl,
     /// Rate limits and the server's token bucket (see `state/ratelimit.rs`).
     pub rate: ratelimit::RateLimits,
     /// Sum of every client's `bufs.conn_mem`: what client eviction (`maxmemory-clients`)
