@@ -335,6 +335,9 @@ fn write_client_line(out: &mut Vec<u8>, key: usize, client: &Client, now_ms: i64
         (now_s - client.last_interaction_ms / 1000).max(0)
     };
     let mut flags = String::new();
+    if client.monitor {
+        flags.push('O');
+    }
     if client.subscribed() {
         flags.push('P');
     }

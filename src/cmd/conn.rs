@@ -313,6 +313,7 @@ fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     ctx.srv.disable_tracking(ctx.client_key);
     super::multi::discard_transaction(ctx.srv, ctx.client_key);
     ctx.srv.unsubscribe_all(ctx.client_key);
+    super::monitor::stop(ctx.srv, ctx.client_key);
     let nopass = ctx.srv.acl.default_open();
     let unrestricted = ctx.srv.acl.unrestricted(b"default");
     let client = ctx.client();

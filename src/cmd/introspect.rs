@@ -233,7 +233,8 @@ fn write_docs(out: &mut Reply, id: CommandId) {
     let args = reg.args(id);
     let has_subs = !cmd.subcommands.is_empty();
     out.map(
-        4 + (cmd.doc_flags != 0) as usize
+        3 + !cmd.complexity.is_empty() as usize
+            + (cmd.doc_flags != 0) as usize
             + 2 * cmd.deprecated.is_some() as usize
             + !cmd.history.is_empty() as usize
             + !args.is_empty() as usize
@@ -245,8 +246,11 @@ fn write_docs(out: &mut Reply, id: CommandId) {
     out.bulk(cmd.since.as_bytes());
     out.bulk(b"group");
     out.bulk(cmd.group.name().as_bytes());
-    out.bulk(b"complexity");
-    out.bulk(cmd.complexity.as_bytes());
+    // Redis omits it for the commands that document none (MONITOR).
+    if !cmd.complexity.is_empty() {
+        out.bulk(b"complexity");
+        out.bulk(cmd.complexity.as_bytes());
+    }
     if cmd.doc_flags != 0 {
         out.bulk(b"doc_flags");
         write_status_set(out, names_of(cmd.doc_flags, doc_flags::NAMES));

@@ -20,6 +20,7 @@ pub mod introspect;
 pub mod keys;
 pub mod list;
 pub mod memory;
+pub mod monitor;
 pub mod multi;
 pub mod name_index;
 pub mod persist;
@@ -581,6 +582,12 @@ fn run(
         ));
         return Err(reject(srv, client_key, id, e));
     }
+    // A monitor touches no key: Redis refuses it as it refuses a replica, after the
+    // subscribed-context check.
+    if !srv.monitors.is_empty() && client.monitor && cmd.has(monitor::KEYSPACE_FLAGS) {
+        let e = monitor::KEYSPACE_REFUSED.into();
+        return Err(reject(srv, client_key, id, e));
+    }
     if tx_flags.is_some() && cmd.has(flags::NO_MULTI) {
         let e = "ERR Command not allowed inside a transaction".into();
         return Err(reject(srv, client_key, id, e));
@@ -659,6 +666,10 @@ fn call(
         let argv: Vec<&[u8]> = args.iter().collect();
         let keys = introspect::command_keys(cmd, &argv);
         srv.remember_keys(client_key, keys.iter().map(|k| argv[k.pos]));
+    }
+    // Monitors see the command once it ran (one branch when there is none).
+    if !srv.monitors.is_empty() {
+        monitor::feed(srv, client_key, id, args);
     }
     let finished = std::time::Instant::now();
     let usec = finished.saturating_duration_since(started).as_micros() as u64;

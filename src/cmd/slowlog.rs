@@ -77,7 +77,7 @@ const HELP: &[&str] = &[
 /// REDACT_ARGS command (AUTH), the user and password of HELLO's AUTH option, and the value of
 /// a sensitive setting (`requirepass`) in CONFIG SET. Options are walked as the commands parse
 /// them, so nothing after the first one Redis would stop at is hidden.
-fn secret_args(id: CommandId, args: &Args) -> Vec<usize> {
+pub(crate) fn secret_args(id: CommandId, args: &Args) -> Vec<usize> {
     let reg = registry();
     if reg.command(id).has_policy(REDACT_ARGS) {
         return (1..args.len()).collect();

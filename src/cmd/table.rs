@@ -680,6 +680,7 @@ pub static FAMILIES: &[&[Command]] = &[
     super::multi::COMMANDS,
     super::pubsub::COMMANDS,
     super::slowlog::COMMANDS,
+    super::monitor::COMMANDS,
     super::acl::COMMANDS,
 ];
 

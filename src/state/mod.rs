@@ -95,6 +95,8 @@ pub struct Client {
     pub shard_channels: hashbrown::HashSet<Vec<u8>>,
     /// Its `client-rate-limit` bucket (see `state/ratelimit.rs`).
     pub rate_bucket: ratelimit::TokenBucket,
+    /// In MONITOR mode: listed in [`Server::monitors`], shown with flag `O`.
+    pub monitor: bool,
 }
 
 impl Client {
@@ -137,6 +139,7 @@ impl Client {
             tracking: None,
             shard_channels: hashbrown::HashSet::new(),
             rate_bucket: Default::default(),
+            monitor: false,
         }
     }
 
@@ -324,6 +327,8 @@ pub struct Server {
     /// Slab key of the client whose command is running (Redis's `server.current_client`):
     /// the author of a change, for CLIENT TRACKING's NOLOOP.
     pub current_client: Option<usize>,
+    /// Slab keys of the clients in MONITOR mode, in the order they entered it.
+    pub monitors: Vec<usize>,
     /// Keyspace notifications for `current_client` itself (a RESP3 subscriber to its own
     /// events), rendered in its protocol while its command runs. The command writes them into
     /// its reply at the point the event fired, as Redis writes them into the client's output
@@ -393,6 +398,7 @@ impl Server {
             active_expire_enabled: true,
             tracking: Default::default(),
             current_client: None,
+            monitors: Vec::new(),
             own_frames: crate::resp::Reply::new(),
             pause: Default::default(),
             acl: Default::default(),
@@ -419,6 +425,9 @@ impl Server {
     pub fn remove_client(&mut self, key: usize) -> Option<Client> {
         let client = self.clients.try_remove(key)?;
         self.clients_buf_mem -= client.bufs.conn_mem;
+        if client.monitor {
+            self.monitors.retain(|&m| m != key);
+        }
         Some(client)
     }
 

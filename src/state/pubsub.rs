@@ -305,6 +305,19 @@ impl Server {
             .queue(client, proto, &mut Frame::new(render));
     }
 
+    /// Delivers one frame to every client in MONITOR mode ([`Server::monitors`]), rendered
+    /// once per protocol and queued as [`Server::push_to`] queues; a monitor closing after its
+    /// reply (QUIT) is skipped.
+    pub fn push_to_monitors(&mut self, render: impl Fn(&mut Reply)) {
+        let mut frame = Frame::new(render);
+        for &m in &self.monitors {
+            // A client about to close (QUIT) gets nothing more, as in Redis.
+            if let Some(c) = self.clients.get(m).filter(|c| !c.close_after_reply) {
+                self.pubsub.outbox.queue(m, proto_index(c), &mut frame);
+            }
+        }
+    }
+
     /// Subscriptions `client` holds (channels and patterns), as the confirmations count them.
     pub fn subscriptions(&self, client: usize) -> usize {
         self.clients
