@@ -460,6 +460,19 @@ fn push_pattern(out: &mut Vec<u8>, p: &KeyPattern) {
     out.extend_from_slice(&p.pattern);
 }
 
+/// The SHA-256 hex digest a password rule names: hashed from the clear text after `>` / `<`,
+/// or given after `#` / `!` (64 lowercase hex digits, else `BadHash`).
+fn password_hash(op: &[u8]) -> Result<String, RuleError> {
+    let rest = &op[1..];
+    if matches!(op[0], b'>' | b'<') {
+        return Ok(super::sha256::hex_digest(rest));
+    }
+    if !valid_hash(rest) {
+        return Err(RuleError::BadHash);
+    }
+    Ok(String::from_utf8_lossy(rest).into_owned())
+}
+
 /// Whether `hash` is 64 lowercase hex digits (Redis's `ACLCheckPasswordHash`).
 fn valid_hash(hash: &[u8]) -> bool {
     hash.len() == 64
@@ -510,27 +523,13 @@ impl User {
             self.flags &= !NOPASS;
             self.passwords.clear();
         } else if op[0] == b'>' || op[0] == b'#' {
-            let hash = if op[0] == b'>' {
-                super::sha256::hex_digest(&op[1..])
-            } else {
-                if !valid_hash(&op[1..]) {
-                    return Err(RuleError::BadHash);
-                }
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            };
+            let hash = password_hash(op)?;
             if !self.passwords.contains(&hash) {
                 self.passwords.push(hash);
             }
             self.flags &= !NOPASS;
         } else if op[0] == b'<' || op[0] == b'!' {
-            let hash = if op[0] == b'<' {
-                super::sha256::hex_digest(&op[1..])
-            } else {
-                if !valid_hash(&op[1..]) {
-                    return Err(RuleError::BadHash);
-                }
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            };
+            let hash = password_hash(op)?;
             let pos = self
                 .passwords
                 .iter()
